@@ -1,0 +1,124 @@
+// IBackend: the closed set of primitive kernels every device implements (CPU, Vulkan).
+// Everything else — broadcasting, views, composite ops, autograd — is built above this list, so a
+// new backend is exactly this interface. Backends know nothing about gradients.
+//
+// Conventions shared by every kernel:
+// - Inputs are tensors on this backend with any strides (views: transposed, sliced, expanded with
+//   stride 0). Outputs are allocated by the caller, contiguous, already of the right shape, unless
+//   a kernel says it writes in place.
+// - Broadcasting is resolved by the caller (inputs arrive expanded to the output shape).
+// - Shape letters: N rows (tokens), C channels, V vocab, K shared (inner) dimension, G groups.
+// - Index tensors are Int32.
+namespace MoeFromScratch.Tensors;
+
+public interface IBackend : IDisposable
+{
+    /// <summary>Short device name used in messages and `--device`, e.g. "cpu", "vulkan:0".</summary>
+    string Name { get; }
+
+    bool Supports(DType dtype);
+
+    // ---- memory --------------------------------------------------------------------------------
+    Storage Allocate(DType dtype, long length);
+    void Upload<T>(Storage destination, long offset, ReadOnlySpan<T> source) where T : unmanaged;
+    void Download<T>(Storage source, long offset, Span<T> destination) where T : unmanaged;
+
+    /// <summary>Waits for all queued work; reading back already does this. Timing code needs it.</summary>
+    void Synchronize();
+
+    // ---- creation and movement -----------------------------------------------------------------
+    void Fill(Tensor y, double value);
+
+    /// <summary>y = x elementwise, any strides on both sides, converting dtype when they differ.</summary>
+    void Copy(Tensor x, Tensor y);
+
+    /// <summary>Counter-based (Philox) random numbers: element i depends only on (seed, i).</summary>
+    void RandomUniform(Tensor y, ulong seed, double low, double high);
+    void RandomNormal(Tensor y, ulong seed, double mean, double std);
+
+    // ---- elementwise ---------------------------------------------------------------------------
+    void Unary(UnaryOp op, Tensor x, Tensor y);
+    void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
+
+    /// <summary>y = condition != 0 ? a : b.</summary>
+    void Where(Tensor condition, Tensor a, Tensor b, Tensor y);
+
+    // ---- reductions (one axis, keepdim: y has size 1 on that axis) -------------------------------
+    void Reduce(ReduceOp op, Tensor x, int axis, Tensor y);
+
+    /// <summary>Index (Int32) of the largest element along axis; ties pick the lowest index.</summary>
+    void ArgMax(Tensor x, int axis, Tensor y);
+
+    // ---- matrix multiply -----------------------------------------------------------------------
+    /// <summary>(B, M, K) @ (B, K, N) -> (B, M, N); batch stride 0 broadcasts; transposes via strides.</summary>
+    void MatMul(Tensor a, Tensor b, Tensor c);
+
+    /// <summary>
+    /// MoE grouped GEMM. x: (N, K) rows sorted by group, w: (G, K, M), offsets: Int32 (G+1) with
+    /// rows offsets[g]..offsets[g+1] belonging to group g. y: (N, M), y[r] = x[r] @ w[group(r)].
+    /// </summary>
+    void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y);
+
+    /// <summary>Weight gradient of GroupedMatMul: dw[g] = x[rows of g]ᵀ @ dy[rows of g]; dw: (G, K, M).</summary>
+    void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw);
+
+    // ---- softmax over the last axis --------------------------------------------------------------
+    void Softmax(Tensor x, Tensor y, bool log);
+
+    // ---- indexing (MoE routing, embeddings) ------------------------------------------------------
+    /// <summary>torch.gather: y[..i..] = x[..index[..i..]..] along axis; y has index's shape.</summary>
+    void Gather(Tensor x, int axis, Tensor index, Tensor y);
+
+    /// <summary>torch.index_select: index is 1-D; y takes x's shape with axis resized to index length.</summary>
+    void IndexSelect(Tensor x, int axis, Tensor index, Tensor y);
+
+    /// <summary>In place, torch.scatter_add_: y[..index[..i..]..] += source[..i..] along axis.</summary>
+    void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source);
+
+    /// <summary>In place, torch.index_add_: y.select(axis, index[j]) += source.select(axis, j).</summary>
+    void IndexAdd(Tensor y, int axis, Tensor index, Tensor source);
+
+    /// <summary>Largest k along the last axis, sorted descending; ties keep the lower index first.</summary>
+    void TopK(Tensor x, int k, Tensor values, Tensor indices);
+
+    // ---- fused kernels, each tested against the composition it replaces --------------------------
+    /// <summary>x, y: (N, C); weight: (C); rstd: (N) saved for backward. y = x * rstd * weight.</summary>
+    void RmsNormForward(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd);
+
+    /// <summary>dx: (N, C) written; dweight: (C) written (not accumulated).</summary>
+    void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight);
+
+    /// <summary>
+    /// Rotate-half RoPE on x: (B, T, NH, HS), position of row t is positionOffset + t.
+    /// inverse rotates by the negative angle (the backward pass).
+    /// </summary>
+    void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse);
+
+    /// <summary>logits: (N, V), targets: Int32 (N); losses: (N), 0 where target == ignoreIndex.</summary>
+    void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses);
+
+    /// <summary>dlogits[n] = (softmax(logits[n]) - onehot(target[n])) * dlosses[n]; 0 on ignored rows.</summary>
+    void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits);
+
+    /// <summary>In-place decoupled-weight-decay Adam step on param, m, v (all same shape, contiguous).</summary>
+    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
+}
+
+public enum UnaryOp
+{
+    Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Square, Reciprocal,
+    Relu, Sigmoid, Tanh, Silu, Sin, Cos,
+}
+
+public enum BinaryOp
+{
+    Add, Sub, Mul, Div, Max, Min, Pow,
+    // Comparisons write 1 or 0 in the output dtype.
+    Eq, Ne, Lt, Le, Gt, Ge,
+}
+
+public enum ReduceOp { Sum, Max, Min }
+
+/// <summary>One AdamW update's scalars. Bias corrections use Step (1-based).</summary>
+public readonly record struct AdamWStep(
+    double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, int Step);

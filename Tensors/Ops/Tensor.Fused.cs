@@ -1,0 +1,80 @@
+// Fused ops the model needs for speed: RMSNorm, RoPE, cross-entropy and the AdamW update.
+// Each is one backend kernel and is tested against the composition of primitives it replaces.
+namespace MoeFromScratch.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>RMSNorm over the last axis. Returns y (same shape) and rstd (rows) for backward.</summary>
+    public (Tensor Y, Tensor Rstd) RmsNorm(Tensor weight, double eps)
+    {
+        CheckCompatible("RmsNorm", this, weight);
+        int c = Shape[^1];
+        if (weight.Rank != 1 || weight.Shape[0] != c)
+            throw new ShapeException($"RmsNorm: weight {Tensors.Shape.Format(weight.Shape)} does not match the last axis of {Tensors.Shape.Format(Shape)}");
+        using var x2 = Reshape(-1, c);
+        var y = Empty(Shape, DType, Backend);
+        var rstd = Empty([x2.Shape[0]], DType, Backend);
+        using var y2 = y.Reshape(-1, c);
+        Backend.RmsNormForward(x2, weight, eps, y2, rstd);
+        return (y, rstd);
+    }
+
+    /// <summary>Gradients of RmsNorm: (dx with x's shape, dweight (C)).</summary>
+    public static (Tensor Dx, Tensor Dweight) RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd)
+    {
+        CheckCompatible("RmsNormBackward", dy, x);
+        int c = x.Shape[^1];
+        using var x2 = x.Reshape(-1, c);
+        using var dy2 = dy.Reshape(-1, c);
+        var dx = Empty(x.Shape, x.DType, x.Backend);
+        var dweight = Empty([c], x.DType, x.Backend);
+        using var dx2 = dx.Reshape(-1, c);
+        x.Backend.RmsNormBackward(dy2, x2, weight, rstd, dx2, dweight);
+        return (dx, dweight);
+    }
+
+    /// <summary>Rotate-half RoPE on (B, T, NH, HS); inverse undoes it (and is its gradient).</summary>
+    public Tensor Rope(int positionOffset, double theta, bool inverse = false)
+    {
+        ThrowIfDisposed("Rope");
+        if (Rank != 4 || Shape[3] % 2 != 0)
+            throw new ShapeException($"Rope: expected (B, T, NH, HS) with even HS, got {Tensors.Shape.Format(Shape)}");
+        var y = Empty(Shape, DType, Backend);
+        Backend.Rope(this, y, positionOffset, theta, inverse);
+        return y;
+    }
+
+    /// <summary>Per-row cross-entropy of logits (N, V) against int32 targets (N); ignored rows give 0.</summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex = -100)
+    {
+        CheckIndex("CrossEntropy", logits, targets);
+        if (logits.Rank != 2 || targets.Rank != 1 || targets.Shape[0] != logits.Shape[0])
+            throw new ShapeException($"CrossEntropy: logits {Tensors.Shape.Format(logits.Shape)} and targets {Tensors.Shape.Format(targets.Shape)} do not fit (N, V) and (N)");
+        var losses = Empty([logits.Shape[0]], logits.DType, logits.Backend);
+        logits.Backend.CrossEntropyForward(logits, targets, ignoreIndex, losses);
+        return losses;
+    }
+
+    public static Tensor CrossEntropyBackward(Tensor logits, Tensor targets, Tensor dlosses, int ignoreIndex = -100)
+    {
+        CheckIndex("CrossEntropyBackward", logits, targets);
+        CheckCompatible("CrossEntropyBackward", logits, dlosses);
+        var dlogits = Empty(logits.Shape, logits.DType, logits.Backend);
+        logits.Backend.CrossEntropyBackward(logits, targets, ignoreIndex, dlosses, dlogits);
+        return dlogits;
+    }
+
+    /// <summary>In-place AdamW step on this parameter tensor with its moments m and v.</summary>
+    public void AdamWUpdate(Tensor grad, Tensor m, Tensor v, AdamWStep step)
+    {
+        foreach (var t in new[] { grad, m, v })
+        {
+            CheckCompatible("AdamW", this, t);
+            if (!Tensors.Shape.SameShape(t.Shape, Shape) || !t.IsContiguous)
+                throw new ShapeException($"AdamW: {Tensors.Shape.Format(t.Shape)} must be contiguous and match the parameter {Tensors.Shape.Format(Shape)}");
+        }
+        if (!IsContiguous)
+            throw new ShapeException($"AdamW: parameter {Tensors.Shape.Format(Shape)} must be contiguous");
+        Backend.AdamW(this, grad, m, v, step);
+    }
+}

@@ -1,0 +1,116 @@
+// Indexing ops for embeddings and MoE routing: gather, index-select, scatter-add, index-add,
+// top-k, concat and split. Index tensors are int32. Out-of-place versions return new tensors.
+namespace MoeFromScratch.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>torch.gather along axis; result has index's shape.</summary>
+    public Tensor Gather(int axis, Tensor index)
+    {
+        CheckIndex("Gather", this, index);
+        int a = Tensors.Shape.NormalizeAxis("Gather", axis, Rank);
+        if (index.Rank != Rank || Enumerable.Range(0, Rank).Any(i => i != a && index.Shape[i] > Shape[i]))
+            throw new ShapeException($"Gather: index {Tensors.Shape.Format(index.Shape)} does not fit data {Tensors.Shape.Format(Shape)} along axis {a}");
+        var y = Empty(index.Shape, DType, Backend);
+        Backend.Gather(this, a, index, y);
+        return y;
+    }
+
+    /// <summary>Rows (along axis) picked by a 1-D int32 index; an embedding lookup is IndexSelect(0, ids).</summary>
+    public Tensor IndexSelect(int axis, Tensor index)
+    {
+        CheckIndex("IndexSelect", this, index);
+        int a = Tensors.Shape.NormalizeAxis("IndexSelect", axis, Rank);
+        if (index.Rank != 1)
+            throw new ShapeException($"IndexSelect: index must be 1-D, got {Tensors.Shape.Format(index.Shape)}");
+        var shape = (int[])Shape.Clone();
+        shape[a] = index.Shape[0];
+        var y = Empty(shape, DType, Backend);
+        Backend.IndexSelect(this, a, index, y);
+        return y;
+    }
+
+    /// <summary>A copy of this tensor with source scatter-added at index along axis.</summary>
+    public Tensor ScatterAdd(int axis, Tensor index, Tensor source)
+    {
+        CheckCompatible("ScatterAdd", this, source);
+        CheckIndex("ScatterAdd", this, index);
+        int a = Tensors.Shape.NormalizeAxis("ScatterAdd", axis, Rank);
+        if (index.Rank != Rank || !Tensors.Shape.SameShape(index.Shape, source.Shape)
+            || Enumerable.Range(0, Rank).Any(i => i != a && index.Shape[i] > Shape[i]))
+            throw new ShapeException($"ScatterAdd: index {Tensors.Shape.Format(index.Shape)} and source {Tensors.Shape.Format(source.Shape)} do not fit {Tensors.Shape.Format(Shape)} along axis {a}");
+        var y = Cast(DType);
+        Backend.ScatterAdd(y, a, index, source);
+        return y;
+    }
+
+    /// <summary>A copy of this tensor with source slices added at positions index along axis.</summary>
+    public Tensor IndexAdd(int axis, Tensor index, Tensor source)
+    {
+        CheckCompatible("IndexAdd", this, source);
+        CheckIndex("IndexAdd", this, index);
+        int a = Tensors.Shape.NormalizeAxis("IndexAdd", axis, Rank);
+        var expected = (int[])Shape.Clone();
+        if (index.Rank == 1) expected[a] = index.Shape[0];
+        if (index.Rank != 1 || !Tensors.Shape.SameShape(expected, source.Shape))
+            throw new ShapeException($"IndexAdd: index {Tensors.Shape.Format(index.Shape)} and source {Tensors.Shape.Format(source.Shape)} do not fit {Tensors.Shape.Format(Shape)} along axis {a}");
+        var y = Cast(DType);
+        Backend.IndexAdd(y, a, index, source);
+        return y;
+    }
+
+    /// <summary>The k largest along the last axis, sorted descending; ties keep the lower index first.</summary>
+    public (Tensor Values, Tensor Indices) TopK(int k)
+    {
+        ThrowIfDisposed("TopK");
+        if (Rank == 0 || k < 0 || k > Shape[^1])
+            throw new ShapeException($"TopK: k = {k} is not within the last axis of {Tensors.Shape.Format(Shape)}");
+        var shape = (int[])Shape.Clone();
+        shape[^1] = k;
+        var values = Empty(shape, DType, Backend);
+        var indices = Empty(shape, DType.Int32, Backend);
+        Backend.TopK(this, k, values, indices);
+        return (values, indices);
+    }
+
+    /// <summary>Joins tensors along axis; all other sizes must agree.</summary>
+    public static Tensor Concat(IReadOnlyList<Tensor> parts, int axis)
+    {
+        if (parts.Count == 0) throw new ArgumentException("Concat: needs at least one tensor");
+        var first = parts[0];
+        int a = Tensors.Shape.NormalizeAxis("Concat", axis, first.Rank);
+        foreach (var p in parts)
+        {
+            CheckCompatible("Concat", first, p);
+            if (p.Rank != first.Rank || Enumerable.Range(0, first.Rank).Any(i => i != a && p.Shape[i] != first.Shape[i]))
+                throw new ShapeException($"Concat: {Tensors.Shape.Format(p.Shape)} does not match {Tensors.Shape.Format(first.Shape)} except on axis {a}");
+        }
+        var shape = (int[])first.Shape.Clone();
+        shape[a] = parts.Sum(p => p.Shape[a]);
+        var y = Empty(shape, first.DType, first.Backend);
+        int start = 0;
+        foreach (var p in parts)
+        {
+            using var slot = y.Narrow(a, start, p.Shape[a]);
+            first.Backend.Copy(p, slot);
+            start += p.Shape[a];
+        }
+        return y;
+    }
+
+    /// <summary>Views of consecutive pieces of the given sizes along axis.</summary>
+    public Tensor[] Split(int[] sizes, int axis)
+    {
+        int a = Tensors.Shape.NormalizeAxis("Split", axis, Rank);
+        if (sizes.Sum() != Shape[a] || sizes.Any(s => s < 0))
+            throw new ShapeException($"Split: sizes {Tensors.Shape.Format(sizes)} do not add up to axis {a} of {Tensors.Shape.Format(Shape)}");
+        var result = new Tensor[sizes.Length];
+        int start = 0;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            result[i] = Narrow(a, start, sizes[i]);
+            start += sizes[i];
+        }
+        return result;
+    }
+}
