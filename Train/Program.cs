@@ -1,0 +1,2 @@
+// Placeholder entry point until the Train issue lands.
+return 0;
