@@ -9,9 +9,6 @@ public sealed partial class VulkanBackend
     public void RandomNormal(Tensor y, ulong seed, double mean, double std) => throw new NotImplementedException();
     public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y) => throw new NotImplementedException();
     public void ArgMax(Tensor x, int axis, Tensor y) => throw new NotImplementedException();
-    public void MatMul(Tensor a, Tensor b, Tensor c) => throw new NotImplementedException();
-    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y) => throw new NotImplementedException();
-    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw) => throw new NotImplementedException();
     public void Softmax(Tensor x, Tensor y, bool log) => throw new NotImplementedException();
     public void Gather(Tensor x, int axis, Tensor index, Tensor y) => throw new NotImplementedException();
     public void IndexSelect(Tensor x, int axis, Tensor index, Tensor y) => throw new NotImplementedException();
