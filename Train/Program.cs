@@ -1,2 +1,11 @@
-// Placeholder entry point until the Train issue lands.
-return 0;
+// moe: the MoeFromScratch command-line program. Each sub-command lives in Cli/<Name>Command.cs;
+// this file only wires them together and turns user mistakes into one-line errors.
+using System.CommandLine;
+using MoeFromScratch.Train.Cli;
+
+var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained by a pure-C# tensor engine (CPU or Vulkan).")
+{
+    DevicesCommand.Create(),
+};
+
+return CliErrors.Run(() => root.Parse(args).Invoke());
