@@ -11,24 +11,50 @@ public static class MoePresets
     // ≈ 3.4K, so we take 3424 → expert width 856. All layers are MoE. Vocab 8K.
     public static readonly MoeConfig DeepSeekMoe2B = new()
     {
-        VocabSize = 8192, HiddenSize = 1280, IntermediateSize = 3424, MoeIntermediateSize = 856,
-        NumHiddenLayers = 9, NumAttentionHeads = 10, NumKeyValueHeads = 10,
-        NSharedExperts = 1, NRoutedExperts = 63, NumExpertsPerTok = 7,
-        FirstKDenseReplace = 0, MoeLayerFreq = 1, NormTopkProb = false,
-        AuxLossAlpha = 0.01, SeqAux = true,
-        RmsNormEps = 1e-6, RopeTheta = 10000, MaxPositionEmbeddings = 2048, TieWordEmbeddings = false,
+        VocabSize = 8192,
+        HiddenSize = 1280,
+        IntermediateSize = 3424,
+        MoeIntermediateSize = 856,
+        NumHiddenLayers = 9,
+        NumAttentionHeads = 10,
+        NumKeyValueHeads = 10,
+        NSharedExperts = 1,
+        NRoutedExperts = 63,
+        NumExpertsPerTok = 7,
+        FirstKDenseReplace = 0,
+        MoeLayerFreq = 1,
+        NormTopkProb = false,
+        AuxLossAlpha = 0.01,
+        SeqAux = true,
+        RmsNormEps = 1e-6,
+        RopeTheta = 10000,
+        MaxPositionEmbeddings = 2048,
+        TieWordEmbeddings = false,
     };
 
     // The official deepseek-moe-16b-base config.json, except initializer_range (0.006, the paper's
     // init std; the file says 0.02). Layer 0 is a dense FFN of width 10944.
     public static readonly MoeConfig DeepSeekMoe16B = new()
     {
-        VocabSize = 102400, HiddenSize = 2048, IntermediateSize = 10944, MoeIntermediateSize = 1408,
-        NumHiddenLayers = 28, NumAttentionHeads = 16, NumKeyValueHeads = 16,
-        NSharedExperts = 2, NRoutedExperts = 64, NumExpertsPerTok = 6,
-        FirstKDenseReplace = 1, MoeLayerFreq = 1, NormTopkProb = false,
-        AuxLossAlpha = 0.001, SeqAux = true,
-        RmsNormEps = 1e-6, RopeTheta = 10000, MaxPositionEmbeddings = 4096, TieWordEmbeddings = false,
+        VocabSize = 102400,
+        HiddenSize = 2048,
+        IntermediateSize = 10944,
+        MoeIntermediateSize = 1408,
+        NumHiddenLayers = 28,
+        NumAttentionHeads = 16,
+        NumKeyValueHeads = 16,
+        NSharedExperts = 2,
+        NRoutedExperts = 64,
+        NumExpertsPerTok = 6,
+        FirstKDenseReplace = 1,
+        MoeLayerFreq = 1,
+        NormTopkProb = false,
+        AuxLossAlpha = 0.001,
+        SeqAux = true,
+        RmsNormEps = 1e-6,
+        RopeTheta = 10000,
+        MaxPositionEmbeddings = 4096,
+        TieWordEmbeddings = false,
     };
 
     // The paper's 145B (§7): 62 layers, C 4096, 32 heads × 128, 4 shared + 128 routed, 12 active,
@@ -39,10 +65,18 @@ public static class MoePresets
     // the paper's 144.6B / 22.2B.
     public static readonly MoeConfig DeepSeekMoe145B = DeepSeekMoe16B with
     {
-        HiddenSize = 4096, IntermediateSize = 21888, MoeIntermediateSize = 1408,
-        NumHiddenLayers = 62, NumAttentionHeads = 32, NumKeyValueHeads = 32,
-        NSharedExperts = 4, NRoutedExperts = 128, NumExpertsPerTok = 12,
-        AuxLossAlpha = 0.003, DeviceAuxLossAlpha = 0.05, NDeviceGroups = 4,
+        HiddenSize = 4096,
+        IntermediateSize = 21888,
+        MoeIntermediateSize = 1408,
+        NumHiddenLayers = 62,
+        NumAttentionHeads = 32,
+        NumKeyValueHeads = 32,
+        NSharedExperts = 4,
+        NRoutedExperts = 128,
+        NumExpertsPerTok = 12,
+        AuxLossAlpha = 0.003,
+        DeviceAuxLossAlpha = 0.05,
+        NDeviceGroups = 4,
     };
 
     // Trains in well under a second a step on 2 CPU cores: C 64, 2 layers, 4 heads × 16;
@@ -50,12 +84,25 @@ public static class MoePresets
     // so both FFN paths run in every test that uses it.
     public static readonly MoeConfig Tiny = new()
     {
-        VocabSize = 512, HiddenSize = 64, IntermediateSize = 128, MoeIntermediateSize = 32,
-        NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 4,
-        NSharedExperts = 1, NRoutedExperts = 8, NumExpertsPerTok = 2,
-        FirstKDenseReplace = 1, MoeLayerFreq = 1, NormTopkProb = false,
-        AuxLossAlpha = 0.01, SeqAux = true,
-        RmsNormEps = 1e-6, RopeTheta = 10000, MaxPositionEmbeddings = 256, TieWordEmbeddings = false,
+        VocabSize = 512,
+        HiddenSize = 64,
+        IntermediateSize = 128,
+        MoeIntermediateSize = 32,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 4,
+        NSharedExperts = 1,
+        NRoutedExperts = 8,
+        NumExpertsPerTok = 2,
+        FirstKDenseReplace = 1,
+        MoeLayerFreq = 1,
+        NormTopkProb = false,
+        AuxLossAlpha = 0.01,
+        SeqAux = true,
+        RmsNormEps = 1e-6,
+        RopeTheta = 10000,
+        MaxPositionEmbeddings = 256,
+        TieWordEmbeddings = false,
     };
 
     // Trains for a few minutes on 2 CPU cores: C 256, 4 layers, 8 heads × 32, layer 0 dense
@@ -63,9 +110,16 @@ public static class MoePresets
     // the 2B's shape (m = 4, 1 shared, 1:3 shared to active routed) at a small scale.
     public static readonly MoeConfig Small = Tiny with
     {
-        VocabSize = 4096, HiddenSize = 256, IntermediateSize = 512, MoeIntermediateSize = 128,
-        NumHiddenLayers = 4, NumAttentionHeads = 8, NumKeyValueHeads = 8,
-        NSharedExperts = 1, NRoutedExperts = 15, NumExpertsPerTok = 3,
+        VocabSize = 4096,
+        HiddenSize = 256,
+        IntermediateSize = 512,
+        MoeIntermediateSize = 128,
+        NumHiddenLayers = 4,
+        NumAttentionHeads = 8,
+        NumKeyValueHeads = 8,
+        NSharedExperts = 1,
+        NRoutedExperts = 15,
+        NumExpertsPerTok = 3,
         MaxPositionEmbeddings = 512,
     };
 
@@ -75,19 +129,31 @@ public static class MoePresets
     // Dense one FFN of width 512 in every layer. (The paper matches total parameters only.)
     public static readonly MoeConfig SmallGShard = Small with
     {
-        MoeKind = MoeKind.GShard, MoeIntermediateSize = 256, NSharedExperts = 0, NRoutedExperts = 8, NumExpertsPerTok = 2,
+        MoeKind = MoeKind.GShard,
+        MoeIntermediateSize = 256,
+        NSharedExperts = 0,
+        NRoutedExperts = 8,
+        NumExpertsPerTok = 2,
     };
 
     public static readonly MoeConfig SmallSwitch = Small with
     {
-        MoeKind = MoeKind.Switch, MoeIntermediateSize = 512, NSharedExperts = 0, NRoutedExperts = 4, NumExpertsPerTok = 1,
+        MoeKind = MoeKind.Switch,
+        MoeIntermediateSize = 512,
+        NSharedExperts = 0,
+        NRoutedExperts = 4,
+        NumExpertsPerTok = 1,
     };
 
     public static readonly MoeConfig SmallHash = SmallSwitch with { MoeKind = MoeKind.Hash, AuxLossAlpha = 0 };
 
     public static readonly MoeConfig SmallDense = Small with
     {
-        MoeKind = MoeKind.Dense, NSharedExperts = 0, NRoutedExperts = 0, NumExpertsPerTok = 0, AuxLossAlpha = 0,
+        MoeKind = MoeKind.Dense,
+        NSharedExperts = 0,
+        NRoutedExperts = 0,
+        NumExpertsPerTok = 0,
+        AuxLossAlpha = 0,
     };
 
     public static IReadOnlyList<(string Name, MoeConfig Config)> All { get; } =

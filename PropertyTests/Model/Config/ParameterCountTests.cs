@@ -91,11 +91,21 @@ public sealed class ParameterCountTests
          from hash in Gen.Elements(false, false, true)
          select MoePresets.Tiny with
          {
-             VocabSize = 7 + width, HiddenSize = heads * headHalf * 2, NumAttentionHeads = heads, NumKeyValueHeads = heads,
-             NumHiddenLayers = layers, FirstKDenseReplace = dense, MoeLayerFreq = freq, IntermediateSize = 3 * width,
-             NRoutedExperts = routed, NumExpertsPerTok = Math.Min(active, routed), NSharedExperts = shared,
-             MoeIntermediateSize = width, TieWordEmbeddings = tied,
-             MoeKind = hash ? MoeKind.Hash : MoeKind.DeepSeek, AuxLossAlpha = hash ? 0 : 0.01,
+             VocabSize = 7 + width,
+             HiddenSize = heads * headHalf * 2,
+             NumAttentionHeads = heads,
+             NumKeyValueHeads = heads,
+             NumHiddenLayers = layers,
+             FirstKDenseReplace = dense,
+             MoeLayerFreq = freq,
+             IntermediateSize = 3 * width,
+             NRoutedExperts = routed,
+             NumExpertsPerTok = Math.Min(active, routed),
+             NSharedExperts = shared,
+             MoeIntermediateSize = width,
+             TieWordEmbeddings = tied,
+             MoeKind = hash ? MoeKind.Hash : MoeKind.DeepSeek,
+             AuxLossAlpha = hash ? 0 : 0.01,
          }).Where(c => !HashNeedsTop1(c)).ToArbitrary();
 
     private static bool HashNeedsTop1(MoeConfig c) => c.MoeKind == MoeKind.Hash && c.NumExpertsPerTok != 1;
