@@ -6,6 +6,7 @@ using MoeFromScratch.Train.Cli;
 var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained by a pure-C# tensor engine (CPU or Vulkan).")
 {
     DevicesCommand.Create(),
+    TokenizeCommand.Create(),
 };
 
 return CliErrors.Run(() => root.Parse(args).Invoke());

@@ -22,5 +22,6 @@ public static class CliErrors
 
     private static bool IsUserError(Exception e) =>
         e is ShapeException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+            or InvalidDataException
             || e.GetType().Name.EndsWith("UnavailableException", StringComparison.Ordinal);
 }
