@@ -1,6 +1,6 @@
 // CpuBackend: the fast CPU implementation of IBackend (TensorPrimitives, packed GEMM, threads).
-// This file holds memory and identity; each kernel family lives in Kernels/CpuBackend.*.cs and
-// CpuBackend.Elementwise.cs, built on the strided iteration in Strided/ (StridedLayout).
+// This file holds memory and identity; each kernel family lives in Kernels/CpuBackend.*.cs,
+// built on the strided iteration in Strided/ (StridedLayout).
 // Every kernel here is tested against ReferenceBackend, the obviously-correct loops.
 namespace MoeFromScratch.Tensors.Cpu;
 
