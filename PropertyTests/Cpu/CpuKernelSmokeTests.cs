@@ -125,9 +125,9 @@ public class CpuKernelSmokeTests
     public void CrossEntropyRejectsAnOutOfRangeTarget()
     {
         using var scope = new TensorScope();
-        var error = Assert.Throws<ArgumentException>(() => Tensor.CrossEntropy(Tensor.Zeros([2, 4]), Tensor.FromArray([1, 4], [2])));
+        var error = Assert.ThrowsAny<ArgumentException>(() => Tensor.CrossEntropy(Tensor.Zeros([2, 4]), Tensor.FromArray([1, 4], [2])));
         Assert.Contains("CrossEntropy", error.Message);
-        Assert.Contains("target 4", error.Message);
+        Assert.Contains("index 4", error.Message);
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public class CpuKernelSmokeTests
         var zeros = Tensor.Zeros([2, 2]);
         Close([4, 6, 0, 0], zeros.IndexAdd(0, Tensor.FromArray([0, 0], [2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray());
         Close([3, 0, 0, 7], zeros.ScatterAdd(1, Tensor.FromArray([0, 0, 1, 1], [2, 2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray());
-        var error = Assert.Throws<ArgumentException>(() => x.IndexSelect(0, Tensor.FromArray([3], [1])));
+        var error = Assert.ThrowsAny<ArgumentException>(() => x.IndexSelect(0, Tensor.FromArray([3], [1])));
         Assert.Contains("IndexSelect: index 3", error.Message);
         Assert.Contains("size 3", error.Message);
     }

@@ -105,6 +105,18 @@ internal static class BinaryOps
         public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Pow(a, b, y);
     }
 
+    /// <summary>Integer division truncating toward zero (C's a / b).</summary>
+    public struct IntegerDiv<T> : IBinaryOp<IntegerDiv<T>, T> where T : IBinaryInteger<T>
+    {
+        public static T Apply(T a, T b) => a / b;
+    }
+
+    /// <summary>Integer power through float64, truncated toward zero (exact for the small powers indices need).</summary>
+    public struct IntegerPow<T> : IBinaryOp<IntegerPow<T>, T> where T : IBinaryInteger<T>
+    {
+        public static T Apply(T a, T b) => T.CreateTruncating(Math.Pow(double.CreateChecked(a), double.CreateChecked(b)));
+    }
+
     /// <summary>Any comparison as a binary op writing 1 or 0 (scalar loops: masks are not hot).</summary>
     public struct Compare<T, TTest> : IBinaryOp<Compare<T, TTest>, T> where T : INumber<T> where TTest : IComparison<T>
     {

@@ -18,7 +18,7 @@ public sealed unsafe partial class CpuBackend
         {
             case DType.Float32: CrossEntropy<float>(logits, targets, ignoreIndex, null, losses); break;
             case DType.Float64: CrossEntropy<double>(logits, targets, ignoreIndex, null, losses); break;
-            default: throw CpuTensor.Unsupported("CrossEntropy", logits.DType);
+            default: throw CpuTensor.Unsupported("CrossEntropyForward", logits.DType);
         }
     }
 
@@ -36,7 +36,7 @@ public sealed unsafe partial class CpuBackend
     private static void CrossEntropy<T>(Tensor logits, Tensor targets, int ignoreIndex, Tensor? dlosses, Tensor output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        string op = dlosses is null ? "CrossEntropy" : "CrossEntropyBackward";
+        string op = dlosses is null ? "CrossEntropyForward" : "CrossEntropyBackward";
         int rows = logits.Shape[0], classes = logits.Shape[1];
         using var x = new DenseCopy<T>(op, logits);
         using var t = new DenseCopy<int>(op, targets);
@@ -56,8 +56,7 @@ public sealed unsafe partial class CpuBackend
         for (int n = 0; n < rows; n++)
         {
             int target = targets[n];
-            if (target != ignoreIndex && (uint)target >= (uint)classes)
-                throw new ArgumentException($"{op}: target {target} at row {n} is out of range for axis 1 of size {classes} (ignoreIndex {ignoreIndex})");
+            if (target != ignoreIndex) IndexRange.Check(op, target, axis: 1, classes);
         }
     }
 

@@ -1,6 +1,6 @@
 // CpuBackend, elementwise kernels: Fill, Copy, Unary, Binary, Where. This file only picks the
 // element type and the op struct; ElementwiseKernels walks the strides, UnaryOps / BinaryOps do
-// the math. Int32 gets the ops that make sense for integers (no Exp, Div, Pow, ...).
+// the math. Int32 gets the ops that make sense for integers: no Exp or Sqrt; Div truncates toward zero.
 using System.Numerics;
 
 namespace MoeFromScratch.Tensors.Cpu;
@@ -92,7 +92,7 @@ public sealed unsafe partial class CpuBackend
         {
             case DType.Float32: FloatBinary<float>(op, a, b, y); break;
             case DType.Float64: FloatBinary<double>(op, a, b, y); break;
-            case DType.Int32: NumberBinary<int>(op, a, b, y); break;
+            case DType.Int32: IntegerBinary<int>(op, a, b, y); break;
             default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
         }
     }
@@ -103,6 +103,16 @@ public sealed unsafe partial class CpuBackend
         {
             case BinaryOp.Div: ElementwiseKernels.Binary<T, BinaryOps.Div<T>>(a, b, y); break;
             case BinaryOp.Pow: ElementwiseKernels.Binary<T, BinaryOps.Pow<T>>(a, b, y); break;
+            default: NumberBinary<T>(op, a, b, y); break;
+        }
+    }
+
+    private static void IntegerBinary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IBinaryInteger<T>
+    {
+        switch (op)
+        {
+            case BinaryOp.Div: ElementwiseKernels.Binary<T, BinaryOps.IntegerDiv<T>>(a, b, y); break;
+            case BinaryOp.Pow: ElementwiseKernels.Binary<T, BinaryOps.IntegerPow<T>>(a, b, y); break;
             default: NumberBinary<T>(op, a, b, y); break;
         }
     }

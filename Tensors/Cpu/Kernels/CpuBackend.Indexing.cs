@@ -169,8 +169,7 @@ public sealed unsafe partial class CpuBackend
         var layout = CpuTensor.Layout(index.Shape, index.Strides);
         var check = new IndexRangeKernel(CpuTensor.Data<int>(op, index), size);
         layout.ForEach(ref check, CpuTensor.Offsets(index), 0, layout.Count);
-        if (check.Bad is int bad)
-            throw new ArgumentException($"{op}: index {bad} is out of range for axis {axis} of size {size}");
+        if (check.Bad is int bad) IndexRange.Check(op, bad, axis, size);
     }
 
     private struct IndexRangeKernel(int* index, int size) : IRunKernel

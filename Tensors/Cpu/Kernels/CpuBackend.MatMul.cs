@@ -117,15 +117,10 @@ public sealed unsafe partial class CpuBackend
     private static void Multiply<T>(int m, int n, int k, T* a, long aRowStride, long aColStride,
         T* b, long bRowStride, long bColStride, T* c, long ldc) where T : unmanaged, INumber<T>
     {
-        // TODO(gemm): call Gemm.Multiply once Tensors/Cpu/Gemm is merged; this naive loop is a stand-in.
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                T sum = T.Zero;
-                for (int p = 0; p < k; p++) sum += a[i * aRowStride + p * aColStride] * b[p * bRowStride + j * bColStride];
-                c[i * ldc + j] = sum;
-            }
-        }
+        // Gemm has one overload per element type; T is float or double here (checked by the callers' dispatch).
+        if (typeof(T) == typeof(float))
+            Gemm.Multiply(m, n, k, (float*)a, aRowStride, aColStride, (float*)b, bRowStride, bColStride, (float*)c, ldc, accumulate: false);
+        else
+            Gemm.Multiply(m, n, k, (double*)a, aRowStride, aColStride, (double*)b, bRowStride, bColStride, (double*)c, ldc, accumulate: false);
     }
 }

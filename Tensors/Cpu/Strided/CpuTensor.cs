@@ -28,7 +28,8 @@ internal static unsafe class CpuTensor
     /// <summary>Pointer to element [0, 0, ...] of a tensor that must be contiguous (kernel outputs).</summary>
     public static T* Contiguous<T>(string op, Tensor t) where T : unmanaged
     {
-        if (!t.IsContiguous)
+        // An empty tensor has nothing to lay out (Tensor.IsContiguous says no for some empty shapes).
+        if (!t.IsContiguous && t.Numel != 0)
             throw new ArgumentException($"{op}: tensor {Shape.Format(t.Shape)} must be contiguous");
         return Data<T>(op, t) + t.Offset;
     }
