@@ -8,7 +8,8 @@ namespace MoeFromScratch.Autograd;
 
 public sealed class CaseBuilder(int seed, int size, IBackend? backend = null)
 {
-    private readonly Random _random = new(seed);
+    // Neighbouring seeds of System.Random start out alike; a multiplicative hash spreads them.
+    private readonly Random _random = new(unchecked(seed * -1640531535) & int.MaxValue);
     private readonly List<string> _notes = [];
 
     public int Seed { get; } = seed;

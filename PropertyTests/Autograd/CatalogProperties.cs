@@ -34,7 +34,7 @@ public class CatalogProperties
             var result = op.Check(c.Seed, c.Size, float64Backend: Float64Backend.Instance);
             if (!result.Passed) throw new Xunit.Sdk.XunitException(result.Message);
         });
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(6).WithQuietOnSuccess(true), property);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(12).WithQuietOnSuccess(true), property);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class RandomGraphProperties
             if (!result.Passed)
                 throw new Xunit.Sdk.XunitException($"{result.Message}{Environment.NewLine}{graph}");
         });
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(150).WithQuietOnSuccess(true), property);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithQuietOnSuccess(true), property);
     }
 
     [Fact]
