@@ -39,9 +39,14 @@ public sealed record GradCheckElement(int Input, int[] Index, double Analytic, d
 /// <param name="MaxRelativeError">Max of |a - n| / max(|a|, |n|) over elements where either exceeds atol.</param>
 public sealed record GradCheckResult(bool Passed, string Inputs, double MaxAbsoluteError, double MaxRelativeError, GradCheckElement? Worst, GradCheckOptions Options)
 {
+    /// <summary>What was checked (an op name from the catalogue), for messages; null for an anonymous function.</summary>
+    public string? Op { get; init; }
+
+    private string Subject => Op is null ? Inputs : $"{Op}: {Inputs}";
+
     public string Message => Passed
-        ? $"gradients match for {Inputs} (max abs error {MaxAbsoluteError:E2}, max rel error {MaxRelativeError:E2})"
-        : $"gradient mismatch for {Inputs}: {Worst} exceeds atol {Options.AbsoluteTolerance:E0} + rtol {Options.RelativeTolerance:E0}·|numeric| "
+        ? $"gradients match for {Subject} (max abs error {MaxAbsoluteError:E2}, max rel error {MaxRelativeError:E2})"
+        : $"gradient mismatch for {Subject}: {Worst} exceeds atol {Options.AbsoluteTolerance:E0} + rtol {Options.RelativeTolerance:E0}·|numeric| "
           + $"(max abs error {MaxAbsoluteError:E2}, max rel error {MaxRelativeError:E2})";
 
     public override string ToString() => Message;

@@ -29,7 +29,7 @@ public sealed record GradCheckOp(string Name, Func<CaseBuilder, GradCheckCase> M
         var result = analyticBackend is null
             ? GradCheck.Check(c.Function, c.Inputs, options)
             : GradCheck.CheckOn(analyticBackend, DType.Float32, c.Function, c.Inputs, options);
-        return result with { Inputs = $"{Name}: {result.Inputs}{(builder.Notes.Length > 0 ? "; " + builder.Notes : "")} (seed {seed}, size {size})" };
+        return result with { Op = Name, Inputs = $"{result.Inputs}{(builder.Notes.Length > 0 ? "; " + builder.Notes : "")} (seed {seed}, size {size})" };
     }
 }
 
