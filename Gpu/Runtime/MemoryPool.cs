@@ -1,0 +1,104 @@
+// MemoryPool: device-local blocks sub-allocated into tensor storages.
+// Each block keeps a sorted free list; allocation is first-fit, rounded up to the device's
+// minStorageBufferOffsetAlignment so every tensor can be bound at its own offset; freeing merges
+// with both neighbours. A tensor never straddles blocks (one descriptor range must cover it), and
+// one larger than maxStorageBufferRange is refused, naming both sizes.
+// Deliberately simple: no size classes, no defragmentation, blocks are kept until Dispose.
+namespace MoeFromScratch.Gpu.Runtime;
+
+internal sealed class MemoryPool : IDisposable
+{
+    private readonly VulkanContext _context;
+    private readonly long _blockBytes;
+    private readonly long _alignment;
+    private readonly List<Block> _blocks = [];
+
+    public MemoryPool(VulkanContext context, long blockBytes)
+    {
+        _context = context;
+        _alignment = (long)Math.Max(16, context.Limits.MinStorageBufferOffsetAlignment);
+        _blockBytes = Math.Min(blockBytes, (long)context.Limits.MaxStorageBufferRange);
+    }
+
+    /// <summary>Bytes handed out and not yet freed (rounded to the alignment); flat across steps when nothing leaks.</summary>
+    public long BytesInUse { get; private set; }
+
+    /// <summary>Bytes of device memory held in blocks.</summary>
+    public long BytesReserved => _blocks.Sum(b => (long)b.Buffer.Size);
+
+    public readonly record struct Range(GpuBuffer Buffer, long Offset, long Size);
+
+    public Range Allocate(long bytes)
+    {
+        long maxRange = (long)_context.Limits.MaxStorageBufferRange;
+        if (bytes > maxRange)
+            throw new OutOfMemoryException(
+                $"{_context.Info.Name}: a tensor of {bytes} bytes exceeds maxStorageBufferRange ({maxRange} bytes), the largest buffer a shader can bind");
+        long size = Math.Max(_alignment, (bytes + _alignment - 1) / _alignment * _alignment);
+        foreach (var block in _blocks)
+            if (block.TryTake(size, out long offset)) return Taken(block, offset, size);
+        var fresh = new Block(new GpuBuffer(_context, (ulong)Math.Max(size, _blockBytes), hostVisible: false));
+        _blocks.Add(fresh);
+        fresh.TryTake(size, out long start);
+        return Taken(fresh, start, size);
+    }
+
+    private Range Taken(Block block, long offset, long size)
+    {
+        BytesInUse += size;
+        return new Range(block.Buffer, offset, size);
+    }
+
+    public void Free(Range range)
+    {
+        var block = _blocks.First(b => b.Buffer == range.Buffer);
+        block.Give(range.Offset, range.Size);
+        BytesInUse -= range.Size;
+    }
+
+    public void Dispose()
+    {
+        foreach (var block in _blocks) block.Buffer.Dispose();
+        _blocks.Clear();
+    }
+
+    /// <summary>One device buffer and its free ranges, sorted by offset, never adjacent (they merge).</summary>
+    private sealed class Block(GpuBuffer buffer)
+    {
+        private readonly List<(long Offset, long Size)> _free = [(0, (long)buffer.Size)];
+
+        public GpuBuffer Buffer { get; } = buffer;
+
+        public bool TryTake(long size, out long offset)
+        {
+            for (int i = 0; i < _free.Count; i++)
+            {
+                var (start, length) = _free[i];
+                if (length < size) continue;
+                offset = start;
+                if (length == size) _free.RemoveAt(i);
+                else _free[i] = (start + size, length - size);
+                return true;
+            }
+            offset = -1;
+            return false;
+        }
+
+        public void Give(long offset, long size)
+        {
+            int i = 0;
+            while (i < _free.Count && _free[i].Offset < offset) i++;
+            _free.Insert(i, (offset, size));
+            if (i + 1 < _free.Count && _free[i].Offset + _free[i].Size == _free[i + 1].Offset)
+            {
+                _free[i] = (_free[i].Offset, _free[i].Size + _free[i + 1].Size);
+                _free.RemoveAt(i + 1);
+            }
+            if (i > 0 && _free[i - 1].Offset + _free[i - 1].Size == _free[i].Offset)
+            {
+                _free[i - 1] = (_free[i - 1].Offset, _free[i - 1].Size + _free[i].Size);
+                _free.RemoveAt(i);
+            }
+        }
+    }
+}

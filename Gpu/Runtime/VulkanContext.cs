@@ -1,0 +1,135 @@
+// VulkanContext: the chosen physical device, one logical device and its compute queue, the
+// limits the kernels read, and extension entry points loaded by hand (Silk.NET's extension
+// packages are not used). It owns nothing else: memory, commands and pipelines live beside it.
+using Silk.NET.Core.Native;
+using Silk.NET.Vulkan;
+
+namespace MoeFromScratch.Gpu.Runtime;
+
+internal sealed unsafe class VulkanContext : IDisposable
+{
+    public VulkanInstance Instance { get; }
+    public Vk Vk => Instance.Vk;
+    public PhysicalDevice PhysicalDevice { get; }
+    public Device Device { get; }
+    public Queue Queue { get; }
+    public uint QueueFamily { get; }
+    public VulkanDeviceInfo Info { get; }
+    public PhysicalDeviceLimits Limits { get; }
+    public PhysicalDeviceMemoryProperties MemoryProperties { get; }
+    public bool PushDescriptors { get; }
+    public bool FloatAtomics { get; }
+
+    /// <summary>vkCmdPushDescriptorSetKHR, or null when push descriptors are off.</summary>
+    public delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void> CmdPushDescriptorSet { get; }
+
+    public VulkanContext(VulkanOptions options)
+    {
+        Instance = new VulkanInstance(options.Validation);
+        try
+        {
+            var physical = Instance.PhysicalDevices();
+            var infos = physical.Select((d, i) => VulkanDevices.Describe(Vk, d, i)).ToList();
+            int chosen = VulkanDevices.Select(infos, options.DeviceIndex, options.AllowCpuDevice);
+            PhysicalDevice = physical[chosen];
+            Info = infos[chosen];
+            PhysicalDeviceProperties props;
+            Vk.GetPhysicalDeviceProperties(PhysicalDevice, &props);
+            Limits = props.Limits;
+            PhysicalDeviceMemoryProperties memory;
+            Vk.GetPhysicalDeviceMemoryProperties(PhysicalDevice, &memory);
+            MemoryProperties = memory;
+            PushDescriptors = options.UsePushDescriptors && Info.SupportsPushDescriptors;
+            FloatAtomics = options.UseFloatAtomics && Info.SupportsFloatAtomicAdd;
+            QueueFamily = FindComputeQueueFamily();
+            Device = CreateDevice(VulkanDevices.DeviceExtensions(Vk, PhysicalDevice));
+            Queue queue;
+            Vk.GetDeviceQueue(Device, QueueFamily, 0, &queue);
+            Queue = queue;
+            if (PushDescriptors)
+                CmdPushDescriptorSet = (delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void>)
+                    (nint)Vk.GetDeviceProcAddr(Device, "vkCmdPushDescriptorSetKHR");
+        }
+        catch
+        {
+            Instance.Dispose();
+            throw;
+        }
+    }
+
+    private uint FindComputeQueueFamily()
+    {
+        uint count = 0;
+        Vk.GetPhysicalDeviceQueueFamilyProperties(PhysicalDevice, &count, null);
+        var families = new QueueFamilyProperties[count];
+        fixed (QueueFamilyProperties* p = families) Vk.GetPhysicalDeviceQueueFamilyProperties(PhysicalDevice, &count, p);
+        for (uint i = 0; i < count; i++)
+            if (families[i].QueueFlags.HasFlag(QueueFlags.ComputeBit)) return i;
+        throw new GpuUnavailableException($"{Info.Name} has no compute queue");
+    }
+
+    private Device CreateDevice(HashSet<string> available)
+    {
+        var extensions = new List<string>();
+        if (PushDescriptors) extensions.Add("VK_KHR_push_descriptor");
+        if (FloatAtomics) extensions.Add("VK_EXT_shader_atomic_float");
+        if (available.Contains("VK_KHR_portability_subset")) extensions.Add("VK_KHR_portability_subset"); // required when present (MoltenVK)
+
+        float priority = 1;
+        var queueInfo = new DeviceQueueCreateInfo
+        {
+            SType = StructureType.DeviceQueueCreateInfo,
+            QueueFamilyIndex = QueueFamily,
+            QueueCount = 1,
+            PQueuePriorities = &priority,
+        };
+        var atomics = new PhysicalDeviceShaderAtomicFloatFeaturesEXT
+        {
+            SType = StructureType.PhysicalDeviceShaderAtomicFloatFeaturesExt,
+            ShaderBufferFloat32AtomicAdd = FloatAtomics,
+        };
+        var exts = (byte**)SilkMarshal.StringArrayToPtr(extensions);
+        try
+        {
+            var info = new DeviceCreateInfo
+            {
+                SType = StructureType.DeviceCreateInfo,
+                PNext = FloatAtomics ? &atomics : null,
+                QueueCreateInfoCount = 1,
+                PQueueCreateInfos = &queueInfo,
+                EnabledExtensionCount = (uint)extensions.Count,
+                PpEnabledExtensionNames = exts,
+            };
+            Device device;
+            VulkanInstance.Check(Vk.CreateDevice(PhysicalDevice, &info, null, &device), "vkCreateDevice");
+            return device;
+        }
+        finally
+        {
+            SilkMarshal.Free((nint)exts);
+        }
+    }
+
+    /// <summary>Index of a memory type allowed by typeBits with all the required flags, preferring the preferred ones too.</summary>
+    public uint FindMemoryType(uint typeBits, MemoryPropertyFlags required, MemoryPropertyFlags preferred)
+    {
+        int fallback = -1;
+        for (int i = 0; i < MemoryProperties.MemoryTypeCount; i++)
+        {
+            if ((typeBits & (1u << i)) == 0) continue;
+            var flags = MemoryProperties.MemoryTypes[i].PropertyFlags;
+            if ((flags & required) != required) continue;
+            if ((flags & preferred) == preferred) return (uint)i;
+            if (fallback < 0) fallback = i;
+        }
+        if (fallback < 0) throw new VulkanException($"{Info.Name}: no memory type with {required}");
+        return (uint)fallback;
+    }
+
+    public void Dispose()
+    {
+        Vk.DeviceWaitIdle(Device);
+        Vk.DestroyDevice(Device, null);
+        Instance.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+// VulkanOptions: how to pick and configure the device. Defaults suit a real GPU; tests pass
+// AllowCpuDevice = true to run on lavapipe.
+namespace MoeFromScratch.Gpu.Runtime;
+
+public sealed record VulkanOptions
+{
+    /// <summary>Device index (`vulkan:N`); null picks the best GPU.</summary>
+    public int? DeviceIndex { get; init; }
+
+    /// <summary>Allow a CPU-type Vulkan device (lavapipe) when no GPU is found.</summary>
+    public bool AllowCpuDevice { get; init; }
+
+    /// <summary>Khronos validation layer; null reads MOE_VK_VALIDATION=1.</summary>
+    public bool? Validation { get; init; }
+
+    /// <summary>Use VK_KHR_push_descriptor when the device has it (false forces descriptor pools).</summary>
+    public bool UsePushDescriptors { get; init; } = true;
+
+    /// <summary>Use float atomics for ScatterAdd/IndexAdd when the device has them (false: deterministic loops).</summary>
+    public bool UseFloatAtomics { get; init; } = true;
+
+    /// <summary>Dispatches recorded into one command buffer before it is submitted.</summary>
+    public int DispatchesPerSubmit { get; init; } = 64;
+
+    /// <summary>Size of each device-memory block the pool sub-allocates (larger tensors get their own).</summary>
+    public long PoolBlockBytes { get; init; } = 64L << 20;
+}

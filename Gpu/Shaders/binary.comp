@@ -1,0 +1,94 @@
+// binary.comp: y = op(a, b), a and b strided (broadcast axes have stride 0), y contiguous.
+// The formulas mirror ReferenceBackend.BinaryFormula; comparisons write 1 or 0 in y's dtype.
+// int32 operands use integer arithmetic where it is exact (the reference's double is exact too).
+#version 450
+#include "common.glsl"
+#include "elementwise_push.glsl"
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint OP = 0;
+layout(constant_id = 2) const uint DTYPE = DT_F32;
+layout(binding = 0) readonly buffer A { uint a[]; };
+layout(binding = 1) readonly buffer B { uint b[]; };
+layout(binding = 2) writeonly buffer Y { uint y[]; };
+
+#define ADD 0
+#define SUB 1
+#define MUL 2
+#define DIV 3
+#define MAX 4
+#define MIN 5
+#define POW 6
+#define EQ 7
+#define NE 8
+#define LT 9
+#define LE 10
+#define GT 11
+#define GE 12
+
+// Math.Pow semantics where GLSL's pow is undefined: x < 0 (integer y), x == 0, y == 0.
+float pow_reference(float x, float y)
+{
+    if (y == 0) return 1;
+    if (x == 0) return y > 0 ? 0 : 1.0 / 0.0;
+    if (x < 0)
+    {
+        if (floor(y) != y) return 0.0 / 0.0;
+        float r = pow(-x, y);
+        return mod(y, 2.0) == 1.0 ? -r : r;
+    }
+    return pow(x, y);
+}
+
+// Math.Max / Math.Min propagate NaN; GLSL's max/min leave it undefined.
+float max_nan(float x, float y) { return isnan(x) || isnan(y) ? x + y : max(x, y); }
+float min_nan(float x, float y) { return isnan(x) || isnan(y) ? x + y : min(x, y); }
+
+float binary_formula(float x, float y)
+{
+    switch (OP)
+    {
+        case ADD: return x + y;
+        case SUB: return x - y;
+        case MUL: return x * y;
+        case DIV: return x / y;
+        case MAX: return max_nan(x, y);
+        case MIN: return min_nan(x, y);
+        case POW: return pow_reference(x, y);
+        case EQ: return x == y ? 1 : 0;
+        case NE: return x != y ? 1 : 0;
+        case LT: return x < y ? 1 : 0;
+        case LE: return x <= y ? 1 : 0;
+        case GT: return x > y ? 1 : 0;
+        default: return x >= y ? 1 : 0;
+    }
+}
+
+int binary_int(int x, int y)
+{
+    switch (OP)
+    {
+        case ADD: return x + y;
+        case SUB: return x - y;
+        case MUL: return x * y;
+        case DIV: return y == 0 ? 0 : x / y;   // the reference saturates ±inf; 0 here (documented gap)
+        case MAX: return max(x, y);
+        case MIN: return min(x, y);
+        case EQ: return x == y ? 1 : 0;
+        case NE: return x != y ? 1 : 0;
+        case LT: return x < y ? 1 : 0;
+        case LE: return x <= y ? 1 : 0;
+        case GT: return x > y ? 1 : 0;
+        default: return x >= y ? 1 : 0;
+    }
+}
+
+void main()
+{
+    FOR_EACH_ELEMENT(i, p.numel)
+    {
+        uint x = a[operand_offset(0, i)], z = b[operand_offset(1, i)];
+        y[p.offset[3] + i] = DTYPE == DT_I32 && OP != POW
+            ? uint(binary_int(int(x), int(z)))
+            : from_float(binary_formula(to_float(x, DTYPE), to_float(z, DTYPE)), DTYPE);
+    }
+}

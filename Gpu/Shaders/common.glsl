@@ -1,0 +1,35 @@
+// common.glsl: what every shader here shares. Tensors are bound as raw 32-bit words (uint) so
+// one shader serves float32 and int32; a specialization constant names each operand's dtype and
+// load/store convert. Strided addressing mirrors the reference's StridedIndex: a row-major linear
+// index is split into coordinates over `shape`, and each operand finds its element through its own
+// strides (0 on broadcast axes). Shapes are coalesced on the host, so rank <= MAX_RANK.
+#ifndef COMMON_GLSL
+#define COMMON_GLSL
+
+#define MAX_RANK 6
+#define DT_F32 0
+#define DT_I32 1
+
+// Element offset of row-major index i of `shape` (rank dims) under `stride`.
+uint strided_offset(uint i, uint rank, int shape[MAX_RANK], int stride[MAX_RANK])
+{
+    uint offset = 0;
+    for (int d = int(rank) - 1; d >= 0; d--)
+    {
+        uint size = uint(shape[d]);
+        offset += (i % size) * uint(stride[d]);
+        i /= size;
+    }
+    return offset;
+}
+
+// A 32-bit word read as the operand's dtype and widened to float (int32 rounds above 2^24).
+float to_float(uint bits, uint dtype) { return dtype == DT_I32 ? float(int(bits)) : uintBitsToFloat(bits); }
+
+// A float stored as the dtype: float32 as is, int32 truncated toward zero like the reference's cast.
+uint from_float(float value, uint dtype) { return dtype == DT_I32 ? uint(int(value)) : floatBitsToUint(value); }
+
+// Grid-stride loop bound: the host caps the group count, every invocation walks the rest.
+#define FOR_EACH_ELEMENT(i, n) for (uint i = gl_GlobalInvocationID.x; i < (n); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
+
+#endif

@@ -1,0 +1,12 @@
+// fill.comp: y[i] = value for every element of a (possibly strided) y. Mirrors ReferenceBackend.Fill.
+#version 450
+#include "common.glsl"
+#include "elementwise_push.glsl"
+layout(local_size_x_id = 0) in;
+layout(binding = 0) writeonly buffer Y { uint y[]; };
+
+void main()
+{
+    FOR_EACH_ELEMENT(i, p.numel)
+        y[operand_offset(0, i)] = p.value_bits;
+}

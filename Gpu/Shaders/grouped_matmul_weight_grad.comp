@@ -1,0 +1,27 @@
+// grouped_matmul_weight_grad.comp: dw[g] = x[rows of g]ᵀ · dy[rows of g], (K, M) per group, all
+// groups in one dispatch (workgroup z = g). The reduction runs over the group's rows, so the tile
+// sees A = xᵀ (strides swapped) and B = dy, both starting at row offsets[g]. A group without rows
+// writes zeros. Mirrors ReferenceBackend.GroupedMatMulWeightGrad.
+#version 450
+#include "gemm_tile.glsl"
+
+layout(binding = 3) readonly buffer Offsets { int offsets[]; };
+
+layout(push_constant) uniform Push
+{
+    uint K, M, groups, offsets_offset;
+    uint x_offset, dy_offset, dw_offset;
+    uint x_row, x_col;              // strides of x over (N, K)
+    uint dy_row, dy_col;            // strides of dy over (N, M)
+    uint dw_group, dw_row, dw_col;  // strides of dw over (G, K, M)
+} p;
+
+void main()
+{
+    uint g = gl_WorkGroupID.z;
+    uint first = uint(offsets[p.offsets_offset + g]), last = uint(offsets[p.offsets_offset + g + 1]);
+    Operand a = Operand(p.x_offset + first * p.x_row, p.x_col, p.x_row);     // xᵀ: (K, rows)
+    Operand b = Operand(p.dy_offset + first * p.dy_row, p.dy_row, p.dy_col); // dy: (rows, M)
+    Operand c = Operand(p.dw_offset + g * p.dw_group, p.dw_row, p.dw_col);
+    gemm_tile(a, b, c, p.K, p.M, 0, last - first, gl_WorkGroupID.y * TM, gl_WorkGroupID.x * TN);
+}

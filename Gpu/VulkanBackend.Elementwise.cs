@@ -1,0 +1,53 @@
+// Elementwise kernels: Fill, Copy, Unary, Binary, Where (Shaders/fill|copy|unary|binary|where.comp).
+// One layout serves all five: the output shape coalesced with every strided operand's strides
+// (StridedLayout), pushed as elementwise_push.glsl declares it. One invocation per output element
+// in a grid-stride loop; no shared memory.
+using MoeFromScratch.Gpu.Kernels;
+using MoeFromScratch.Gpu.Runtime;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Gpu;
+
+public sealed partial class VulkanBackend
+{
+    public void Fill(Tensor y, double value)
+    {
+        uint bits = y.DType == DType.Int32 ? (uint)(int)value : BitConverter.SingleToUInt32Bits((float)value);
+        Elementwise("fill", [], y, [y], output: null, [Write(y)], bits);
+    }
+
+    public void Copy(Tensor x, Tensor y) =>
+        Elementwise("copy", [DTypeCode(x), DTypeCode(y)], y, [x, y], output: null, [Read(x), Write(y)]);
+
+    public void Unary(UnaryOp op, Tensor x, Tensor y) =>
+        Elementwise("unary", [(uint)op, DTypeCode(y)], y, [x], y, [Read(x), Write(y)]);
+
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) =>
+        Elementwise("binary", [(uint)op, DTypeCode(a)], y, [a, b], y, [Read(a), Read(b), Write(y)]);
+
+    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y) =>
+        Elementwise("where", [DTypeCode(condition)], y, [condition, a, b], y, [Read(condition), Read(a), Read(b), Write(y)]);
+
+    /// <summary>
+    /// Dispatches an elementwise shader over y's shape. strided: the operands addressed through their
+    /// strides (slots 0..2); output: the contiguous output (its offset goes in slot 3), or null when
+    /// the output is itself one of the strided slots (fill, copy).
+    /// </summary>
+    private void Elementwise(string shader, uint[] specialization, Tensor y, Tensor[] strided, Tensor? output, Binding[] bindings, uint valueBits = 0)
+    {
+        if (y.Numel == 0) return;
+        var layout = StridedLayout.Coalesce(shader, y.Shape, strided.Select(t => t.Strides).ToArray());
+        var push = new PushConstants()
+            .U(y.Numel)                                   // numel
+            .U((uint)layout.Rank)                         // rank
+            .Ints(layout.Shape, StridedLayout.MaxRank);   // shape[MAX_RANK]
+        for (int slot = 0; slot < 3; slot++)              // offset[4]
+            push.U(slot < strided.Length ? strided[slot].Offset : 0);
+        push.U(output?.Offset ?? 0);
+        for (int slot = 0; slot < 3; slot++)              // stride[3][MAX_RANK]
+            push.Ints(slot < strided.Length ? layout.Strides[slot] : [], StridedLayout.MaxRank);
+        push.U(valueBits);                                // value_bits
+        var kernel = Kernel(shader, bindings.Length, [ElementwiseGroupSize, .. specialization]);
+        Dispatch(kernel, bindings, push, GroupsFor(y.Numel, ElementwiseGroupSize));
+    }
+}

@@ -1,0 +1,116 @@
+// VulkanBackend: IBackend on one Vulkan device. This file holds the plumbing every kernel shares:
+// construction and teardown, memory (pool-backed storages, staged upload and read-back) and the
+// helpers that bind tensors and dispatch. The kernels live in partial files mirroring the
+// reference's (Elementwise, Random, Reduce, MatMul, Softmax, Indexing, Norm, Loss, Optimizer),
+// each with its GLSL in Shaders/.
+// Float32 and Int32 only: Supports(Float64) is false and the Tensor API reports it.
+// Not thread-safe: drive one backend from one thread.
+using System.Runtime.InteropServices;
+using MoeFromScratch.Gpu.Kernels;
+using MoeFromScratch.Gpu.Runtime;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Gpu;
+
+public sealed partial class VulkanBackend : IBackend
+{
+    private const uint ElementwiseGroupSize = 256;
+    private const uint MaxGroups = 65535;   // maxComputeWorkGroupCount[0] is at least this
+
+    private readonly VulkanContext _context;
+    private readonly MemoryPool _pool;
+    private readonly CommandStream _stream;
+    private readonly PipelineCache _pipelines;
+    private bool _disposed;
+
+    public VulkanBackend(VulkanOptions? options = null)
+    {
+        options ??= new VulkanOptions();
+        _context = new VulkanContext(options);
+        try
+        {
+            _pipelines = new PipelineCache(_context);
+            _pool = new MemoryPool(_context, options.PoolBlockBytes);
+            _stream = new CommandStream(_context, _context.PushDescriptors ? options.DispatchesPerSubmit : Math.Min(options.DispatchesPerSubmit, 256));
+        }
+        catch
+        {
+            _pipelines?.Dispose();
+            _context.Dispose();
+            throw;
+        }
+        Name = $"vulkan:{_context.Info.Index}";
+    }
+
+    public string Name { get; }
+
+    /// <summary>What the device reported (name, driver, limits).</summary>
+    public VulkanDeviceInfo Device => _context.Info;
+
+    /// <summary>Pool bytes held by live storages: flat across training steps when nothing leaks.</summary>
+    public long BytesInUse => _pool.BytesInUse;
+
+    /// <summary>Counters for tests and benchmarks: dispatches recorded, submits, barriers.</summary>
+    public (int Dispatches, int Submits, int Barriers) Counters => (_stream.Dispatches, _stream.Submits, _stream.Barriers);
+
+    public bool ScatterUsesAtomics => _context.FloatAtomics;
+
+    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Int32;
+
+    // ---- memory ---------------------------------------------------------------------------------
+
+    public Storage Allocate(DType dtype, long length)
+    {
+        if (!Supports(dtype))
+            throw new NotSupportedException($"{Name} does not store {dtype.Name()} tensors (float32 and int32 only)");
+        return new VulkanStorage(this, _pool, dtype, length);
+    }
+
+    public void Upload<T>(Storage destination, long offset, ReadOnlySpan<T> source) where T : unmanaged =>
+        _stream.Upload(Own(destination).Range, offset * destination.DType.SizeInBytes(), MemoryMarshal.AsBytes(source));
+
+    public void Download<T>(Storage source, long offset, Span<T> destination) where T : unmanaged =>
+        _stream.Download(Own(source).Range, offset * source.DType.SizeInBytes(), MemoryMarshal.AsBytes(destination));
+
+    public void Synchronize() => _stream.Synchronize();
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _stream.Dispose();      // waits for the queue first
+        _pipelines.Dispose();
+        _pool.Dispose();
+        _context.Dispose();
+    }
+
+    // ---- helpers shared by the kernels ----------------------------------------------------------
+
+    private VulkanStorage Own(Storage storage) =>
+        storage as VulkanStorage is { } s && s.Backend == this ? s
+            : throw new ArgumentException($"{Name}: storage belongs to {storage.Backend.Name}");
+
+    private Binding Read(Tensor t) => new(Own(t.Storage).Range, Written: false);
+    private Binding Write(Tensor t) => new(Own(t.Storage).Range, Written: true);
+
+    private Kernel Kernel(string shader, int bindings, params uint[] specialization) =>
+        _pipelines.Get(shader, bindings, specialization);
+
+    private static uint DTypeCode(Tensor t) => t.DType == DType.Int32 ? 1u : 0u;
+
+    /// <summary>Groups for a grid-stride loop over n items: enough to cover them, at most MaxGroups.</summary>
+    private static uint GroupsFor(long n, uint groupSize) => (uint)Math.Clamp((n + groupSize - 1) / groupSize, 1, MaxGroups);
+
+    private void Dispatch(Kernel kernel, Binding[] bindings, PushConstants push, uint groupsX, uint groupsY = 1, uint groupsZ = 1) =>
+        _stream.Dispatch(kernel, bindings, push.Bytes, groupsX, groupsY, groupsZ);
+
+    /// <summary>A contiguous tensor with x's elements: x itself (a new view) or a device copy. Caller disposes.</summary>
+    private Tensor Dense(Tensor x) => x.IsContiguous ? x.Alias() : x.Contiguous();
+
+    private static void CheckFloat32(string op, params Tensor[] tensors)
+    {
+        foreach (var t in tensors)
+            if (t.DType != DType.Float32)
+                throw new NotSupportedException($"{op}: the Vulkan kernel takes float32, got {t.DType.Name()} {Shape.Format(t.Shape)}");
+    }
+}

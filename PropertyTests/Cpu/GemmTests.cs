@@ -1,0 +1,201 @@
+// Property tests for the CPU GEMM: Gemm.Multiply must agree with GemmReference (the triple-loop
+// specification) on generated shapes, strides (all transpose combinations, padded leading dimensions),
+// accumulate on/off, float and double, every micro-kernel family and both the direct and blocked paths.
+// Agreement is judged per element relative to sum_p |A[i,p]| |B[p,j]| (+ |C0| when accumulating), the
+// scale of the rounding error any summation order can make; the bound is tight (1e-5 float, 1e-12 double).
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using MoeFromScratch.Tensors.Cpu;
+
+namespace MoeFromScratch.PropertyTests.Cpu;
+
+/// <summary>One generated multiply: shape, layout, mode and the code path to force.</summary>
+public sealed record GemmCase(int M, int N, int K, bool TransA, bool TransB, int Pad, bool Accumulate, int Isa, bool ForceBlocked, int Seed)
+{
+    public override string ToString() =>
+        $"m={M} n={N} k={K} transA={TransA} transB={TransB} pad={Pad} accumulate={Accumulate} isa={(GemmIsa)Isa} forceBlocked={ForceBlocked} seed={Seed}";
+}
+
+public static class GemmArbitraries
+{
+    // Sizes around the tile edges (MR = 4/6, NR = 4/8/16/32) and the degenerate ones.
+    private static readonly int[] EdgeSizes = [0, 1, 2, 3, 5, 6, 7, 8, 12, 13, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 97, 127, 150];
+
+    private static Gen<int> Size() =>
+        Gen.OneOf(Gen.Elements(EdgeSizes), Gen.Choose(0, 150));
+
+    public static Arbitrary<GemmCase> Cases() =>
+        (from m in Size()
+         from n in Size()
+         from k in Size()
+         from transA in ArbMap.Default.GeneratorFor<bool>()
+         from transB in ArbMap.Default.GeneratorFor<bool>()
+         from pad in Gen.Elements(0, 0, 3)
+         from accumulate in ArbMap.Default.GeneratorFor<bool>()
+         // Mostly the detected kernel; the others often enough to be covered on every machine.
+         from isa in Gen.Elements((int)GemmIsaSelection.Detected, (int)GemmIsaSelection.Detected, 0, 1, 2)
+         from forceBlocked in ArbMap.Default.GeneratorFor<bool>()
+         from seed in Gen.Choose(0, int.MaxValue)
+         select new GemmCase(m, n, k, transA, transB, pad, accumulate, isa, forceBlocked, seed)).ToArbitrary();
+}
+
+public sealed unsafe class GemmTests
+{
+    private const double FloatTolerance = 1e-5;
+    private const double DoubleTolerance = 1e-12;
+
+    [Property(Arbitrary = [typeof(GemmArbitraries)], MaxTest = 150)]
+    public void Float_matches_reference(GemmCase g) => Check<float>(g, FloatTolerance);
+
+    [Property(Arbitrary = [typeof(GemmArbitraries)], MaxTest = 100)]
+    public void Double_matches_reference(GemmCase g) => Check<double>(g, DoubleTolerance);
+
+    // Shapes that cross the KC (k > 256), MC (m > 144) and tile boundaries in every dimension at once.
+    [Theory]
+    [InlineData(300, 257, 513, false, false, false)]
+    [InlineData(300, 257, 513, true, true, true)]
+    [InlineData(145, 290, 600, true, false, true)]
+    [InlineData(433, 71, 260, false, true, false)]
+    public void Float_large_shapes_cross_block_boundaries(int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        Check<float>(new GemmCase(m, n, k, transA, transB, 1, accumulate, (int)GemmIsaSelection.Detected, false, m * 31 + n), FloatTolerance);
+        Check<double>(new GemmCase(m, n, k, transA, transB, 0, accumulate, (int)GemmIsaSelection.Detected, false, k), DoubleTolerance);
+    }
+
+    // Big enough that the work is split over every core: one wide (split by columns), one tall (by rows).
+    [Theory]
+    [InlineData(384, 512, 256)]
+    [InlineData(1000, 40, 300)]
+    public void Float_threaded_path_matches_reference(int m, int n, int k)
+    {
+        Assert.True(GemmParallel.PartsFor(m, n, k, 6, 16) == Math.Min(Environment.ProcessorCount, 64) || Environment.ProcessorCount == 1,
+            "shape too small to use every worker");
+        Check<float>(new GemmCase(m, n, k, false, true, 0, true, (int)GemmIsaSelection.Detected, false, 7), FloatTolerance);
+    }
+
+    // Concurrent callers contend for the worker pool; the losers must run serially and still be right.
+    [Fact]
+    public void Float_concurrent_callers_are_correct()
+    {
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+            Check<float>(new GemmCase(200, 210, 190, t % 2 == 0, t / 2 == 0, 0, false, (int)GemmIsaSelection.Detected, false, t), FloatTolerance));
+    }
+
+    [Fact]
+    public void K_zero_zeroes_or_keeps_C()
+    {
+        var c = new float[] { 1, 2, 3, 4, 5, 6 };
+        fixed (float* pc = c)
+        {
+            Gemm.Multiply(2, 3, 0, null, 0, 1, null, 3, 1, pc, 3, accumulate: true);
+            Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6 }, c);
+            Gemm.Multiply(2, 3, 0, null, 0, 1, null, 3, 1, pc, 3, accumulate: false);
+            Assert.All(c, x => Assert.Equal(0f, x));
+        }
+    }
+
+    private static void Check<T>(GemmCase g, double tolerance) where T : unmanaged, INumber<T>
+    {
+        int m = g.M, n = g.N, k = g.K, pad = g.Pad;
+        // Stored A is m x k (or k x m when transposed), B is k x n (or n x k), each with padded rows.
+        long aRows = g.TransA ? k : m, aCols = (g.TransA ? m : k) + pad;
+        long bRows = g.TransB ? n : k, bCols = (g.TransB ? k : n) + pad;
+        long ars = g.TransA ? 1 : aCols, acs = g.TransA ? aCols : 1;
+        long brs = g.TransB ? 1 : bCols, bcs = g.TransB ? bCols : 1;
+        long ldc = n + pad;
+
+        var rng = new Random(g.Seed);
+        T[] a = Random<T>(rng, aRows * aCols + 1), b = Random<T>(rng, bRows * bCols + 1);
+        T[] c0 = Random<T>(rng, m * ldc + 1);
+        T[] expected = (T[])c0.Clone(), actual = (T[])c0.Clone();
+
+        fixed (T* pa = a, pb = b, pe = expected, pc = actual)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                GemmReference.Multiply(m, n, k, (float*)pa, ars, acs, (float*)pb, brs, bcs, (float*)pe, ldc, g.Accumulate);
+            }
+            else
+            {
+                GemmReference.Multiply(m, n, k, (double*)pa, ars, acs, (double*)pb, brs, bcs, (double*)pe, ldc, g.Accumulate);
+            }
+
+            GemmIsaSelection.Override = (GemmIsa)g.Isa;
+            Gemm.t_smallThresholdOverride = g.ForceBlocked ? 0 : null;
+            try
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    Gemm.Multiply(m, n, k, (float*)pa, ars, acs, (float*)pb, brs, bcs, (float*)pc, ldc, g.Accumulate);
+                }
+                else
+                {
+                    Gemm.Multiply(m, n, k, (double*)pa, ars, acs, (double*)pb, brs, bcs, (double*)pc, ldc, g.Accumulate);
+                }
+            }
+            finally
+            {
+                GemmIsaSelection.Override = null;
+                Gemm.t_smallThresholdOverride = null;
+            }
+        }
+
+        Compare(g, a, ars, acs, b, brs, bcs, c0, ldc, expected, actual, tolerance);
+    }
+
+    private static void Compare<T>(GemmCase g, T[] a, long ars, long acs, T[] b, long brs, long bcs, T[] c0, long ldc, T[] expected, T[] actual, double tolerance)
+        where T : unmanaged, INumber<T>
+    {
+        var failures = new StringBuilder();
+        int failed = 0;
+        double maxAbs = 0, maxRel = 0;
+        for (int i = 0; i < g.M; i++)
+        {
+            for (int j = 0; j < ldc; j++)
+            {
+                long at = i * ldc + j;
+                double e = double.CreateChecked(expected[at]), x = double.CreateChecked(actual[at]);
+                if (j >= g.N)
+                {
+                    // Padding between rows of C belongs to someone else: it must be untouched.
+                    if (!actual[at].Equals(c0[at]))
+                    {
+                        failed++;
+                        failures.AppendLine(CultureInfo.InvariantCulture, $"  C padding [{i},{j}] changed: {c0[at]} -> {actual[at]}");
+                    }
+                    continue;
+                }
+                double scale = g.Accumulate ? Math.Abs(double.CreateChecked(c0[at])) : 0;
+                for (int p = 0; p < g.K; p++)
+                {
+                    scale += Math.Abs(double.CreateChecked(a[i * ars + p * acs]) * double.CreateChecked(b[p * brs + j * bcs]));
+                }
+                double abs = Math.Abs(e - x);
+                double rel = scale > 0 ? abs / scale : abs;
+                maxAbs = Math.Max(maxAbs, abs);
+                maxRel = Math.Max(maxRel, rel);
+                if (!(abs <= tolerance * scale + double.Epsilon) && failed++ < 5)
+                {
+                    failures.AppendLine(CultureInfo.InvariantCulture, $"  C[{i},{j}]: expected {e:R}, got {x:R} (abs {abs:E3}, rel {rel:E3})");
+                }
+            }
+        }
+        Assert.True(failed == 0,
+            $"{typeof(T).Name} GEMM disagrees with the reference in {failed} elements: {g}\n" +
+            $"  strides A=({ars},{acs}) B=({brs},{bcs}) ldc={ldc}; max abs err {maxAbs:E3}, max rel err {maxRel:E3} (tolerance {tolerance:E1})\n{failures}");
+    }
+
+    private static T[] Random<T>(Random rng, long count) where T : unmanaged, INumber<T>
+    {
+        var values = new T[count];
+        for (long i = 0; i < count; i++)
+        {
+            values[i] = T.CreateChecked(rng.NextDouble() * 2 - 1);
+        }
+        return values;
+    }
+}

@@ -1,0 +1,74 @@
+// Gemm: the public CPU matrix multiply, C (=|+=) A B for float and double with arbitrary strides.
+// This file only validates and dispatches: empty and k == 0 cases, small problems to the direct loop
+// (GemmSmall), everything else to the blocked, packed BLIS/GotoBLAS driver (GemmDriver) with the widest
+// micro-kernel the hardware accelerates. GemmReference is the specification it is tested against.
+using System.Numerics;
+
+namespace MoeFromScratch.Tensors.Cpu;
+
+public static unsafe class Gemm
+{
+    /// <summary>Below this many multiply-adds, packing and blocking cost more than they save.</summary>
+    internal const long DefaultSmallThreshold = 32 * 1024;
+
+    /// <summary>Tests lower this (on their own thread) to drive tiny shapes through the blocked path.</summary>
+    [ThreadStatic] internal static long? t_smallThresholdOverride;
+
+    /// <summary>
+    /// C[i,j] (=|+=) sum_p A[i,p] * B[p,j]; A element (i,p) at a[i*aRowStride + p*aColStride], B (p,j) at
+    /// b[p*bRowStride + j*bColStride], C row-major with row stride ldc. Any strides; m, n, k may be 0
+    /// (k == 0 without accumulate zeroes C). C must not alias A or B.
+    /// </summary>
+    public static void Multiply(int m, int n, int k, float* a, long aRowStride, long aColStride, float* b, long bRowStride, long bColStride, float* c, long ldc, bool accumulate)
+        => Dispatch(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
+
+    /// <inheritdoc cref="Multiply(int, int, int, float*, long, long, float*, long, long, float*, long, bool)"/>
+    public static void Multiply(int m, int n, int k, double* a, long aRowStride, long aColStride, double* b, long bRowStride, long bColStride, double* c, long ldc, bool accumulate)
+        => Dispatch(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
+
+    private static void Dispatch<T>(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+        where T : unmanaged, INumber<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+        if (k == 0)
+        {
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    new Span<T>(c + i * ldc, n).Clear();
+                }
+            }
+            return;
+        }
+        if ((long)m * n * k < (t_smallThresholdOverride ?? DefaultSmallThreshold))
+        {
+            GemmSmall<T>.Multiply(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+            return;
+        }
+        var job = new GemmJob
+        {
+            M = m, N = n, K = k, A = a, B = b, C = c,
+            ARowStride = ars, AColStride = acs, BRowStride = brs, BColStride = bcs, Ldc = ldc,
+            Accumulate = accumulate,
+        };
+        switch (GemmIsaSelection.Current)
+        {
+            case GemmIsa.Vector512:
+                GemmDriver<T, GemmKernel512<T>>.Multiply(job);
+                break;
+            case GemmIsa.Vector256:
+                GemmDriver<T, GemmKernel256<T>>.Multiply(job);
+                break;
+            default:
+                GemmDriver<T, GemmKernelScalar<T>>.Multiply(job);
+                break;
+        }
+    }
+}

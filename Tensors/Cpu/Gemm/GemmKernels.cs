@@ -1,0 +1,50 @@
+// The micro-kernel contract: one MR x NR tile of C from packed slivers of A (MR values per k step)
+// and B (NR values per k step), as in the BLIS/GotoBLAS decomposition. Implementations are structs
+// so that the driver, generic over the kernel type, is specialised and the kernel inlined per ISA.
+// This file holds the contract and the kernel choice only; not the kernels, not the blocking.
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace MoeFromScratch.Tensors.Cpu;
+
+internal unsafe interface IGemmKernel<T> where T : unmanaged, INumber<T>
+{
+    /// <summary>Rows of the C tile (and of a packed A sliver).</summary>
+    static abstract int MR { get; }
+
+    /// <summary>Columns of the C tile (and of a packed B sliver).</summary>
+    static abstract int NR { get; }
+
+    /// <summary>
+    /// C[0..MR, 0..NR] (=|+=) sum_p a[p*MR + i] * b[p*NR + j]. a and b are packed and zero-padded,
+    /// b is 64-byte aligned. C has row stride ldc and must hold the whole tile.
+    /// </summary>
+    static abstract void Run(int kc, T* a, T* b, T* c, long ldc, bool accumulate);
+}
+
+/// <summary>Which micro-kernel family a multiply uses.</summary>
+internal enum GemmIsa
+{
+    Scalar,
+    Vector256,
+    Vector512,
+}
+
+internal static class GemmIsaSelection
+{
+    /// <summary>The widest family the hardware accelerates.</summary>
+    public static readonly GemmIsa Detected =
+        Vector512.IsHardwareAccelerated ? GemmIsa.Vector512
+        : Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
+        : GemmIsa.Scalar;
+
+    /// <summary>
+    /// Tests set this to run every kernel family on any machine (Vector512 is emulated, slowly but
+    /// exactly, where it is not accelerated). Null means use <see cref="Detected"/>.
+    /// </summary>
+    [ThreadStatic] internal static GemmIsa? t_override;
+
+    public static GemmIsa? Override { get => t_override; set => t_override = value; }
+
+    public static GemmIsa Current => Override ?? Detected;
+}

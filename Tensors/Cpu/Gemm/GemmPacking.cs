@@ -1,0 +1,126 @@
+// Packing: copies a block of A (or a panel of B) into the contiguous, zero-padded sliver layout that
+// the micro-kernel streams, as in GotoBLAS/BLIS. Packing is where arbitrary strides are absorbed, so
+// transposed operands cost the same as plain ones. Not the place for blocking decisions (GemmDriver).
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace MoeFromScratch.Tensors.Cpu;
+
+internal static unsafe class GemmPacking<T, TKernel>
+    where T : unmanaged, INumber<T>
+    where TKernel : struct, IGemmKernel<T>
+{
+    /// <summary>
+    /// Packs A[0..mc, 0..kc] into ceil(mc/MR) slivers; sliver s holds, for each p, the MR values
+    /// A[s*MR + i, p] (zero past mc), so the kernel reads A with unit stride.
+    /// </summary>
+    public static void PackA(T* dst, T* a, long rowStride, long colStride, int mc, int kc)
+    {
+        int mr = TKernel.MR;
+        for (int i0 = 0; i0 < mc; i0 += mr)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            T* src = a + i0 * rowStride;
+            if (rows == mr && rowStride == 1)
+            {
+                // Column-major A (a transposed operand): each k step is already MR contiguous values.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* s = src + p * colStride;
+                    for (int i = 0; i < mr; i++)
+                    {
+                        dst[i] = s[i];
+                    }
+                    dst += mr;
+                }
+            }
+            else if (rows == mr && colStride == 1)
+            {
+                // Row-major A (the common case): MR row streams read in step, each with unit stride.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* s = src + p;
+                    for (int i = 0; i < mr; i++)
+                    {
+                        dst[i] = s[i * rowStride];
+                    }
+                    dst += mr;
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    T* s = src + p * colStride;
+                    int i = 0;
+                    for (; i < rows; i++)
+                    {
+                        dst[i] = s[i * rowStride];
+                    }
+                    for (; i < mr; i++)
+                    {
+                        dst[i] = T.Zero;
+                    }
+                    dst += mr;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs B[0..kc, 0..nc] into ceil(nc/NR) slivers; sliver s holds, for each p, the NR values
+    /// B[p, s*NR + j] (zero past nc).
+    /// </summary>
+    public static void PackB(T* dst, T* b, long rowStride, long colStride, int kc, int nc)
+    {
+        int nr = TKernel.NR;
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            T* src = b + j0 * colStride;
+            if (cols == nr && colStride == 1)
+            {
+                // Row-major B: each k step is NR contiguous values; copy them as wide blocks.
+                uint bytes = (uint)(nr * sizeof(T));
+                for (int p = 0; p < kc; p++)
+                {
+                    // A JIT-time constant size, so this unrolls into a few vector moves.
+                    Unsafe.CopyBlockUnaligned(dst, src + p * rowStride, bytes);
+                    dst += nr;
+                }
+            }
+            else if (cols == nr)
+            {
+                // Column-major B: walk down each column (unit stride in the source), scatter into the
+                // sliver, which is small enough to stay in L1 while it is written.
+                for (int j = 0; j < nr; j++)
+                {
+                    T* s = src + j * colStride;
+                    T* d = dst + j;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        d[p * nr] = s[p * rowStride];
+                    }
+                }
+                dst += kc * nr;
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    T* s = src + p * rowStride;
+                    int j = 0;
+                    for (; j < cols; j++)
+                    {
+                        dst[j] = s[j * colStride];
+                    }
+                    for (; j < nr; j++)
+                    {
+                        dst[j] = T.Zero;
+                    }
+                    dst += nr;
+                }
+            }
+        }
+    }
+}
