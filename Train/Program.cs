@@ -6,6 +6,9 @@ using MoeFromScratch.Train.Cli;
 var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained by a pure-C# tensor engine (CPU or Vulkan).")
 {
     DevicesCommand.Create(),
+    ParamsCommand.Create(),
+    TokenizeCommand.Create(),
 };
 
-return CliErrors.Run(() => root.Parse(args).Invoke());
+// The default handler would print user errors with a stack trace; CliErrors decides instead.
+return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

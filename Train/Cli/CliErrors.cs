@@ -21,6 +21,7 @@ public static class CliErrors
     }
 
     private static bool IsUserError(Exception e) =>
-        e is ShapeException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+        e is ShapeException or Model.ModelInputException or FileNotFoundException or DirectoryNotFoundException
+            or UnauthorizedAccessException or InvalidDataException
             || e.GetType().Name.EndsWith("UnavailableException", StringComparison.Ordinal);
 }

@@ -2,6 +2,7 @@
 // the micro-kernel streams, as in GotoBLAS/BLIS. Packing is where arbitrary strides are absorbed, so
 // transposed operands cost the same as plain ones. Not the place for blocking decisions (GemmDriver).
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
@@ -29,6 +30,19 @@ internal static unsafe class GemmPacking<T, TKernel>
                     for (int i = 0; i < mr; i++)
                     {
                         dst[i] = s[i];
+                    }
+                    dst += mr;
+                }
+            }
+            else if (rows == mr && colStride == 1)
+            {
+                // Row-major A (the common case): MR row streams read in step, each with unit stride.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* s = src + p;
+                    for (int i = 0; i < mr; i++)
+                    {
+                        dst[i] = s[i * rowStride];
                     }
                     dst += mr;
                 }
@@ -67,10 +81,11 @@ internal static unsafe class GemmPacking<T, TKernel>
             if (cols == nr && colStride == 1)
             {
                 // Row-major B: each k step is NR contiguous values; copy them as wide blocks.
-                nuint bytes = (nuint)(nr * sizeof(T));
+                uint bytes = (uint)(nr * sizeof(T));
                 for (int p = 0; p < kc; p++)
                 {
-                    Buffer.MemoryCopy(src + p * rowStride, dst, bytes, bytes);
+                    // A JIT-time constant size, so this unrolls into a few vector moves.
+                    Unsafe.CopyBlockUnaligned(dst, src + p * rowStride, bytes);
                     dst += nr;
                 }
             }

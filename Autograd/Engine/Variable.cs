@@ -1,0 +1,82 @@
+// Variable: a Tensor (Data) that knows how it was made, so gradients can flow back to it.
+// Leaves are made by the user (inputs, parameters); every op on Variables returns a new Variable
+// whose Node (see Tape.cs) remembers the op. Like a PyTorch tensor with requires_grad, minus the
+// in-place ops: Variables are never mutated by ops, so no version counter is needed.
+//
+// Gradients: a leaf that requires grad owns a zero-filled Grad from construction, so the buffer
+// lives as long as the leaf (outside any per-step TensorScope); Backward adds into it and ZeroGrad
+// refills it with zeros (PyTorch's zero_grad(set_to_none=False)). Non-leaf Variables keep no Grad.
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Autograd;
+
+public partial class Variable : IDisposable
+{
+    /// <summary>A leaf. With requiresGrad, Backward accumulates dL/dData into Grad.</summary>
+    public Variable(Tensor data, bool requiresGrad = false)
+    {
+        if (requiresGrad && !data.DType.IsFloatingPoint())
+            throw new ArgumentException($"Variable: only floating-point tensors can require grad, got {data.DType.Name()} {Tensors.Shape.Format(data.Shape)}");
+        Data = data;
+        RequiresGrad = requiresGrad;
+        if (requiresGrad) Grad = Tensor.ZerosLike(data);
+    }
+
+    /// <summary>The output of a recorded op.</summary>
+    internal Variable(Tensor data, Node node)
+    {
+        Data = data;
+        Node = node;
+        RequiresGrad = true;
+    }
+
+    public Tensor Data { get; }
+
+    /// <summary>dL/dData summed over every Backward so far; null unless this is a leaf that requires grad.</summary>
+    public Tensor? Grad { get; }
+
+    /// <summary>True for leaves made with requiresGrad and for every output of a recorded op.</summary>
+    public bool RequiresGrad { get; }
+
+    /// <summary>The op that made this Variable; null for leaves.</summary>
+    public Node? Node { get; }
+
+    public bool IsLeaf => Node is null;
+    public int[] Shape => Data.Shape;
+    public int Rank => Data.Rank;
+    public long Numel => Data.Numel;
+    public DType DType => Data.DType;
+    public IBackend Backend => Data.Backend;
+    public int Size(int axis) => Data.Size(axis);
+    public double Item() => Data.Item();
+
+    /// <summary>Backpropagates from this Variable; a non-scalar needs a seed dL/dthis of its shape.</summary>
+    public void Backward(Tensor? seed = null, bool retainGraph = false) => Tape.Backward(this, seed, retainGraph);
+
+    /// <summary>The same data (shared storage, a new view) cut off from the graph; requires no grad.</summary>
+    public Variable Detach() => new(Data.Alias());
+
+    /// <summary>Refills Grad with zeros (no-op for Variables without one).</summary>
+    public void ZeroGrad()
+    {
+        if (Grad is not null) Grad.Backend.Fill(Grad, 0);
+    }
+
+    internal void AccumulateGrad(Tensor g)
+    {
+        var grad = Grad ?? throw new InvalidOperationException($"Backward: leaf {Tensors.Shape.Format(Shape)} has no Grad to accumulate into");
+        using var sum = grad.Add(g);
+        grad.Backend.Copy(sum, grad);
+    }
+
+    /// <summary>Releases Data and Grad. The graph keeps its own aliases, so this is safe before Backward.</summary>
+    public void Dispose()
+    {
+        Data.Dispose();
+        Grad?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public override string ToString() =>
+        $"Variable{Tensors.Shape.Format(Shape)} {DType.Name()}{(Node is null ? RequiresGrad ? " leaf, requires grad" : "" : $" from {Node.Op}")}";
+}

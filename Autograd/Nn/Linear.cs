@@ -1,0 +1,20 @@
+// Linear: y = x @ weightᵀ + bias, weight (out, in) as in PyTorch and Hugging Face checkpoints.
+// Initialised like torch.nn.Linear: uniform in ±1/sqrt(in), seeded so every run agrees.
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Autograd;
+
+public sealed class Linear : Module
+{
+    public Linear(int inFeatures, int outFeatures, bool bias = true, ulong seed = 0, DType dtype = DType.Float32, IBackend? backend = null)
+    {
+        double bound = 1 / Math.Sqrt(inFeatures);
+        Weight = new Parameter(Tensor.Rand([outFeatures, inFeatures], seed, -bound, bound, dtype, backend));
+        if (bias) Bias = new Parameter(Tensor.Rand([outFeatures], seed + 1, -bound, bound, dtype, backend));
+    }
+
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+
+    public Variable Forward(Variable x) => Functional.Linear(x, Weight, Bias); // (..., in) -> (..., out)
+}

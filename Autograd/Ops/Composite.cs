@@ -1,0 +1,41 @@
+// Composite: ops that have a fused kernel (Fused.cs) spelled out in primitives. These are the
+// readable definitions — the fused ops are tested against them in value and gradient — and they
+// run on any backend that has the primitives. Slower: more kernels, more saved tensors.
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Autograd;
+
+public static class Composite
+{
+    // Subtracting the row max keeps exp from overflowing; it does not change the value, and its
+    // gradient contribution cancels exactly, so it is detached.
+    public static Variable Softmax(Variable x, int axis = -1)
+    {
+        var e = (x - x.Max(axis, keepDim: true).Detach()).Exp();
+        return e / e.Sum(axis, keepDim: true);
+    }
+
+    public static Variable LogSoftmax(Variable x, int axis = -1)
+    {
+        var shifted = x - x.Max(axis, keepDim: true).Detach();
+        return shifted - shifted.Exp().Sum(axis, keepDim: true).Log();
+    }
+
+    public static Variable Silu(Variable x) => x * x.Sigmoid();
+
+    /// <summary>x / sqrt(mean(x², last axis) + eps) * weight.</summary>
+    public static Variable RmsNorm(Variable x, Variable weight, double eps) =>
+        x * (x.Square().Mean(-1, keepDim: true) + eps).Rsqrt() * weight;
+
+    /// <summary>Mean of -log softmax(logits)[target] over rows whose target is not ignoreIndex.</summary>
+    public static Variable CrossEntropy(Variable logits, Tensor targets, int ignoreIndex = -100)
+    {
+        var ids = targets.ToArray<int>();
+        int n = ids.Length;
+        using var safe = Tensor.FromArray(ids.Select(t => t == ignoreIndex ? 0 : t).ToArray(), [n, 1], logits.Backend);
+        using var keepOnHost = Tensor.FromArray(ids.Select(t => t == ignoreIndex ? 0.0 : 1.0).ToArray(), [n]);
+        var keep = new Variable(keepOnHost.To(logits.Backend, logits.DType)); // 1 for rows that count, 0 for ignored ones
+        var picked = LogSoftmax(logits).Gather(1, safe).Reshape(n); // (N, V) -> (N)
+        return -(picked * keep).Sum() / Functional.CountKept(targets, ignoreIndex);
+    }
+}

@@ -1,0 +1,41 @@
+// Ops backed by one fused kernel each, with the kernel's own backward:
+//   Softmax, LogSoftmax   backward written here in two lines of Tensor ops
+//   RmsNorm               RmsNormBackward kernel (dx and dweight together)
+//   Rope                  the inverse rotation (a rotation's gradient is its transpose)
+//   CrossEntropyLosses    CrossEntropyBackward kernel
+// Composite.cs spells each out in primitives; the tests check the two agree in value and gradient.
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Autograd;
+
+public partial class Variable
+{
+    // y = softmax(x):  dx = y * (dy - Σ dy·y)   (the sum along the softmax axis)
+    public Variable Softmax(int axis = -1) => Tape.Record("Softmax", Data.Softmax(axis), [this],
+        (dy, n) => n.Y * (dy - (dy * n.Y).Sum(axis, keepDim: true)));
+
+    // y = log softmax(x):  dx = dy - softmax(x) * Σ dy
+    public Variable LogSoftmax(int axis = -1) => Tape.Record("LogSoftmax", Data.LogSoftmax(axis), [this],
+        (dy, n) => dy - n.Y.Exp() * dy.Sum(axis, keepDim: true));
+
+    /// <summary>RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * weight (Zhang & Sennrich 2019).</summary>
+    public Variable RmsNorm(Variable weight, double eps)
+    {
+        var (y, rstd) = Data.RmsNorm(weight.Data, eps);
+        return Tape.Record("RmsNorm", y, [this, weight], saved: [rstd], (dy, n) =>
+        {
+            var (dx, dweight) = Tensor.RmsNormBackward(dy, n.X[0], n.X[1], n.Saved[0]);
+            return [n.Needs(0) ? dx : null, n.Needs(1) ? dweight : null];
+        });
+    }
+
+    /// <summary>Rotate-half RoPE on (B, T, NH, HS) starting at position positionOffset.</summary>
+    public Variable Rope(int positionOffset, double theta) =>
+        Tape.Record("Rope", Data.Rope(positionOffset, theta), [this],
+            (dy, n) => dy.Rope(positionOffset, theta, inverse: true));
+
+    /// <summary>Per-row cross-entropy of logits (N, V) against int32 targets (N); ignored rows give 0.</summary>
+    public static Variable CrossEntropyLosses(Variable logits, Tensor targets, int ignoreIndex = -100) =>
+        Tape.Record("CrossEntropy", Tensor.CrossEntropy(logits.Data, targets, ignoreIndex), [logits], saved: [targets.Alias()],
+            (dy, n) => Tensor.CrossEntropyBackward(n.X[0], n.Saved[0], dy, ignoreIndex));
+}

@@ -1,0 +1,103 @@
+// Parity of the routing and embedding kernels: Gather, IndexSelect, ScatterAdd, IndexAdd (with
+// repeated indices, so additions collide) and TopK (with ties). Index tensors are drawn in every
+// layout too. Gathers, selects and top-k move values, so they must match exactly.
+using FsCheck.Xunit;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.PropertyTests.Kernels;
+
+public abstract partial class KernelParityTests
+{
+    /// <summary>A data shape, an axis, and an index shape that fits it as torch.gather/scatter_add require.</summary>
+    private (int[] Data, int Axis, int[] Index) GatherShapes(int[]? dims, int axisSeed, int[]? indexDims)
+    {
+        int rank = RankOf(dims, 1, 3), axis = Mod(axisSeed, rank);
+        var data = ShapeOf(dims, rank);
+        var index = ShapeOf(indexDims, rank);
+        for (int d = 0; d < rank; d++)
+            if (d != axis) index[d] = Mod(index[d], data[d] + 1);   // index.Shape[d] ≤ data.Shape[d]
+        if (data[axis] == 0) index[axis] = 0;                        // nothing to point at
+        return (data, axis, index);
+    }
+
+    [Property(MaxTest = Cases)]
+    public void Gather(int[] dims, int axisSeed, int[] indexDims, ElementType type, Layout layoutX, Layout layoutIndex, int seed)
+    {
+        using var scope = new TensorScope();
+        var dtype = DTypeOf(type);
+        var (shape, axis, indexShape) = GatherShapes(dims, axisSeed, indexDims);
+        var x = Input(shape, dtype, layoutX, seed, -10, 10);
+        var index = Indices(indexShape, shape[axis], layoutIndex, seed + 1);
+        var (expected, actual) = Run(indexShape, dtype, (backend, on, y) => backend.Gather(on(x), axis, on(index), y));
+        Check($"Gather axis {axis}", Describe(("x", x), ("index", index)), actual, expected, exact: true);
+    }
+
+    [Property(MaxTest = Cases)]
+    public void IndexSelect(int[] dims, int axisSeed, int length, ElementType type, Layout layoutX, Layout layoutIndex, int seed)
+    {
+        using var scope = new TensorScope();
+        var dtype = DTypeOf(type);
+        int rank = RankOf(dims, 1, 3), axis = Mod(axisSeed, rank);
+        var shape = ShapeOf(dims, rank);
+        int L = shape[axis] == 0 ? 0 : Size(length);
+        var x = Input(shape, dtype, layoutX, seed, -10, 10);
+        var index = Indices([L], shape[axis], layoutIndex, seed + 1);
+        var selected = (int[])shape.Clone();
+        selected[axis] = L;
+        var (expected, actual) = Run(selected, dtype, (backend, on, y) => backend.IndexSelect(on(x), axis, on(index), y));
+        Check($"IndexSelect axis {axis}", Describe(("x", x), ("index", index)), actual, expected, exact: true);
+    }
+
+    [Property(MaxTest = Cases)]
+    public void ScatterAdd(int[] dims, int axisSeed, int[] indexDims, FloatType type, Layout layoutIndex, Layout layoutSource, int seed)
+    {
+        using var scope = new TensorScope();
+        var dtype = DTypeOf(type);
+        var (shape, axis, indexShape) = GatherShapes(dims, axisSeed, indexDims);
+        var y = Input(shape, dtype, Layout.Contiguous, seed);         // written in place: contiguous, as the ops make it
+        var index = Indices(indexShape, shape[axis], layoutIndex, seed + 1);
+        var source = Input(indexShape, dtype, layoutSource, seed + 2);
+        Run((backend, on, _) => backend.ScatterAdd(on(y), axis, on(index), on(source)));
+        // Scale: the same scatter over absolute values, Σ|terms| landing on each element.
+        using var scale = y.Reference.Abs();
+        using var absSource = source.Reference.Abs();
+        Reference.ScatterAdd(scale, axis, index.Reference, absSource);
+        Check($"ScatterAdd axis {axis}", Describe(("index", index), ("source", source)), y.Device, y.Reference, scale);
+    }
+
+    [Property(MaxTest = Cases)]
+    public void IndexAdd(int[] dims, int axisSeed, int length, FloatType type, Layout layoutIndex, Layout layoutSource, int seed)
+    {
+        using var scope = new TensorScope();
+        var dtype = DTypeOf(type);
+        int rank = RankOf(dims, 1, 3), axis = Mod(axisSeed, rank);
+        var shape = ShapeOf(dims, rank);
+        int L = shape[axis] == 0 ? 0 : Size(length);
+        var sourceShape = (int[])shape.Clone();
+        sourceShape[axis] = L;
+        var y = Input(shape, dtype, Layout.Contiguous, seed);
+        var index = Indices([L], shape[axis], layoutIndex, seed + 1);
+        var source = Input(sourceShape, dtype, layoutSource, seed + 2);
+        Run((backend, on, _) => backend.IndexAdd(on(y), axis, on(index), on(source)));
+        using var scale = y.Reference.Abs();
+        using var absSource = source.Reference.Abs();
+        Reference.IndexAdd(scale, axis, index.Reference, absSource);
+        Check($"IndexAdd axis {axis}", Describe(("index", index), ("source", source)), y.Device, y.Reference, scale);
+    }
+
+    [Property(MaxTest = Cases)]
+    public void TopK(int[] dims, int kSeed, FloatType type, Layout layout, bool ties, int seed)
+    {
+        using var scope = new TensorScope();
+        var dtype = DTypeOf(type);
+        var shape = ShapeOf(dims, RankOf(dims, 1, 3));
+        int k = Mod(kSeed, shape[^1] + 1);
+        var x = Input(shape, dtype, layout, seed, -4, 4, integers: ties);
+        var selected = (int[])shape.Clone();
+        selected[^1] = k;
+        var (expected, actual) = Run((backend, on, outputs) => backend.TopK(on(x), k, outputs[0], outputs[1]),
+            (selected, dtype), (selected, DType.Int32));
+        Check($"TopK k = {k} values", Describe(("x", x)), actual[0], expected[0], exact: true);
+        Check($"TopK k = {k} indices", Describe(("x", x)), actual[1], expected[1]);
+    }
+}

@@ -1,0 +1,144 @@
+// KernelParityTests: the same property bodies run against every backend (candle's "one test body,
+// every device"). Each property draws shapes, dtypes and layouts with FsCheck, runs the kernel on
+// the backend under test and on ReferenceBackend in float64, and compares (Parity).
+// A backend's test class is a subclass naming the backend and, if it must, smaller shapes or looser
+// tolerances. This base assumes nothing about the device: inputs are made on the reference,
+// moved with .To(Backend), viewed there, and results come back through ToDoubleArray.
+// The property families live in partial files: Memory, Elementwise, Reduce, MatMul, Indexing,
+// Fused, Errors. This file holds the knobs and the plumbing they share.
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Tensors.Reference;
+
+namespace MoeFromScratch.PropertyTests.Kernels;
+
+public abstract partial class KernelParityTests
+{
+    /// <summary>Cases per property; FsCheck's sizes grow from 0, so the first cases are the edge cases.</summary>
+    protected const int Cases = 40;
+
+    protected static readonly ReferenceBackend Reference = new();
+
+    /// <summary>The backend under test.</summary>
+    protected abstract IBackend Backend { get; }
+
+    /// <summary>Largest size drawn for any axis (a slow device may ask for less).</summary>
+    protected virtual int MaxSize => 10;
+
+    /// <summary>Allowed float32 error relative to the op's scale (see Parity).</summary>
+    protected virtual double Float32Tolerance => 1e-5;
+
+    /// <summary>Allowed float64 error: only summation order may differ from the reference.</summary>
+    protected virtual double Float64Tolerance => 1e-12;
+
+    /// <summary>Whether the backend checks index values itself (the Errors properties).</summary>
+    protected virtual bool ChecksIndexRange => true;
+
+    protected double Tolerance(DType dtype) => dtype switch
+    {
+        DType.Float64 => Float64Tolerance,
+        DType.Int32 => 0,
+        _ => Float32Tolerance,
+    };
+
+    // ---- drawing shapes from FsCheck's raw ints -------------------------------------------------
+    // Properties take int[] and int arguments and map them here: FsCheck shrinks ints toward 0 and
+    // arrays toward fewer elements, so a failure shrinks toward small sizes and low rank.
+
+    protected static int Mod(int raw, int m) => (int)(((long)raw % m + m) % m);
+
+    /// <summary>An axis size in 0..MaxSize, or 1..MaxSize when the kernel cannot take an empty axis.</summary>
+    protected int Size(int raw, bool allowEmpty = true) => allowEmpty ? Mod(raw, MaxSize + 1) : 1 + Mod(raw, MaxSize);
+
+    /// <summary>A shape of the given rank from the first raw entries (a missing entry gives size 1).</summary>
+    protected int[] ShapeOf(int[]? raw, int rank, bool allowEmpty = true)
+    {
+        raw ??= [];
+        return [.. Enumerable.Range(0, rank).Select(d => d < raw.Length ? Size(raw[d], allowEmpty) : 1)];
+    }
+
+    /// <summary>A rank in min..max following the raw array's length (so shrinking lowers the rank).</summary>
+    protected static int RankOf(int[]? raw, int min, int max) => Math.Clamp(raw?.Length ?? 0, min, max);
+
+    protected DType DTypeOf(FloatType type) =>
+        type == FloatType.Float64 && Backend.Supports(DType.Float64) ? DType.Float64 : DType.Float32;
+
+    protected DType DTypeOf(ElementType type) => type switch
+    {
+        ElementType.Int32 => DType.Int32,
+        ElementType.Float64 => DTypeOf(FloatType.Float64),
+        _ => DType.Float32,
+    };
+
+    /// <summary>The reference computes float data in float64 and index data as it is.</summary>
+    protected static DType Wide(DType dtype) => dtype == DType.Int32 ? DType.Int32 : DType.Float64;
+
+    // ---- operands --------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Values uniform in [low, high) — whole numbers (truncated toward zero) when integers is set, so
+    /// ties and exact comparisons occur — drawn in dtype, viewed through layout on the device.
+    /// </summary>
+    protected Operand Input(int[] shape, DType dtype, Layout layout, int seed, double low = -2, double high = 2, bool integers = false)
+    {
+        using var drawn = Tensor.Rand(layout.BaseShape(shape), (ulong)seed, low, high, integers ? DType.Int32 : dtype, Reference);
+        using var values = drawn.Cast(dtype);                // drawn in the tested dtype: the widening is exact
+        using var onDevice = values.To(Backend);
+        using var referenceView = layout.View(values, shape);
+        return new Operand(referenceView.Cast(Wide(dtype)), layout.View(onDevice, shape));
+    }
+
+    /// <summary>Int32 indices in 0..bound-1 (bound = 0 only for an empty shape).</summary>
+    protected Operand Indices(int[] shape, int bound, Layout layout, int seed) =>
+        Input(shape, DType.Int32, layout, seed, 0, Math.Max(bound, 1), integers: true);
+
+    /// <summary>A contiguous Int32 operand from given values.</summary>
+    protected Operand Ints(int[] values)
+    {
+        var reference = Tensor.FromArray(values, [values.Length], Reference);
+        return new Operand(reference, reference.To(Backend));
+    }
+
+    /// <summary>A contiguous operand on both sides holding a reference result rounded to dtype (e.g. a saved rstd).</summary>
+    protected Operand FromReference(Tensor result, DType dtype)
+    {
+        using var rounded = result.Cast(dtype);
+        return new Operand(rounded.Cast(Wide(dtype)), rounded.To(Backend));
+    }
+
+    // ---- running a kernel on both sides ----------------------------------------------------------
+
+    /// <summary>
+    /// Runs kernel on the reference (reference operands, float64 outputs) and on the backend under
+    /// test (device operands, outputs in the given dtypes). on(operand) picks the side's tensor.
+    /// </summary>
+    protected (Tensor[] Expected, Tensor[] Actual) Run(Action<IBackend, Func<Operand, Tensor>, Tensor[]> kernel, params (int[] Shape, DType DType)[] outputs)
+    {
+        var expected = outputs.Select(o => Tensor.Zeros(o.Shape, Wide(o.DType), Reference)).ToArray();
+        var actual = outputs.Select(o => Tensor.Empty(o.Shape, o.DType, Backend)).ToArray();
+        kernel(Reference, o => o.Reference, expected);
+        kernel(Backend, o => o.Device, actual);
+        return (expected, actual);
+    }
+
+    /// <summary>Single-output Run.</summary>
+    protected (Tensor Expected, Tensor Actual) Run(int[] shape, DType dtype, Action<IBackend, Func<Operand, Tensor>, Tensor> kernel)
+    {
+        var (expected, actual) = Run((backend, on, y) => kernel(backend, on, y[0]), (shape, dtype));
+        return (expected[0], actual[0]);
+    }
+
+    /// <summary>
+    /// Compares a device result with the float64 reference rounded to the device dtype.
+    /// scale (on the reference) is the op's error scale per element, |expected| when null; exact
+    /// asks for bit equality, as do int32 results.
+    /// </summary>
+    protected void Check(string op, string context, Tensor actual, Tensor expected, Tensor? scale = null, bool exact = false)
+    {
+        using var rounded = expected.Cast(actual.DType);
+        double rtol = exact ? 0 : Tolerance(actual.DType);
+        Parity.AssertClose(op, context, actual.Shape, actual.ToDoubleArray(), rounded.ToDoubleArray(), scale?.ToDoubleArray(), rtol);
+    }
+
+    protected static string Describe(params (string Name, Operand Operand)[] operands) =>
+        string.Join("; ", operands.Select(o => o.Operand.Describe(o.Name)));
+}

@@ -1,0 +1,15 @@
+// The kernel parity suite run on the reference backend itself: float32 reference results against
+// float64 ones. It checks the suite rather than the kernels — the tolerances must admit a correct
+// float32 implementation and the operands and layouts must be well formed — and it keeps the suite
+// green while a backend's kernels are still being written.
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.PropertyTests.Kernels;
+
+public sealed class ReferenceKernelParityTests : KernelParityTests
+{
+    private static readonly IBackend Float32Reference = new Tensors.Reference.ReferenceBackend();
+
+    // A second instance, so the "device" tensors are distinct from the reference ones, as on a real device.
+    protected override IBackend Backend => Float32Reference;
+}

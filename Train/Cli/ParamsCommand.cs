@@ -1,0 +1,59 @@
+// `moe params --config NAME|PATH [--json]`: parameter counts of a model from its config alone,
+// total and activated per token, broken down by part. What a user checks before training a
+// config (is this really 16.4B / 2.8B?).
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using MoeFromScratch.Model.Config;
+using Spectre.Console;
+
+namespace MoeFromScratch.Train.Cli;
+
+public static class ParamsCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config")
+        {
+            Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or the path to a config.json.",
+            Required = true,
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var command = new Command("params", "Count a model's parameters, total and activated per token.") { config, json };
+        command.SetAction(parse => Run(parse.GetValue(config)!, parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(string nameOrPath, bool asJson)
+    {
+        var (total, activated) = ParameterCount.Of(MoePresets.Resolve(nameOrPath));
+        var groups = Enum.GetValues<ParamGroup>();
+        if (asJson)
+        {
+            JsonObject Breakdown(ParamCounts counts) => new(groups.Select(g => KeyValuePair.Create(ParameterCount.JsonName(g), (JsonNode?)counts[g])));
+            var result = new JsonObject
+            {
+                ["config"] = nameOrPath,
+                ["total"] = total.Total,
+                ["activated"] = activated.Total,
+                ["total_breakdown"] = Breakdown(total),
+                ["activated_breakdown"] = Breakdown(activated),
+            };
+            Console.WriteLine(result.ToJsonString());
+            return 0;
+        }
+        var table = new Table().AddColumn("part").AddColumn("total", c => c.RightAligned()).AddColumn("activated", c => c.RightAligned());
+        foreach (var g in groups)
+            table.AddRow(ParameterCount.JsonName(g), $"{total[g]:N0}", $"{activated[g]:N0}");
+        table.AddRow("[bold]all[/]", $"[bold]{total.Total:N0}[/] ({Short(total.Total)})", $"[bold]{activated.Total:N0}[/] ({Short(activated.Total)})");
+        table.Title = new TableTitle(Markup.Escape(nameOrPath));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static string Short(long n) => n switch
+    {
+        >= 1_000_000_000 => $"{n / 1e9:0.00}B",
+        >= 1_000_000 => $"{n / 1e6:0.00}M",
+        _ => $"{n / 1e3:0.00}K",
+    };
+}
