@@ -167,7 +167,7 @@ public static class Tape
             throw new ShapeException($"Backward: seed {Shape.Format(seed.Shape)} does not match the output of {root.Node?.Op ?? "a leaf"} {Shape.Format(root.Shape)}");
 
         var order = TopologicalOrder(root);
-        var freed = order.FirstOrDefault(v => v.Node is { IsFreed: true });
+        var freed = order.LastOrDefault(v => v.Node is { IsFreed: true });
         if (freed is not null) throw freed.Node!.FreedError(); // before any gradient moves
 
         var grads = new Dictionary<Variable, Tensor>(ReferenceEqualityComparer.Instance)

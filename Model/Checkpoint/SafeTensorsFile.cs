@@ -84,6 +84,7 @@ public static class SafeTensorsFile
             var bytes = new byte[ChunkElements * dtype.SizeInBytes()];
             foreach (var (_, tensor) in tensors)
             {
+                if (tensor.Numel == 0) continue; // nothing to write (and no need to read a 0-sized view)
                 var values = tensor.DType == DType.Float32 ? tensor.ToArray<float>() : Array.ConvertAll(tensor.ToDoubleArray(), v => (float)v);
                 for (int done = 0; done < values.Length; done += ChunkElements)
                 {
