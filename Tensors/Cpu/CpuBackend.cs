@@ -1,8 +1,10 @@
 // CpuBackend: the fast CPU implementation of IBackend (TensorPrimitives, packed GEMM, threads).
+// This file holds memory and identity; each kernel family lives in Kernels/CpuBackend.*.cs,
+// built on the strided iteration in Strided/ (StridedLayout).
 // Every kernel here is tested against ReferenceBackend, the obviously-correct loops.
 namespace MoeFromScratch.Tensors.Cpu;
 
-public sealed partial class CpuBackend : IBackend
+public sealed unsafe partial class CpuBackend : IBackend
 {
     public string Name => "cpu";
 

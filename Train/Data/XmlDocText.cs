@@ -71,7 +71,7 @@ public static partial class XmlDocText
                 text.LineBreak(); break;
             case "item" or "listheader":
                 text.LineBreak(); text.Inline(kind, "- "); RenderChildren(e, text, kind); break;
-            case "description" when e.PreviousNode is XElement { Name.LocalName: "term" }:
+            case "description" when e.ElementsBeforeSelf().LastOrDefault()?.Name.LocalName == "term":
                 text.Inline(kind, ": "); RenderChildren(e, text, kind); break;
             default:  // term, description, a, strong, em, sup, sub, see with inner text...
                 RenderChildren(e, text, kind); break;

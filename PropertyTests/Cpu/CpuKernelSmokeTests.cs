@@ -1,0 +1,315 @@
+// CpuKernelSmokeTests: quick, deterministic checks of the CPU kernels against values worked out
+// by hand (the expected numbers sit next to the arithmetic that gives them). They catch a broken
+// kernel in milliseconds; the full comparison against ReferenceBackend lives in the parity suite.
+// The last group runs kernels at sizes above CpuParallel's threshold (the parity suite's shapes
+// are small), so the multi-threaded paths — chunked rows, per-chunk partial sums — meet the
+// reference too.
+// It deliberately is not: exhaustive (FsCheck parity does shapes, strides and dtypes at random).
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Tensors.Reference;
+
+namespace MoeFromScratch.PropertyTests.Cpu;
+
+public class CpuKernelSmokeTests
+{
+    private static void Close(double[] expected, double[] actual, double tolerance = 1e-6)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
+                $"element {i}: expected {expected[i]}, got {actual[i]}");
+    }
+
+    private static Tensor F32(float[] data, params int[] shape) => Tensor.FromArray(data, shape);
+    private static Tensor F64(double[] data, params int[] shape) => Tensor.FromArray(data, shape);
+
+    [Fact]
+    public void SoftmaxOfOneTwoThree()
+    {
+        using var scope = new TensorScope();
+        var x = F32([1, 2, 3], 3);
+        // e^(x-3) = [e^-2, e^-1, 1]; sum = 1.5032147; softmax = [0.0900306, 0.2447285, 0.6652410]
+        Close([0.09003057, 0.24472847, 0.66524096], x.Softmax().ToDoubleArray());
+        // log-softmax = x - 3 - log(1.5032147) = x - 3.4076059
+        Close([-2.4076059, -1.4076059, -0.4076059], x.LogSoftmax().ToDoubleArray());
+    }
+
+    [Fact]
+    public void SoftmaxOverAStridedAxisMatchesTheTransposedRows()
+    {
+        using var scope = new TensorScope();
+        var x = F64([1, 4, 2, 5, 3, 6], 3, 2); // columns [1,2,3] and [4,5,6]
+        var y = x.Softmax(0).ToDoubleArray();
+        Close([0.09003057, 0.09003057, 0.24472847, 0.24472847, 0.66524096, 0.66524096], y);
+    }
+
+    [Fact]
+    public void TopKKeepsTheLowerIndexFirstOnTies()
+    {
+        using var scope = new TensorScope();
+        var x = F32([1, 3, 3, 2, 3], 1, 5);
+        var (values, indices) = x.TopK(3);
+        Assert.Equal([3f, 3f, 3f], values.ToArray<float>());
+        Assert.Equal([1, 2, 4], indices.ToArray<int>());
+
+        // k above the insertion limit takes the sorting path; same rule.
+        var ramp = Enumerable.Range(0, 40).Select(i => (float)(i / 2)).ToArray(); // 0,0,1,1,...,19,19
+        var (v2, i2) = F32(ramp, 40).TopK(40);
+        Assert.Equal(19f, v2.ToArray<float>()[0]);
+        Assert.Equal([38, 39, 36, 37], i2.ToArray<int>()[..4]);
+    }
+
+    [Fact]
+    public void ArgMaxTiesPickTheLowestIndex()
+    {
+        using var scope = new TensorScope();
+        var x = F32([5, 1, 5, 7, 7, 0], 2, 3);
+        Assert.Equal([0, 0], x.ArgMax(1).ToArray<int>());   // rows [5,1,5] and [7,7,0]
+        Assert.Equal([1, 1, 0], x.ArgMax(0).ToArray<int>()); // columns [5,7], [1,7], [5,0]
+    }
+
+    [Fact]
+    public void RopeAtPositionZeroIsIdentityAndInverseUndoesIt()
+    {
+        using var scope = new TensorScope();
+        var data = Enumerable.Range(0, 2 * 3 * 2 * 4).Select(i => (float)Math.Sin(i)).ToArray();
+        var x = F32(data, 2, 3, 2, 4);
+        var atZero = F32(data[..8], 1, 1, 2, 4);
+        Close(atZero.ToDoubleArray(), atZero.Rope(0, 10000).ToDoubleArray());
+        var there = x.Rope(5, 10000);
+        Close(x.ToDoubleArray(), there.Rope(5, 10000, inverse: true).ToDoubleArray(), 1e-5);
+    }
+
+    [Fact]
+    public void RopeRotatesPairIByPositionTimesFrequency()
+    {
+        using var scope = new TensorScope();
+        // HS = 2: one pair, freq = theta^0 = 1, position 3 → angle 3.
+        var y = F64([1, 2], 1, 1, 1, 2).Rope(3, 10000).ToDoubleArray();
+        Close([1 * Math.Cos(3) - 2 * Math.Sin(3), 2 * Math.Cos(3) + 1 * Math.Sin(3)], y, 1e-12);
+    }
+
+    [Fact]
+    public void AdamWOneStepByHand()
+    {
+        using var scope = new TensorScope();
+        // 37 elements: a Vector<T> body and a scalar tail, all with p = 1, g = 0.5.
+        var p = F64(Enumerable.Repeat(1.0, 37).ToArray(), 37);
+        var g = F64(Enumerable.Repeat(0.5, 37).ToArray(), 37);
+        var m = Tensor.Zeros([37], DType.Float64);
+        var v = Tensor.Zeros([37], DType.Float64);
+        p.AdamWUpdate(g, m, v, new AdamWStep(0.1, 0.9, 0.999, 1e-8, 0.01, 1));
+        // m = 0.1·0.5 = 0.05, v = 0.001·0.25 = 0.00025; m̂ = 0.5, v̂ = 0.25
+        // p = 1 - 0.1·(0.5 / (0.5 + 1e-8) + 0.01·1) = 1 - 0.1·(0.99999998 + 0.01)
+        double expected = 1 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01);
+        Close(Enumerable.Repeat(expected, 37).ToArray(), p.ToDoubleArray(), 1e-14);
+        Close(Enumerable.Repeat(0.05, 37).ToArray(), m.ToDoubleArray(), 1e-14);
+        Close(Enumerable.Repeat(0.00025, 37).ToArray(), v.ToDoubleArray(), 1e-14);
+    }
+
+    [Fact]
+    public void CrossEntropyOfUniformLogitsIsLogV()
+    {
+        using var scope = new TensorScope();
+        const int V = 10;
+        var logits = Tensor.Full([3, V], 0.7);
+        var targets = Tensor.FromArray([2, -100, 9], [3]);
+        Close([Math.Log(V), 0, Math.Log(V)], Tensor.CrossEntropy(logits, targets).ToDoubleArray(), 1e-6);
+
+        // dlogits = (1/V - onehot) · dloss; the ignored row is all zeros.
+        var dlosses = F32([2, 5, 1], 3);
+        var d = Tensor.CrossEntropyBackward(logits, targets, dlosses).ToDoubleArray();
+        Assert.Equal(2 * (0.1 - 1), d[2], 6);
+        Assert.Equal(2 * 0.1, d[0], 6);
+        Assert.All(d[V..(2 * V)], e => Assert.Equal(0, e));
+        Assert.Equal(0.1 - 1, d[2 * V + 9], 6);
+    }
+
+    [Fact]
+    public void CrossEntropyRejectsAnOutOfRangeTarget()
+    {
+        using var scope = new TensorScope();
+        var error = Assert.ThrowsAny<ArgumentException>(() => Tensor.CrossEntropy(Tensor.Zeros([2, 4]), Tensor.FromArray([1, 4], [2])));
+        Assert.Contains("CrossEntropy", error.Message);
+        Assert.Contains("index 4", error.Message);
+    }
+
+    [Fact]
+    public void StridedAndBroadcastAdd()
+    {
+        using var scope = new TensorScope();
+        var a = F32([1, 2, 3, 4, 5, 6], 2, 3);
+        var row = F32([10, 20, 30], 3);
+        Close([11, 22, 33, 14, 25, 36], (a + row).ToDoubleArray());
+        var column = F32([100, 200], 2, 1);
+        Close([101, 102, 103, 204, 205, 206], (a + column).ToDoubleArray());
+        // aᵀ (3, 2) is a strided view: [[1,4],[2,5],[3,6]]
+        var t = a.MT;
+        Close([2, 8, 4, 10, 6, 12], (t + t).ToDoubleArray());
+        Close([0.5, 2, 1, 2.5, 1.5, 3], (t * 0.5).ToDoubleArray());
+        Close([-9, -18, -27, -6, -15, -24], (a - row).ToDoubleArray());
+    }
+
+    [Fact]
+    public void LargeBroadcastOpsSplitAcrossThreadsAgreeWithAScalarLoop()
+    {
+        using var scope = new TensorScope();
+        const int rows = 300, cols = 257; // 77K elements: above the parallel threshold, odd sizes
+        var data = Enumerable.Range(0, rows * cols).Select(i => (float)Math.Cos(i * 0.01)).ToArray();
+        var bias = Enumerable.Range(0, cols).Select(i => (float)i).ToArray();
+        var x = F32(data, rows, cols);
+        var sum = x.MT.Contiguous().MT.Mul(F32(bias, cols)).ToArray<float>();
+        for (int i = 0; i < rows * cols; i++) Assert.Equal(data[i] * bias[i % cols], sum[i]);
+        var colSums = x.Sum(0).ToDoubleArray();
+        for (int j = 0; j < cols; j += 37)
+            Assert.Equal(Enumerable.Range(0, rows).Sum(i => (double)data[i * cols + j]), colSums[j], 2);
+    }
+
+    [Fact]
+    public void ReduceAlongEachAxis()
+    {
+        using var scope = new TensorScope();
+        var x = F64([1, 5, 3, 4, 2, 6], 2, 3);
+        Close([5, 7, 9], x.Sum(0).ToDoubleArray());
+        Close([9, 12], x.Sum(1).ToDoubleArray());
+        Close([5, 6], x.Max(1).ToDoubleArray());
+        Close([1, 2, 3], x.Min(0).ToDoubleArray());
+        Close([21], x.Sum().ToDoubleArray());
+    }
+
+    [Fact]
+    public void RmsNormByHand()
+    {
+        using var scope = new TensorScope();
+        // mean(3², 4²) = 12.5, rstd = 1/sqrt(12.5) = 0.28284271; y = [3·r·1, 4·r·2]
+        var (y, rstd) = F64([3, 4], 1, 2).RmsNorm(F64([1, 2], 2), 0);
+        Close([0.28284271247], rstd.ToDoubleArray(), 1e-10);
+        Close([0.84852813742, 2.26274169980], y.ToDoubleArray(), 1e-10);
+        // backward with dy = [1, 0]: dot = 1·1·3 = 3; dx = r·w·dy - x·r³·dot/2
+        var (dx, dw) = Tensor.RmsNormBackward(F64([1, 0], 1, 2), F64([3, 4], 1, 2), F64([1, 2], 2), rstd);
+        double r = 1 / Math.Sqrt(12.5);
+        Close([r - 3 * r * r * r * 3 / 2, -4 * r * r * r * 3 / 2], dx.ToDoubleArray(), 1e-10);
+        Close([3 * r, 0], dw.ToDoubleArray(), 1e-10);
+    }
+
+    [Fact]
+    public void GatherIndexSelectAndTheAdds()
+    {
+        using var scope = new TensorScope();
+        var x = F32([1, 2, 3, 4, 5, 6], 3, 2);
+        Close([5, 6, 1, 2, 5, 6], x.IndexSelect(0, Tensor.FromArray([2, 0, 2], [3])).ToDoubleArray());
+        Close([2, 1, 1], x.IndexSelect(1, Tensor.FromArray([1, 0, 0], [3])).ToDoubleArray().Take(3).ToArray());
+        Close([2, 3, 6], x.Gather(1, Tensor.FromArray([1, 0, 1], [3, 1])).ToDoubleArray());
+        var zeros = Tensor.Zeros([2, 2]);
+        Close([4, 6, 0, 0], zeros.IndexAdd(0, Tensor.FromArray([0, 0], [2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray());
+        Close([3, 0, 0, 7], zeros.ScatterAdd(1, Tensor.FromArray([0, 0, 1, 1], [2, 2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray());
+        var error = Assert.ThrowsAny<ArgumentException>(() => x.IndexSelect(0, Tensor.FromArray([3], [1])));
+        Assert.Contains("IndexSelect: index 3", error.Message);
+        Assert.Contains("size 3", error.Message);
+    }
+
+    [Fact]
+    public void CopyConvertsAndTruncatesTowardZero()
+    {
+        using var scope = new TensorScope();
+        Assert.Equal([-1, 2, 0], F32([-1.7f, 2.9f, -0.2f], 3).Cast(DType.Int32).ToArray<int>());
+        Close([1.5, -2], F32([1.5f, -2f], 2).Cast(DType.Float64).ToDoubleArray());
+    }
+
+    [Fact]
+    public void ComparisonsAndWhereWriteOnesAndZeros()
+    {
+        using var scope = new TensorScope();
+        var a = F32([1, 2, 3], 3);
+        var b = F32([2, 2, 2], 3);
+        Close([1, 0, 0], a.Lt(b).ToDoubleArray());
+        Close([0, 1, 0], a.Eq(b).ToDoubleArray());
+        Close([2, 2, 3], Tensor.Where(a.Ge(b), a, b).ToDoubleArray());
+    }
+
+    [Fact]
+    public void MatMulAndGroupedMatMulByHand()
+    {
+        using var scope = new TensorScope();
+        var a = F32([1, 2, 3, 4, 5, 6], 2, 3);
+        var b = F32([1, 0, 0, 1, 1, 1], 3, 2);
+        Close([4, 5, 10, 11], a.MatMul(b).ToDoubleArray());
+        Close([4, 10, 5, 11], b.MT.MatMul(a.MT).ToDoubleArray()); // (aᵀ strides) = (ab)ᵀ
+
+        // Two experts: rows 0..1 → w0 = identity, row 2 → w1 = 2·identity; group 2 is empty.
+        var x = F32([1, 2, 3, 4, 5, 6], 3, 2);
+        var w = F32([1, 0, 0, 1, 2, 0, 0, 2, 9, 9, 9, 9], 3, 2, 2);
+        var offsets = Tensor.FromArray([0, 2, 3, 3], [4]);
+        Close([1, 2, 3, 4, 10, 12], Tensor.GroupedMatMul(x, w, offsets).ToDoubleArray());
+        var dw = Tensor.GroupedMatMulWeightGrad(x, F32([1, 0, 0, 1, 1, 1], 3, 2), offsets).ToDoubleArray();
+        // dw0 = [[1,3],[2,4]]ᵀ-style: x0ᵀ·dy0 = [[1,3],[2,4]]; dw1 = [5,6]ᵀ·[1,1]; dw2 = 0
+        Close([1, 3, 2, 4, 5, 5, 6, 6, 0, 0, 0, 0], dw);
+    }
+
+    // ---- above the parallel threshold, against ReferenceBackend in float64 -----------------------
+
+    private static readonly ReferenceBackend Reference = new();
+
+    /// <summary>Runs kernel on the CPU and on the reference with the same inputs; compares every output.</summary>
+    private static void MatchesReference(Func<IBackend, Tensor[]> kernel, double tolerance = 1e-10)
+    {
+        using var scope = new TensorScope();
+        var actual = kernel(Device.Cpu);
+        var expected = kernel(Reference);
+        for (int o = 0; o < actual.Length; o++)
+        {
+            var a = actual[o].ToDoubleArray();
+            var e = expected[o].ToDoubleArray();
+            Assert.Equal(e.Length, a.Length);
+            for (int i = 0; i < e.Length; i++)
+                Assert.True(Math.Abs(a[i] - e[i]) <= tolerance * Math.Max(1, Math.Abs(e[i])),
+                    $"output {o} element {i}: cpu {a[i]}, reference {e[i]}");
+        }
+    }
+
+    private static Tensor Random(IBackend on, int[] shape, ulong seed) => Tensor.RandN(shape, seed, dtype: DType.Float64, backend: on);
+
+    private static Tensor Ids(IBackend on, int count, int modulo) =>
+        Tensor.FromArray(Enumerable.Range(0, count).Select(i => i * 7919 % modulo).ToArray(), [count], on);
+
+    [Fact]
+    public void LargeElementwiseAndReductions() => MatchesReference(on =>
+    {
+        var x = Random(on, [300, 257], 1);
+        var row = Random(on, [257], 2);
+        var sum = x.Add(row);
+        var silu = x.Silu();
+        var where = Tensor.Where(x.Gt(row), x, row);
+        return [sum, silu, where, x.Sum(0), x.Sum(1), x.Max(0), x.ArgMax(0), x.MT.Contiguous()];
+    });
+
+    [Fact]
+    public void LargeRowKernels() => MatchesReference(on =>
+    {
+        var x = Random(on, [300, 257], 3);
+        var weight = Random(on, [257], 4);
+        var (y, rstd) = x.RmsNorm(weight, 1e-6);
+        var (dx, dw) = Tensor.RmsNormBackward(Random(on, [300, 257], 5), x, weight, rstd);
+        var targets = Ids(on, 300, 257);
+        var losses = Tensor.CrossEntropy(x, targets);
+        var dlogits = Tensor.CrossEntropyBackward(x, targets, Random(on, [300], 6));
+        var (values, indices) = x.TopK(5);
+        return [y, rstd, dx, dw, x.Softmax(), x.LogSoftmax(0), losses, dlogits, values, indices];
+    });
+
+    [Fact]
+    public void LargeIndexingRopeAdamWAndRandom() => MatchesReference(on =>
+    {
+        var table = Random(on, [500, 128], 7);
+        var ids = Ids(on, 400, 500);
+        var rows = table.IndexSelect(0, ids);
+        var added = table.IndexAdd(0, ids, rows);
+        var rope = Random(on, [4, 64, 4, 64], 8).Rope(3, 10000);
+        var p = Random(on, [70_001], 9);
+        var g = Random(on, [70_001], 10);
+        var m = Random(on, [70_001], 11);
+        var v = Random(on, [70_001], 12).Square();
+        p.AdamWUpdate(g, m, v, new AdamWStep(1e-3, 0.9, 0.95, 1e-8, 0.1, 7));
+        return [rows, added, rope, p, m, v, Tensor.Rand([70_001], 13, dtype: DType.Float64, backend: on)];
+    });
+}

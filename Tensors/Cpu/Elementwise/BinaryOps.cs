@@ -1,0 +1,132 @@
+// BinaryOps: the math of each BinaryOp, once per op. A binary op sees three run shapes — both
+// operands contiguous, or one of them a broadcast scalar (stride 0) — and overrides each with a
+// TensorPrimitives call where one exists; anything else falls back to the scalar Apply.
+// Add, Max and Min double as reductions (IReduceOp): their Reduce folds a whole run to one value.
+//
+// It deliberately is not: the walking over strides (ElementwiseKernels) nor dtype dispatch.
+// Follows: IBackend's BinaryOp list; comparisons write 1 or 0 in the output dtype.
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace MoeFromScratch.Tensors.Cpu;
+
+internal interface IBinaryOp<TSelf, T> where TSelf : IBinaryOp<TSelf, T>
+{
+    static abstract T Apply(T a, T b);
+
+    static virtual void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = TSelf.Apply(a[i], b[i]);
+    }
+
+    static virtual void Apply(ReadOnlySpan<T> a, T b, Span<T> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = TSelf.Apply(a[i], b);
+    }
+
+    static virtual void Apply(T a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = TSelf.Apply(a, b[i]);
+    }
+}
+
+/// <summary>A binary op that is also an associative reduction (Sum, Max, Min).</summary>
+internal interface IReduceOp<TSelf, T> : IBinaryOp<TSelf, T> where TSelf : IReduceOp<TSelf, T>
+{
+    /// <summary>The op folded over a contiguous run (not empty).</summary>
+    static abstract T Reduce(ReadOnlySpan<T> x);
+}
+
+/// <summary>A comparison: Test decides, the op writes 1 or 0.</summary>
+internal interface IComparison<T>
+{
+    static abstract bool Test(T a, T b);
+}
+
+internal static class BinaryOps
+{
+    public struct Add<T> : IReduceOp<Add<T>, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => a + b;
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Add(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => TensorPrimitives.Add(a, b, y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Add(b, a, y);
+        public static T Reduce(ReadOnlySpan<T> x) => TensorPrimitives.Sum(x);
+    }
+
+    public struct Sub<T> : IBinaryOp<Sub<T>, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => a - b;
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Subtract(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => TensorPrimitives.Subtract(a, b, y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Subtract(a, b, y);
+    }
+
+    public struct Mul<T> : IBinaryOp<Mul<T>, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => a * b;
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Multiply(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => TensorPrimitives.Multiply(a, b, y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Multiply(b, a, y);
+    }
+
+    /// <summary>Maximum; NaN wins (IEEE 754-2019 maximum, like Math.Max).</summary>
+    public struct Max<T> : IReduceOp<Max<T>, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => T.Max(a, b);
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Max(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => TensorPrimitives.Max(a, b, y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Max(b, a, y);
+        public static T Reduce(ReadOnlySpan<T> x) => TensorPrimitives.Max(x);
+    }
+
+    public struct Min<T> : IReduceOp<Min<T>, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => T.Min(a, b);
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Min(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => TensorPrimitives.Min(a, b, y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Min(b, a, y);
+        public static T Reduce(ReadOnlySpan<T> x) => TensorPrimitives.Min(x);
+    }
+
+    public struct Div<T> : IBinaryOp<Div<T>, T> where T : IFloatingPointIeee754<T>
+    {
+        public static T Apply(T a, T b) => a / b;
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Divide(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => TensorPrimitives.Divide(a, b, y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Divide(a, b, y);
+    }
+
+    public struct Pow<T> : IBinaryOp<Pow<T>, T> where T : IFloatingPointIeee754<T>
+    {
+        public static T Apply(T a, T b) => T.Pow(a, b);
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Pow(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => TensorPrimitives.Pow(a, b, y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Pow(a, b, y);
+    }
+
+    /// <summary>Integer division truncating toward zero (C's a / b).</summary>
+    public struct IntegerDiv<T> : IBinaryOp<IntegerDiv<T>, T> where T : IBinaryInteger<T>
+    {
+        public static T Apply(T a, T b) => a / b;
+    }
+
+    /// <summary>Integer power through float64, truncated toward zero (exact for the small powers indices need).</summary>
+    public struct IntegerPow<T> : IBinaryOp<IntegerPow<T>, T> where T : IBinaryInteger<T>
+    {
+        public static T Apply(T a, T b) => T.CreateTruncating(Math.Pow(double.CreateChecked(a), double.CreateChecked(b)));
+    }
+
+    /// <summary>Any comparison as a binary op writing 1 or 0 (scalar loops: masks are not hot).</summary>
+    public struct Compare<T, TTest> : IBinaryOp<Compare<T, TTest>, T> where T : INumber<T> where TTest : IComparison<T>
+    {
+        public static T Apply(T a, T b) => TTest.Test(a, b) ? T.One : T.Zero;
+    }
+
+    public struct Eq<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a == b; }
+    public struct Ne<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a != b; }
+    public struct Lt<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a < b; }
+    public struct Le<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a <= b; }
+    public struct Gt<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a > b; }
+    public struct Ge<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a >= b; }
+}

@@ -1,0 +1,80 @@
+// CpuBackend, one AdamW step in place on a parameter p with its moments m, v (all contiguous):
+//   m = β1·m + (1-β1)·g
+//   v = β2·v + (1-β2)·g²
+//   p = p - lr · ( (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε) + wd·p )
+// The weight decay is decoupled (applied to p, not folded into g). The scalars are formed in
+// float64 and rounded once to T; the loop is one pass over the four arrays, Vector<T> wide.
+// It deliberately is not: AMSGrad, nor a fused multi-tensor update (one call per parameter).
+// Follows: Loshchilov & Hutter 2019, Algorithm 2 (with bias-corrected moments as in Adam).
+using System.Numerics;
+
+namespace MoeFromScratch.Tensors.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step)
+    {
+        switch (param.DType)
+        {
+            case DType.Float32: AdamW<float>(param, grad, m, v, step); break;
+            case DType.Float64: AdamW<double>(param, grad, m, v, step); break;
+            default: throw CpuTensor.Unsupported("AdamW", param.DType);
+        }
+    }
+
+    private static void AdamW<T>(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const string op = "AdamW";
+        if (step.Step < 1)
+            throw new ArgumentException($"{op}: step must be 1 or more (bias corrections divide by 1 - beta^step), got {step.Step}");
+        var constants = new AdamWConstants<T>(step);
+        CpuParallel.For(param.Numel, 4, new AdamWBody<T>(
+            CpuTensor.Contiguous<T>(op, param), CpuTensor.Contiguous<T>(op, grad),
+            CpuTensor.Contiguous<T>(op, m), CpuTensor.Contiguous<T>(op, v), constants));
+    }
+
+    private readonly struct AdamWConstants<T>(AdamWStep s) where T : IFloatingPointIeee754<T>
+    {
+        public readonly T Beta1 = T.CreateChecked(s.Beta1), OneMinusBeta1 = T.CreateChecked(1 - s.Beta1);
+        public readonly T Beta2 = T.CreateChecked(s.Beta2), OneMinusBeta2 = T.CreateChecked(1 - s.Beta2);
+        public readonly T Correction1 = T.CreateChecked(1 - Math.Pow(s.Beta1, s.Step));
+        public readonly T Correction2 = T.CreateChecked(1 - Math.Pow(s.Beta2, s.Step));
+        public readonly T Epsilon = T.CreateChecked(s.Epsilon);
+        public readonly T LearningRate = T.CreateChecked(s.LearningRate);
+        public readonly T WeightDecay = T.CreateChecked(s.WeightDecay);
+    }
+
+    private readonly struct AdamWBody<T>(T* p, T* g, T* m, T* v, AdamWConstants<T> k) : IRangeBody
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(long start, long end)
+        {
+            long i = start;
+            if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+            {
+                var b1 = new Vector<T>(k.Beta1); var c1 = new Vector<T>(k.OneMinusBeta1);
+                var b2 = new Vector<T>(k.Beta2); var c2 = new Vector<T>(k.OneMinusBeta2);
+                var bc1 = new Vector<T>(k.Correction1); var bc2 = new Vector<T>(k.Correction2);
+                var eps = new Vector<T>(k.Epsilon); var lr = new Vector<T>(k.LearningRate); var wd = new Vector<T>(k.WeightDecay);
+                for (; i <= end - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var gi = Vector.Load(g + i);
+                    var mi = b1 * Vector.Load(m + i) + c1 * gi;
+                    var vi = b2 * Vector.Load(v + i) + c2 * (gi * gi);
+                    var pi = Vector.Load(p + i);
+                    pi -= lr * (mi / bc1 / (Vector.SquareRoot(vi / bc2) + eps) + wd * pi);
+                    mi.Store(m + i);
+                    vi.Store(v + i);
+                    pi.Store(p + i);
+                }
+            }
+            for (; i < end; i++)
+            {
+                T gi = g[i];
+                T mi = m[i] = k.Beta1 * m[i] + k.OneMinusBeta1 * gi;
+                T vi = v[i] = k.Beta2 * v[i] + k.OneMinusBeta2 * (gi * gi);
+                p[i] -= k.LearningRate * (mi / k.Correction1 / (T.Sqrt(vi / k.Correction2) + k.Epsilon) + k.WeightDecay * p[i]);
+            }
+        }
+    }
+}

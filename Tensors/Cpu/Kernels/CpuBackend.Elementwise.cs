@@ -1,0 +1,162 @@
+// CpuBackend, elementwise kernels: Fill, Copy, Unary, Binary, Where. This file only picks the
+// element type and the op struct; ElementwiseKernels walks the strides, UnaryOps / BinaryOps do
+// the math. Int32 gets the ops that make sense for integers: no Exp or Sqrt; Div truncates toward zero.
+using System.Numerics;
+
+namespace MoeFromScratch.Tensors.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    public void Fill(Tensor y, double value)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: ElementwiseKernels.Fill(y, (float)value); break;
+            case DType.Float64: ElementwiseKernels.Fill(y, value); break;
+            case DType.Int32: ElementwiseKernels.Fill(y, int.CreateTruncating(value)); break;
+            default: throw CpuTensor.Unsupported("Fill", y.DType);
+        }
+    }
+
+    public void Copy(Tensor x, Tensor y)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: CopyFrom<float>(x, y); break;
+            case DType.Float64: CopyFrom<double>(x, y); break;
+            case DType.Int32: CopyFrom<int>(x, y); break;
+            default: throw CpuTensor.Unsupported("Copy", x.DType);
+        }
+    }
+
+    private static void CopyFrom<TFrom>(Tensor x, Tensor y) where TFrom : unmanaged, INumberBase<TFrom>
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: ElementwiseKernels.Copy<TFrom, float>(x, y); break;
+            case DType.Float64: ElementwiseKernels.Copy<TFrom, double>(x, y); break;
+            case DType.Int32: ElementwiseKernels.Copy<TFrom, int>(x, y); break;
+            default: throw CpuTensor.Unsupported("Copy", y.DType);
+        }
+    }
+
+    // ---- unary ---------------------------------------------------------------------------------
+
+    public void Unary(UnaryOp op, Tensor x, Tensor y)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: FloatUnary<float>(op, x, y); break;
+            case DType.Float64: FloatUnary<double>(op, x, y); break;
+            case DType.Int32: NumberUnary<int>(op, x, y); break;
+            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
+        }
+    }
+
+    private static void FloatUnary<T>(UnaryOp op, Tensor x, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (op)
+        {
+            case UnaryOp.Exp: ElementwiseKernels.Unary<T, UnaryOps.Exp<T>>(x, y); break;
+            case UnaryOp.Log: ElementwiseKernels.Unary<T, UnaryOps.Log<T>>(x, y); break;
+            case UnaryOp.Sqrt: ElementwiseKernels.Unary<T, UnaryOps.Sqrt<T>>(x, y); break;
+            case UnaryOp.Rsqrt: ElementwiseKernels.Unary<T, UnaryOps.Rsqrt<T>>(x, y); break;
+            case UnaryOp.Reciprocal: ElementwiseKernels.Unary<T, UnaryOps.Reciprocal<T>>(x, y); break;
+            case UnaryOp.Sigmoid: ElementwiseKernels.Unary<T, UnaryOps.Sigmoid<T>>(x, y); break;
+            case UnaryOp.Tanh: ElementwiseKernels.Unary<T, UnaryOps.Tanh<T>>(x, y); break;
+            case UnaryOp.Silu: ElementwiseKernels.Unary<T, UnaryOps.Silu<T>>(x, y); break;
+            case UnaryOp.Sin: ElementwiseKernels.Unary<T, UnaryOps.Sin<T>>(x, y); break;
+            case UnaryOp.Cos: ElementwiseKernels.Unary<T, UnaryOps.Cos<T>>(x, y); break;
+            default: NumberUnary<T>(op, x, y); break;
+        }
+    }
+
+    private static void NumberUnary<T>(UnaryOp op, Tensor x, Tensor y) where T : unmanaged, INumber<T>
+    {
+        switch (op)
+        {
+            case UnaryOp.Neg: ElementwiseKernels.Unary<T, UnaryOps.Neg<T>>(x, y); break;
+            case UnaryOp.Abs: ElementwiseKernels.Unary<T, UnaryOps.Abs<T>>(x, y); break;
+            case UnaryOp.Sign: ElementwiseKernels.Unary<T, UnaryOps.Sign<T>>(x, y); break;
+            case UnaryOp.Square: ElementwiseKernels.Unary<T, UnaryOps.Square<T>>(x, y); break;
+            case UnaryOp.Relu: ElementwiseKernels.Unary<T, UnaryOps.Relu<T>>(x, y); break;
+            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
+        }
+    }
+
+    // ---- binary --------------------------------------------------------------------------------
+
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: FloatBinary<float>(op, a, b, y); break;
+            case DType.Float64: FloatBinary<double>(op, a, b, y); break;
+            case DType.Int32: IntegerBinary<int>(op, a, b, y); break;
+            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
+        }
+    }
+
+    private static void FloatBinary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (op)
+        {
+            case BinaryOp.Div: ElementwiseKernels.Binary<T, BinaryOps.Div<T>>(a, b, y); break;
+            case BinaryOp.Pow: ElementwiseKernels.Binary<T, BinaryOps.Pow<T>>(a, b, y); break;
+            default: NumberBinary<T>(op, a, b, y); break;
+        }
+    }
+
+    private static void IntegerBinary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IBinaryInteger<T>
+    {
+        switch (op)
+        {
+            case BinaryOp.Div: ElementwiseKernels.Binary<T, BinaryOps.IntegerDiv<T>>(a, b, y); break;
+            case BinaryOp.Pow: ElementwiseKernels.Binary<T, BinaryOps.IntegerPow<T>>(a, b, y); break;
+            default: NumberBinary<T>(op, a, b, y); break;
+        }
+    }
+
+    private static void NumberBinary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T>
+    {
+        switch (op)
+        {
+            case BinaryOp.Add: ElementwiseKernels.Binary<T, BinaryOps.Add<T>>(a, b, y); break;
+            case BinaryOp.Sub: ElementwiseKernels.Binary<T, BinaryOps.Sub<T>>(a, b, y); break;
+            case BinaryOp.Mul: ElementwiseKernels.Binary<T, BinaryOps.Mul<T>>(a, b, y); break;
+            case BinaryOp.Max: ElementwiseKernels.Binary<T, BinaryOps.Max<T>>(a, b, y); break;
+            case BinaryOp.Min: ElementwiseKernels.Binary<T, BinaryOps.Min<T>>(a, b, y); break;
+            case BinaryOp.Eq: ElementwiseKernels.Binary<T, BinaryOps.Compare<T, BinaryOps.Eq<T>>>(a, b, y); break;
+            case BinaryOp.Ne: ElementwiseKernels.Binary<T, BinaryOps.Compare<T, BinaryOps.Ne<T>>>(a, b, y); break;
+            case BinaryOp.Lt: ElementwiseKernels.Binary<T, BinaryOps.Compare<T, BinaryOps.Lt<T>>>(a, b, y); break;
+            case BinaryOp.Le: ElementwiseKernels.Binary<T, BinaryOps.Compare<T, BinaryOps.Le<T>>>(a, b, y); break;
+            case BinaryOp.Gt: ElementwiseKernels.Binary<T, BinaryOps.Compare<T, BinaryOps.Gt<T>>>(a, b, y); break;
+            case BinaryOp.Ge: ElementwiseKernels.Binary<T, BinaryOps.Compare<T, BinaryOps.Ge<T>>>(a, b, y); break;
+            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
+        }
+    }
+
+    // ---- where ---------------------------------------------------------------------------------
+
+    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y)
+    {
+        switch (condition.DType)
+        {
+            case DType.Float32: WhereOn<float>(condition, a, b, y); break;
+            case DType.Float64: WhereOn<double>(condition, a, b, y); break;
+            case DType.Int32: WhereOn<int>(condition, a, b, y); break;
+            default: throw CpuTensor.Unsupported("Where", condition.DType);
+        }
+    }
+
+    private static void WhereOn<TCondition>(Tensor condition, Tensor a, Tensor b, Tensor y) where TCondition : unmanaged, INumberBase<TCondition>
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: ElementwiseKernels.Where<TCondition, float>(condition, a, b, y); break;
+            case DType.Float64: ElementwiseKernels.Where<TCondition, double>(condition, a, b, y); break;
+            case DType.Int32: ElementwiseKernels.Where<TCondition, int>(condition, a, b, y); break;
+            default: throw CpuTensor.Unsupported("Where", y.DType);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+// CpuTensor: raw access to a CPU tensor's elements for the kernels — a pointer to its storage, a
+// span when it is contiguous, and the checks that make those safe (right backend, right dtype).
+//
+// Pointers are stable because CpuStorage pins its array for life. Kernels add each tensor's
+// Offset (usually through a layout's bases) and walk with its strides.
+// It deliberately is not: a view type; Tensor already is one.
+namespace MoeFromScratch.Tensors.Cpu;
+
+internal static unsafe class CpuTensor
+{
+    /// <summary>Element 0 of the tensor's storage (not of the tensor: add Offset).</summary>
+    public static T* Data<T>(string op, Tensor t) where T : unmanaged
+    {
+        if (t.Storage is not CpuStorage storage)
+            throw new ArgumentException($"{op}: tensor {Shape.Format(t.Shape)} is on {t.Backend.Name}, not cpu");
+        var expected = DTypeOf<T>();
+        if (t.DType != expected)
+            throw new ArgumentException($"{op}: tensor {Shape.Format(t.Shape)} holds {t.DType.Name()}, the kernel expected {expected.Name()}");
+        return storage.Pointer<T>();
+    }
+
+    /// <summary>The tensor's elements as one span; the tensor must be contiguous.</summary>
+    public static Span<T> Span<T>(string op, Tensor t) where T : unmanaged
+    {
+        return new Span<T>(Contiguous<T>(op, t), checked((int)t.Numel));
+    }
+
+    /// <summary>Pointer to element [0, 0, ...] of a tensor that must be contiguous (kernel outputs).</summary>
+    public static T* Contiguous<T>(string op, Tensor t) where T : unmanaged
+    {
+        // An empty tensor has nothing to lay out (Tensor.IsContiguous says no for some empty shapes).
+        if (!t.IsContiguous && t.Numel != 0)
+            throw new ArgumentException($"{op}: tensor {Shape.Format(t.Shape)} must be contiguous");
+        return Data<T>(op, t) + t.Offset;
+    }
+
+    public static DType DTypeOf<T>() where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return DType.Float32;
+        if (typeof(T) == typeof(double)) return DType.Float64;
+        if (typeof(T) == typeof(int)) return DType.Int32;
+        throw new NotSupportedException($"cpu: element type {typeof(T).Name} is not a CPU dtype");
+    }
+
+    public static NotSupportedException Unsupported(string op, DType dtype) =>
+        new($"{op}: the CPU backend does not support {dtype.Name()} here");
+
+    /// <summary>Bases for a layout: each operand's Offset, in the order they were added.</summary>
+    public static OperandValues Offsets(params ReadOnlySpan<Tensor> operands)
+    {
+        OperandValues bases = default;
+        for (int k = 0; k < operands.Length; k++) bases[k] = operands[k].Offset;
+        return bases;
+    }
+
+    /// <summary>A coalesced layout over shape, one operand per strides array (in that order).</summary>
+    public static StridedLayout Layout(ReadOnlySpan<int> shape, params ReadOnlySpan<long[]> strides)
+    {
+        var layout = new StridedLayout(shape);
+        foreach (var s in strides) layout.Add(s);
+        layout.Coalesce();
+        return layout;
+    }
+
+    /// <summary>
+    /// A layout over the rows of `rows` (all axes but the last): one element per row. Each operand
+    /// (rows first, then the others) is walked with its strides on those leading axes, so a row
+    /// kernel gets the offset of every operand's row, or of its per-row scalar (rstd, a target).
+    /// </summary>
+    public static StridedLayout RowLayout(Tensor rows, params ReadOnlySpan<Tensor> others)
+    {
+        int lead = rows.Rank - 1;
+        var layout = new StridedLayout(rows.Shape.AsSpan(0, lead));
+        layout.Add(rows.Strides.AsSpan(0, lead));
+        foreach (var t in others) layout.Add(t.Strides.AsSpan(0, lead));
+        layout.Coalesce();
+        return layout;
+    }
+}
