@@ -77,9 +77,9 @@ public sealed class ResumeTests
         Assert.Equal($"{state}: field 'data_step' is -1, expected >= 0", e.Message);
     }
 
-    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : Train.Training.ITrainingReporter
+    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : MoeFromScratch.Train.Training.ITrainingReporter
     {
-        public void StepDone(Train.Training.StepReport report)
+        public void StepDone(MoeFromScratch.Train.Training.StepReport report)
         {
             if (report.Step + 1 == steps) cancel.Cancel();
         }
