@@ -111,6 +111,32 @@ class Attention(nn.Module):
         return self.o_proj(y)
 
 
+def attention_slow(attn, x):
+    """The obviously-correct loop: per sequence, head and query position; RoPE as pair rotations of
+    (j, j + HS/2) by angle pos * theta^(-2j/HS), softmax over the keys up to the query."""
+    B, T, C = x.shape
+    NH, HS = attn.NH, attn.HS
+    q, k, v = (x @ w.weight.T for w in (attn.q_proj, attn.k_proj, attn.v_proj))  # (B, T, C) each
+
+    def rotate(vec, pos):                                            # vec (HS,) of one head
+        out = vec.clone()
+        for j in range(HS // 2):
+            angle = pos * attn.theta ** (-2 * j / HS)
+            a, b = vec[j], vec[j + HS // 2]
+            out[j], out[j + HS // 2] = a * math.cos(angle) - b * math.sin(angle), b * math.cos(angle) + a * math.sin(angle)
+        return out
+
+    y = torch.zeros(B, T, C)
+    for b in range(B):
+        for h in range(NH):
+            cols = slice(h * HS, (h + 1) * HS)
+            for t in range(T):
+                qt = rotate(q[b, t, cols], t)
+                w = torch.stack([qt @ rotate(k[b, s, cols], s) / math.sqrt(HS) for s in range(t + 1)]).softmax(0)
+                y[b, t, cols] = sum(w[s] * v[b, s, cols] for s in range(t + 1))
+    return y @ attn.o_proj.weight.T
+
+
 class Expert(nn.Module):
     """SwiGLU FFN without biases: down(silu(gate(x)) * up(x)). Dense MLP, each expert, fused shared experts."""
 

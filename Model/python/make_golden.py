@@ -2,7 +2,7 @@
 # idea): PropertyTests/Golden/tiny/{config.json, model.safetensors, golden.safetensors, README.md}.
 # Usage, from anywhere:  /usr/bin/python3 Model/python/make_golden.py [output folder]
 # Before writing anything it verifies the reference itself (self_check below): the vectorised MoE
-# layer against a per-token loop, the fused shared expert against K_s separate experts, the balance
+# layer against a per-token loop, attention + RoPE against a per-head loop with explicit rotations, the fused shared expert against K_s separate experts, the balance
 # loss against explicit sums, the gradient of the objective against finite differences, causality.
 #
 # What is computed (float64 throughout, from float32-representable weights, see below):
@@ -39,7 +39,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import safetensors_io  # noqa: E402
 from deepseek_moe_reference import (DeepseekConfig, DeepseekForCausalLM, MoE,  # noqa: E402
-                                    balance_loss_slow, moe_slow)
+                                    attention_slow, balance_loss_slow, moe_slow)
 
 REPO = Path(__file__).resolve().parents[2]
 # Chosen among seeds 1..39 for the widest routing margin over all 10 steps (6.5e-4; many seeds
@@ -135,16 +135,20 @@ def self_check(cfg, tokens, targets):
                                      c.aux_loss_alpha, seq_aux)
             report.append(assert_close(f"balance loss vs sums ({label})", aux, slow, 1e-12))
 
-    # 3. the golden model's own MoE layers (K_s = 1) on the inputs they see, against the loop.
+    # 3. the golden model's own attention and MoE layers (K_s = 1) on the inputs they see, against
+    #    the loops (the attention loop rotates pairs (j, j + HS/2) by explicit angles: rotate-half RoPE).
     model = build(cfg, SEED)
-    inputs = {}
+    seen = {}
     for l, layer in enumerate(model.model.layers):
-        if isinstance(layer.mlp, MoE):
-            layer.mlp.register_forward_hook(lambda m, args, y, l=l: inputs.__setitem__(l, (args[0], y[0])))
+        for part in (layer.self_attn, layer.mlp):
+            part.register_forward_hook(lambda m, args, y, key=(l, part): seen.__setitem__(key, (args[0], y)))
     with torch.no_grad():
         model(tokens)
-    for l, (x, y) in inputs.items():
-        report.append(assert_close(f"golden model layer {l} MoE vs per-token loop", y, moe_slow(model.model.layers[l].mlp, x), 1e-12))
+    for (l, part), (x, y) in seen.items():
+        if isinstance(part, MoE):
+            report.append(assert_close(f"golden model layer {l} MoE vs per-token loop", y[0], moe_slow(part, x), 1e-12))
+        elif part is model.model.layers[l].self_attn:
+            report.append(assert_close(f"golden model layer {l} attention vs per-head loop", y, attention_slow(part, x), 1e-12))
 
     # 4. the gradient of the whole objective (LM + aux) against central differences along random
     #    directions; the routing must not change within +-h (checked).
