@@ -312,4 +312,19 @@ public class CpuKernelSmokeTests
         p.AdamWUpdate(g, m, v, new AdamWStep(1e-3, 0.9, 0.95, 1e-8, 0.1, 7));
         return [rows, added, rope, p, m, v, Tensor.Rand([70_001], 13, dtype: DType.Float64, backend: on)];
     });
+
+    [Fact]
+    public void SmallGemmsSpreadAcrossCoresMatchTheReference() => MatchesReference(on =>
+    {
+        // 16 batch entries of 20×30×25: each GEMM is small, so the batch itself is split.
+        var a = Random(on, [16, 20, 30], 14);
+        var b = Random(on, [16, 30, 25], 15);
+        // 6 experts over 200 rows, one of them empty: offsets 0, 40, 40, 90, 130, 170, 200.
+        var x = Random(on, [200, 30], 16);
+        var w = Random(on, [6, 30, 25], 17);
+        var offsets = Tensor.FromArray([0, 40, 40, 90, 130, 170, 200], [7], on);
+        var y = Tensor.GroupedMatMul(x, w, offsets);
+        var dw = Tensor.GroupedMatMulWeightGrad(x, Random(on, [200, 25], 18), offsets);
+        return [a.MatMul(b), a.MatMul(b.Select(0, 3)), y, dw];
+    });
 }
