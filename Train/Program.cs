@@ -7,6 +7,8 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
 {
     DevicesCommand.Create(),
     ParamsCommand.Create(),
+    TokenizeCommand.Create(),
+    GradCheckCommand.Create(),
 };
 
 // The default handler would print user errors with a stack trace; CliErrors decides instead.

@@ -6,12 +6,16 @@ using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Autograd;
 
-public sealed class CaseBuilder(int seed, int size)
+public sealed class CaseBuilder(int seed, int size, IBackend? backend = null)
 {
-    private readonly Random _random = new(seed);
+    // Neighbouring seeds of System.Random start out alike; a multiplicative hash spreads them.
+    private readonly Random _random = new(unchecked(seed * -1640531535) & int.MaxValue);
     private readonly List<string> _notes = [];
 
     public int Seed { get; } = seed;
+
+    /// <summary>Where the float64 inputs live (the CPU unless a test picks the reference backend).</summary>
+    public IBackend Backend { get; } = backend ?? Device.Cpu;
 
     /// <summary>Upper bound for dimensions (at least 1); shrinking it shrinks every shape.</summary>
     public int MaxDim { get; } = Math.Max(1, size);
@@ -45,10 +49,10 @@ public sealed class CaseBuilder(int seed, int size)
 
     /// <summary>int32 values in [0, high).</summary>
     public Tensor Index(int[] shape, int high) =>
-        Tensor.FromArray(Enumerable.Range(0, (int)Shape.Numel(shape)).Select(_ => _random.Next(high)).ToArray(), shape);
+        Tensor.FromArray(Enumerable.Range(0, (int)Shape.Numel(shape)).Select(_ => _random.Next(high)).ToArray(), shape, Backend);
 
     /// <summary>int32 tensor holding exactly these values.</summary>
-    public static Tensor Ints(params int[] values) => Tensor.FromArray(values, [values.Length]);
+    public Tensor Ints(params int[] values) => Tensor.FromArray(values, [values.Length], Backend);
 
     // Fills shape with values in a randomly chosen layout; the result is a view the caller owns.
     private Tensor Make(int[] shape, Func<double> value)
@@ -60,18 +64,18 @@ public sealed class CaseBuilder(int seed, int size)
             {
                 var swapped = (int[])shape.Clone();
                 (swapped[^1], swapped[^2]) = (swapped[^2], swapped[^1]);
-                using var stored = Tensor.FromArray(Values(swapped), swapped);
+                using var stored = Tensor.FromArray(Values(swapped), swapped, Backend);
                 return stored.MT;
             }
             case 2: // a slice of a wider tensor along the last axis: rows have gaps between them
             {
                 var wider = (int[])shape.Clone();
                 wider[^1] += 2;
-                using var stored = Tensor.FromArray(Values(wider), wider);
+                using var stored = Tensor.FromArray(Values(wider), wider, Backend);
                 return stored.Narrow(-1, 1, shape[^1]);
             }
             default:
-                return Tensor.FromArray(Values(shape), shape);
+                return Tensor.FromArray(Values(shape), shape, Backend);
         }
     }
 }

@@ -39,9 +39,14 @@ public sealed record GradCheckElement(int Input, int[] Index, double Analytic, d
 /// <param name="MaxRelativeError">Max of |a - n| / max(|a|, |n|) over elements where either exceeds atol.</param>
 public sealed record GradCheckResult(bool Passed, string Inputs, double MaxAbsoluteError, double MaxRelativeError, GradCheckElement? Worst, GradCheckOptions Options)
 {
+    /// <summary>What was checked (an op name from the catalogue), for messages; null for an anonymous function.</summary>
+    public string? Op { get; init; }
+
+    private string Subject => Op is null ? Inputs : $"{Op}: {Inputs}";
+
     public string Message => Passed
-        ? $"gradients match for {Inputs} (max abs error {MaxAbsoluteError:E2}, max rel error {MaxRelativeError:E2})"
-        : $"gradient mismatch for {Inputs}: {Worst} exceeds atol {Options.AbsoluteTolerance:E0} + rtol {Options.RelativeTolerance:E0}·|numeric| "
+        ? $"gradients match for {Subject} (max abs error {MaxAbsoluteError:E2}, max rel error {MaxRelativeError:E2})"
+        : $"gradient mismatch for {Subject}: {Worst} exceeds atol {Options.AbsoluteTolerance:E0} + rtol {Options.RelativeTolerance:E0}·|numeric| "
           + $"(max abs error {MaxAbsoluteError:E2}, max rel error {MaxRelativeError:E2})";
 
     public override string ToString() => Message;
@@ -50,15 +55,21 @@ public sealed record GradCheckResult(bool Passed, string Inputs, double MaxAbsol
 public static class GradCheck
 {
     /// <summary>Checks f's gradients with respect to every float64 input, analytic side on the CPU in float64.</summary>
-    public static GradCheckResult Check(Func<Variable[], Variable> f, IReadOnlyList<Tensor> inputs, GradCheckOptions? options = null) =>
-        Compare(f, inputs, options ?? GradCheckOptions.Float64, Analytic(f, inputs, options ?? GradCheckOptions.Float64, null, DType.Float64));
+    public static GradCheckResult Check(Func<Variable[], Variable> f, IReadOnlyList<Tensor> inputs, GradCheckOptions? options = null)
+    {
+        options ??= GradCheckOptions.Float64;
+        return Compare(f, inputs, options, Analytic(f, inputs, options, null, DType.Float64));
+    }
 
     /// <summary>
     /// Analytic gradients on backend in dtype (e.g. Vulkan, float32) against numeric ones from the
     /// CPU in float64. f must build its tensors from its arguments (they arrive on backend).
     /// </summary>
-    public static GradCheckResult CheckOn(IBackend backend, DType dtype, Func<Variable[], Variable> f, IReadOnlyList<Tensor> inputs, GradCheckOptions? options = null) =>
-        Compare(f, inputs, options ?? GradCheckOptions.Float32, Analytic(f, inputs, options ?? GradCheckOptions.Float32, backend, dtype));
+    public static GradCheckResult CheckOn(IBackend backend, DType dtype, Func<Variable[], Variable> f, IReadOnlyList<Tensor> inputs, GradCheckOptions? options = null)
+    {
+        options ??= GradCheckOptions.Float32;
+        return Compare(f, inputs, options, Analytic(f, inputs, options, backend, dtype));
+    }
 
     // Backward from y with seed r; returns (r, each differentiable input's gradient) as float64 arrays.
     private static (double[] R, double[]?[] Grads) Analytic(Func<Variable[], Variable> f, IReadOnlyList<Tensor> inputs, GradCheckOptions options, IBackend? backend, DType dtype)
@@ -71,7 +82,7 @@ public static class GradCheck
             ? new Variable(backend is null ? t : t.To(backend))
             : new Variable(backend is null ? t : t.To(backend, dtype), requiresGrad: true)).ToArray();
         var y = f(leaves);
-        using var r = Tensor.RandN(y.Shape, options.Seed, dtype: DType.Float64);
+        using var r = Tensor.RandN(y.Shape, options.Seed, dtype: DType.Float64, backend: inputs.Count > 0 ? inputs[0].Backend : null);
         if (y.RequiresGrad) y.Backward(backend is null ? r : r.To(backend, dtype));
         return (r.ToArray<double>(), leaves.Select(v => v.Grad?.ToDoubleArray()).ToArray());
     }

@@ -64,7 +64,7 @@ public static partial class GradCheckCatalog
             for (int g = 0; g < groups; g++) offsets[g + 1] = offsets[g] + c.Int(0, 3); // empty groups allowed
             int rows = Math.Max(1, offsets[^1]);
             offsets[^1] = rows;
-            return new([c.Input(rows, k), c.Input(groups, k, m), CaseBuilder.Ints(offsets)],
+            return new([c.Input(rows, k), c.Input(groups, k, m), c.Ints(offsets)],
                 x => Variable.GroupedMatMul(x[0], x[1], x[2].Data));
         }),
 
@@ -229,6 +229,6 @@ public static partial class GradCheckCatalog
         {
             int rows = c.Dim() + 1, vocab = c.Dim(2);
             var targets = Enumerable.Range(0, rows).Select(_ => c.Int(0, 4) == 0 ? -100 : c.Int(0, vocab)).ToArray();
-            return new([c.Input(rows, vocab), CaseBuilder.Ints(targets)], x => op(x[0], x[1].Data));
+            return new([c.Input(rows, vocab), c.Ints(targets)], x => op(x[0], x[1].Data));
         });
 }

@@ -17,16 +17,19 @@ public sealed record OpCheckReport(string Op, IReadOnlyList<string> ShapesTried,
 
 public sealed record GradCheckOp(string Name, Func<CaseBuilder, GradCheckCase> Make)
 {
-    /// <summary>Generates the case for (seed, size) and checks it; on the CPU in float64 unless a backend is given.</summary>
-    public GradCheckResult Check(int seed, int size, IBackend? analyticBackend = null, GradCheckOptions? options = null)
+    /// <summary>
+    /// Generates the case for (seed, size) on the float64 backend (default: the CPU) and checks it
+    /// there, or with the analytic side on analyticBackend in float32.
+    /// </summary>
+    public GradCheckResult Check(int seed, int size, IBackend? analyticBackend = null, GradCheckOptions? options = null, IBackend? float64Backend = null)
     {
         using var scope = new TensorScope();
-        var builder = new CaseBuilder(seed, size);
+        var builder = new CaseBuilder(seed, size, float64Backend);
         var c = Make(builder);
         var result = analyticBackend is null
             ? GradCheck.Check(c.Function, c.Inputs, options)
             : GradCheck.CheckOn(analyticBackend, DType.Float32, c.Function, c.Inputs, options);
-        return result with { Inputs = $"{Name}: {result.Inputs}{(builder.Notes.Length > 0 ? "; " + builder.Notes : "")} (seed {seed}, size {size})" };
+        return result with { Op = Name, Inputs = $"{result.Inputs}{(builder.Notes.Length > 0 ? "; " + builder.Notes : "")} (seed {seed}, size {size})" };
     }
 }
 
@@ -37,7 +40,7 @@ public static partial class GradCheckCatalog
         ?? throw new ArgumentException($"gradcheck: no op named '{name}'; known: {string.Join(", ", Ops.Select(op => op.Name))}");
 
     /// <summary>Checks one op over `cases` generated cases of growing size.</summary>
-    public static OpCheckReport Run(string name, int cases = 3, int seed = 0, IBackend? analyticBackend = null)
+    public static OpCheckReport Run(string name, int cases = 3, int seed = 0, IBackend? analyticBackend = null, IBackend? float64Backend = null)
     {
         var op = Find(name);
         var shapes = new List<string>();
@@ -45,7 +48,7 @@ public static partial class GradCheckCatalog
         string? failure = null;
         for (int i = 0; i < cases; i++)
         {
-            var result = op.Check(seed + i, size: 2 + i, analyticBackend);
+            var result = op.Check(seed + i, size: 2 + i, analyticBackend, float64Backend: float64Backend);
             shapes.Add(result.Inputs);
             maxRelative = Math.Max(maxRelative, result.MaxRelativeError);
             if (!result.Passed) failure ??= result.Message;
@@ -53,6 +56,6 @@ public static partial class GradCheckCatalog
         return new OpCheckReport(name, shapes, maxRelative, failure is null, failure);
     }
 
-    public static IReadOnlyList<OpCheckReport> RunAll(int cases = 3, int seed = 0, IBackend? analyticBackend = null) =>
-        Ops.Select(op => Run(op.Name, cases, seed, analyticBackend)).ToArray();
+    public static IReadOnlyList<OpCheckReport> RunAll(int cases = 3, int seed = 0, IBackend? analyticBackend = null, IBackend? float64Backend = null) =>
+        Ops.Select(op => Run(op.Name, cases, seed, analyticBackend, float64Backend)).ToArray();
 }

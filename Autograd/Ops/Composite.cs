@@ -33,9 +33,13 @@ public static class Composite
         var ids = targets.ToArray<int>();
         int n = ids.Length;
         using var safe = Tensor.FromArray(ids.Select(t => t == ignoreIndex ? 0 : t).ToArray(), [n, 1], logits.Backend);
-        using var keepOnHost = Tensor.FromArray(ids.Select(t => t == ignoreIndex ? 0.0 : 1.0).ToArray(), [n]);
-        var keep = new Variable(keepOnHost.To(logits.Backend, logits.DType)); // 1 for rows that count, 0 for ignored ones
+        var keep = new Variable(Constant(ids.Select(t => t == ignoreIndex ? 0.0 : 1.0).ToArray(), logits)); // 1 for rows that count
         var picked = LogSoftmax(logits).Gather(1, safe).Reshape(n); // (N, V) -> (N)
         return -(picked * keep).Sum() / Functional.CountKept(targets, ignoreIndex);
     }
+
+    // Host values as a tensor on like's backend in like's dtype.
+    private static Tensor Constant(double[] values, Variable like) => like.DType == DType.Float64
+        ? Tensor.FromArray(values, [values.Length], like.Backend)
+        : Tensor.FromArray(Array.ConvertAll(values, v => (float)v), [values.Length], like.Backend);
 }

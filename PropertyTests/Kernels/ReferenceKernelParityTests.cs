@@ -3,12 +3,13 @@
 // float32 implementation and the operands and layouts must be well formed — and it keeps the suite
 // green while a backend's kernels are still being written.
 using MoeFromScratch.Tensors;
+using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 
 public sealed class ReferenceKernelParityTests : KernelParityTests
 {
-    private static readonly IBackend Float32Reference = new Tensors.Reference.ReferenceBackend();
+    private static readonly IBackend Float32Reference = new ReferenceBackend();
 
     // A second instance, so the "device" tensors are distinct from the reference ones, as on a real device.
     protected override IBackend Backend => Float32Reference;

@@ -70,6 +70,8 @@ public sealed partial class Tensor : IDisposable
     {
         ThrowIfDisposed("ToArray");
         CheckElementType<T>("ToArray");
+        // An empty view may start past the end of its storage (a narrow at the end of a 0-size axis).
+        if (Numel == 0) return [];
         using var dense = IsContiguous ? null : Contiguous();
         var source = dense ?? this;
         var result = new T[source.Numel];

@@ -16,7 +16,8 @@ public sealed partial class Tensor
         if (b.Rank == 2)
         {
             // (..., M, K) @ (K, N): every row of every batch entry meets the same matrix — one GEMM.
-            using var a3 = a.Reshape(1, -1, k);
+            // Rows counted, not inferred: a -1 cannot be inferred when K = 0 (no elements to divide).
+            using var a3 = a.Reshape(1, (int)Tensors.Shape.Numel(a.Shape.AsSpan(0, a.Rank - 1)), k);
             using var b3 = b.Unsqueeze(0);
             using var c3 = MatMul3(a3, b3);
             return c3.Reshape([.. a.Shape[..^1], n]);

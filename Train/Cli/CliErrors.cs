@@ -21,6 +21,8 @@ public static class CliErrors
     }
 
     private static bool IsUserError(Exception e) =>
-        e is ShapeException or Model.ModelInputException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+        e is ShapeException or Model.ModelInputException or FileNotFoundException or DirectoryNotFoundException
+            or UnauthorizedAccessException or InvalidDataException
+            || e is ArgumentException { ParamName: null }
             || e.GetType().Name.EndsWith("UnavailableException", StringComparison.Ordinal);
 }

@@ -1,8 +1,9 @@
 // DeviceCatalog: what `--device` can name on this machine. The CPU is always there; Vulkan
-// devices are added from the Gpu project once its enumeration is wired in.
+// devices come from the loader's enumeration (none when no loader or driver is installed).
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Text.Json.Nodes;
+using MoeFromScratch.Gpu.Runtime;
 
 namespace MoeFromScratch.Train.Devices;
 
@@ -19,12 +20,60 @@ public sealed record DeviceInfo(string Id, string Type, string Name, string Deta
 
 public static class DeviceCatalog
 {
-    public static IReadOnlyList<DeviceInfo> List() => [Cpu()];
+    private static string? _vulkanProblem;
+
+    public static IReadOnlyList<DeviceInfo> List() => [Cpu(), .. Vulkan()];
 
     public static IEnumerable<string> Notes(IReadOnlyList<DeviceInfo> devices)
     {
-        if (devices.All(d => d.Type == "cpu"))
-            yield return "No Vulkan device listed: training runs on the CPU.";
+        if (_vulkanProblem is not null)
+            yield return $"Vulkan: {_vulkanProblem}";
+        if (!devices.Any(d => d.Type is "discrete-gpu" or "integrated-gpu" or "virtual-gpu"))
+            yield return "No Vulkan GPU: `--device auto` trains on the CPU. A CPU-type Vulkan device runs only when named (vulkan:N).";
+    }
+
+    private static IEnumerable<DeviceInfo> Vulkan()
+    {
+        IReadOnlyList<VulkanDeviceInfo> found;
+        try
+        {
+            found = VulkanDevices.List();
+        }
+        catch (GpuUnavailableException e)
+        {
+            _vulkanProblem = e.Message;
+            return [];
+        }
+        return found.Select(Describe);
+    }
+
+    private static DeviceInfo Describe(VulkanDeviceInfo d)
+    {
+        string type = d.Type switch
+        {
+            VulkanDeviceType.DiscreteGpu => "discrete-gpu",
+            VulkanDeviceType.IntegratedGpu => "integrated-gpu",
+            VulkanDeviceType.VirtualGpu => "virtual-gpu",
+            VulkanDeviceType.Cpu => "cpu-vulkan",
+            _ => "other",
+        };
+        var properties = new JsonObject
+        {
+            ["driver"] = d.DriverName,
+            ["driver_version"] = d.DriverVersion,
+            ["api_version"] = d.ApiVersion,
+            ["memory_bytes"] = d.DeviceLocalBytes,
+            ["subgroup_size"] = d.SubgroupSize,
+            ["shared_memory_bytes"] = d.MaxSharedMemoryBytes,
+            ["max_storage_buffer_range"] = d.MaxStorageBufferRange,
+            ["fp16"] = d.SupportsFloat16,
+            ["cooperative_matrix"] = d.SupportsCooperativeMatrix,
+            ["float_atomic_add"] = d.SupportsFloatAtomicAdd,
+        };
+        string details = $"{d.DriverName} {d.DriverVersion}, Vulkan {d.ApiVersion}, {d.DeviceLocalBytes / (1024.0 * 1024 * 1024):F1} GiB, " +
+            $"subgroup {d.SubgroupSize}, shared {d.MaxSharedMemoryBytes / 1024} KiB, max buffer {d.MaxStorageBufferRange / (1024 * 1024)} MiB, " +
+            $"fp16 {(d.SupportsFloat16 ? "yes" : "no")}, coop-matrix {(d.SupportsCooperativeMatrix ? "yes" : "no")}";
+        return new DeviceInfo($"vulkan:{d.Index}", type, d.Name, details, properties);
     }
 
     private static DeviceInfo Cpu()

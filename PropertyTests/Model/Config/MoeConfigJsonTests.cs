@@ -2,7 +2,6 @@
 // loads as our 16B preset, and every kind of bad input is refused with one line that names the
 // file and the field.
 using System.Text.Json.Nodes;
-using MoeFromScratch.Model;
 using MoeFromScratch.Model.Config;
 
 namespace MoeFromScratch.PropertyTests.Model.Config;
@@ -103,23 +102,23 @@ public sealed class MoeConfigJsonTests
 
     [Fact]
     public void Missing_file_names_the_path() =>
-        AssertFails(() => MoeConfigJson.Load("no/such/config.json"), "no/such/config.json", "no such config file");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Load("no/such/config.json"), "no/such/config.json", "no such config file");
 
     [Fact]
     public void Unknown_preset_lists_the_presets() =>
-        AssertFails(() => MoePresets.Resolve("deepseek-moe-7b"), "deepseek-moe-7b", "deepseek-moe-16b");
+        ModelAsserts.OneLineError(() => MoePresets.Resolve("deepseek-moe-7b"), "deepseek-moe-7b", "deepseek-moe-16b");
 
     [Fact]
     public void Invalid_json_is_refused() =>
-        AssertFails(() => MoeConfigJson.Parse("{\"vocab_size\": 12,", Source), Source, "not valid JSON");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse("{\"vocab_size\": 12,", Source), Source, "not valid JSON");
 
     [Fact]
     public void Non_object_is_refused() =>
-        AssertFails(() => MoeConfigJson.Parse("[1, 2]", Source), Source, "expected a JSON object");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse("[1, 2]", Source), Source, "expected a JSON object");
 
     [Fact]
     public void Duplicate_field_is_refused() =>
-        AssertFails(() => MoeConfigJson.Parse(MoeConfigJson.ToJson(MoePresets.Tiny).Replace("{", "{\"vocab_size\": 3,", StringComparison.Ordinal), Source),
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(MoeConfigJson.ToJson(MoePresets.Tiny).Replace("{", "{\"vocab_size\": 3,", StringComparison.Ordinal), Source),
             Source, "'vocab_size' appears twice");
 
     [Theory]
@@ -129,11 +128,11 @@ public sealed class MoeConfigJsonTests
     [InlineData("seq_aux")]
     [InlineData("scoring_func")]
     public void Missing_field_is_named(string field) =>
-        AssertFails(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o.Remove(field)), Source), Source, $"'{field}' is missing");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o.Remove(field)), Source), Source, $"'{field}' is missing");
 
     [Fact]
     public void Unknown_field_is_named() =>
-        AssertFails(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o["n_experts"] = 8), Source), Source, "'n_experts' is unknown");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o["n_experts"] = 8), Source), Source, "'n_experts' is unknown");
 
     [Theory]
     [InlineData("hidden_size", "\"64\"", "must be an integer, got a string")]
@@ -145,7 +144,7 @@ public sealed class MoeConfigJsonTests
     [InlineData("scoring_func", "[\"softmax\"]", "must be a string, got an array")]
     [InlineData("moe_kind", "{}", "must be a string, got an object")]
     public void Wrong_type_is_named(string field, string json, string expected) =>
-        AssertFails(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o[field] = JsonNode.Parse(json)), Source), Source, $"'{field}' {expected}");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o[field] = JsonNode.Parse(json)), Source), Source, $"'{field}' {expected}");
 
     [Theory]
     [InlineData("hidden_act", "\"gelu\"", "expected \"silu\"")]
@@ -154,7 +153,7 @@ public sealed class MoeConfigJsonTests
     [InlineData("attention_dropout", "0.1", "expected 0.0")]
     [InlineData("rope_scaling", "{\"type\": \"linear\"}", "expected null")]
     public void Fields_that_would_change_the_model_must_hold_the_deepseek_value(string field, string json, string expected) =>
-        AssertFails(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o[field] = JsonNode.Parse(json)), Source), Source, $"'{field}'", expected);
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o[field] = JsonNode.Parse(json)), Source), Source, $"'{field}'", expected);
 
     [Fact]
     public void Bookkeeping_fields_are_ignored() =>
@@ -188,15 +187,15 @@ public sealed class MoeConfigJsonTests
     [InlineData("moe_kind", "\"switch\"", "num_experts_per_tok", "must be 1 for moe_kind switch")]
     [InlineData("moe_kind", "\"dense\"", "n_routed_experts", "must be 0 when moe_kind is dense")]
     public void Impossible_value_is_named(string field, string json, string blamed, string expected) =>
-        AssertFails(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o[field] = JsonNode.Parse(json)), Source), Source, $"'{blamed}'", expected);
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o[field] = JsonNode.Parse(json)), Source), Source, $"'{blamed}'", expected);
 
     [Fact]
     public void Hash_routing_refuses_a_balance_loss() =>
-        AssertFails(() => MoeConfigJson.Parse(Edit(MoePresets.SmallHash, o => o["aux_loss_alpha"] = 0.01), Source), Source, "'aux_loss_alpha'", "no router");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(Edit(MoePresets.SmallHash, o => o["aux_loss_alpha"] = 0.01), Source), Source, "'aux_loss_alpha'", "no router");
 
     [Fact]
     public void Dense_layers_need_a_width() =>
-        AssertFails(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o["intermediate_size"] = 0), Source), Source, "'intermediate_size'", "must be positive");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Parse(Edit(MoePresets.Tiny, o => o["intermediate_size"] = 0), Source), Source, "'intermediate_size'", "must be positive");
 
     // ---- helpers ---------------------------------------------------------------------------------
 
@@ -205,13 +204,5 @@ public sealed class MoeConfigJsonTests
         var json = JsonNode.Parse(MoeConfigJson.ToJson(config))!.AsObject();
         edit(json);
         return json.ToJsonString();
-    }
-
-    internal static void AssertFails(Action action, params string[] fragments)
-    {
-        var e = Assert.ThrowsAny<ModelInputException>(action);
-        Assert.DoesNotContain('\n', e.Message);
-        foreach (var fragment in fragments)
-            Assert.True(e.Message.Contains(fragment, StringComparison.Ordinal), $"message \"{e.Message}\" lacks \"{fragment}\"");
     }
 }

@@ -1,0 +1,51 @@
+// reduce.comp: y[row] = op over x[row, j] along one axis (sum, max, min), and argmax (index of the
+// largest, ties to the lowest). Mirrors ReferenceBackend.Reduce / ArgMax: "row" is every
+// coordinate except the axis, in row-major order, which is exactly y's keepdim layout.
+// One workgroup per row; each invocation folds columns lid, lid + WG, ... and row_reduce.glsl
+// combines them. Float accumulation: int32 input is exact up to 2^24.
+#version 450
+#include "common.glsl"
+#include "row_reduce.glsl"
+layout(constant_id = 1) const uint OP = 0;        // REDUCE_SUM, REDUCE_MAX, REDUCE_MIN, or ARGMAX
+layout(constant_id = 2) const uint DTYPE = DT_F32;
+#define ARGMAX 3
+layout(binding = 0) readonly buffer X { uint x[]; };
+layout(binding = 1) writeonly buffer Y { uint y[]; };
+
+layout(push_constant) uniform Push
+{
+    uint rows, columns, rank;
+    int shape[MAX_RANK];      // the non-reduced axes, coalesced
+    int stride[MAX_RANK];     // x's strides over them
+    uint axis_stride;         // x's stride along the reduced axis
+    uint x_offset, y_offset;
+} p;
+
+void main()
+{
+    uint lid = gl_LocalInvocationIndex;
+    FOR_EACH_ROW(row, p.rows)
+    {
+        uint base = p.x_offset + strided_offset(row, p.rank, p.shape, p.stride);
+        if (OP == ARGMAX)
+        {
+            float best = 0;
+            uint best_index = 0xFFFFFFFFu;
+            for (uint j = lid; j < p.columns; j += WG)
+            {
+                float v = to_float(x[base + j * p.axis_stride], DTYPE);
+                if (best_index == 0xFFFFFFFFu || v > best) { best = v; best_index = j; }
+            }
+            workgroup_argmax(best, best_index);
+            if (lid == 0) y[p.y_offset + row] = best_index;
+        }
+        else
+        {
+            float acc = OP == REDUCE_SUM ? 0 : OP == REDUCE_MAX ? -1.0 / 0.0 : 1.0 / 0.0;
+            for (uint j = lid; j < p.columns; j += WG)
+                acc = combine(OP, acc, to_float(x[base + j * p.axis_stride], DTYPE));
+            acc = workgroup_reduce(OP, acc);
+            if (lid == 0) y[p.y_offset + row] = from_float(acc, DTYPE);
+        }
+    }
+}

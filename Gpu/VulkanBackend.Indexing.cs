@@ -1,0 +1,91 @@
+// Indexing kernels for embeddings and MoE routing: Gather and IndexSelect (Shaders/gather.comp),
+// ScatterAdd and IndexAdd (scatter_add.comp), TopK (topk.comp). The host only rearranges strides
+// so that each pair shares one shader: IndexSelect is a gather whose index is broadcast over the
+// other axes; IndexAdd is a scatter-add whose index is.
+// Out-of-range indices are not reported (a shader cannot throw): gathers read 0, scatters skip.
+using MoeFromScratch.Gpu.Kernels;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Gpu;
+
+public sealed partial class VulkanBackend
+{
+    private const int ScatterRank = 5;
+
+    public void Gather(Tensor x, int axis, Tensor index, Tensor y) =>
+        GatherAlong("Gather", x, axis, index.Strides, index, y);
+
+    public void IndexSelect(Tensor x, int axis, Tensor index, Tensor y)
+    {
+        var indexStrides = new long[y.Rank];
+        indexStrides[axis] = index.Strides[0];             // index[j] for every position of the other axes
+        GatherAlong("IndexSelect", x, axis, indexStrides, index, y);
+    }
+
+    private void GatherAlong(string name, Tensor x, int axis, long[] indexStrides, Tensor index, Tensor y)
+    {
+        if (y.Numel == 0) return;
+        var xStrides = (long[])x.Strides.Clone();
+        xStrides[axis] = 0;                                 // the axis coordinate comes from the index
+        var layout = StridedLayout.Coalesce(name, y.Shape, xStrides, indexStrides);
+        var push = new PushConstants()
+            .U(y.Numel).U((uint)layout.Rank)
+            .Ints(layout.Shape, StridedLayout.MaxRank)
+            .U(x.Offset).U(index.Offset).U(y.Offset)
+            .Ints(layout.Strides[0], StridedLayout.MaxRank)
+            .Ints(layout.Strides[1], StridedLayout.MaxRank)
+            .U(x.Strides[axis]).U((uint)x.Shape[axis]);
+        Dispatch(Kernel("gather", 3, ElementwiseGroupSize), [Read(x), Read(index), Write(y)], push, GroupsFor(y.Numel, ElementwiseGroupSize));
+    }
+
+    public void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source)
+    {
+        // Destinations p run over the index's extent on the other axes (it may be smaller than y's).
+        var others = Enumerable.Range(0, y.Rank).Where(d => d != axis).ToArray();
+        ScatterAlong("ScatterAdd", y, axis, index, source, others.Select(d => index.Shape[d]).ToArray(),
+            others.Select(d => index.Strides[d]).ToArray(), index.Strides[axis], index.Shape[axis]);
+    }
+
+    public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source)
+    {
+        var others = Enumerable.Range(0, y.Rank).Where(d => d != axis).ToArray();
+        ScatterAlong("IndexAdd", y, axis, index, source, others.Select(d => y.Shape[d]).ToArray(),
+            new long[others.Length], index.Strides[0], index.Shape[0]);
+    }
+
+    // The p axes (other than `axis`) are coalesced across y, index and source; y's axis is
+    // appended last and never merged, since the shader needs its coordinate d.
+    private void ScatterAlong(string name, Tensor y, int axis, Tensor index, Tensor source,
+        int[] otherShape, long[] indexOtherStrides, long indexAxisStride, int length)
+    {
+        CheckFloat32(name, y, source);
+        long count = Shape.Numel(otherShape) * y.Shape[axis];
+        if (count == 0 || length == 0) return;
+        var others = Enumerable.Range(0, y.Rank).Where(d => d != axis).ToArray();
+        var layout = StridedLayout.Coalesce(name, otherShape,
+            others.Select(d => y.Strides[d]).ToArray(), indexOtherStrides, others.Select(d => source.Strides[d]).ToArray());
+        int rank = layout.Shape.Length == 1 && layout.Shape[0] == 1 ? 0 : layout.Rank;   // a lone size-1 axis adds nothing
+        if (rank + 1 > ScatterRank)
+            throw new NotSupportedException($"{name}: {Shape.Format(y.Shape)} needs {rank + 1} axes after merging; the Vulkan kernel takes {ScatterRank}");
+        var push = new PushConstants()
+            .U(count).U((uint)(rank + 1))
+            .Ints([.. layout.Shape[..rank], y.Shape[axis]], ScatterRank)
+            .U(y.Offset).U(index.Offset).U(source.Offset)
+            .Ints([.. layout.Strides[0][..rank], (int)y.Strides[axis]], ScatterRank)
+            .Ints([.. layout.Strides[1][..rank], 0], ScatterRank)
+            .Ints([.. layout.Strides[2][..rank], 0], ScatterRank)
+            .U(indexAxisStride).U(source.Strides[axis]).U((uint)length);
+        Dispatch(Kernel("scatter_add", 3, ElementwiseGroupSize), [Write(y), Read(index), Read(source)], push, GroupsFor(count, ElementwiseGroupSize));
+    }
+
+    public void TopK(Tensor x, int k, Tensor values, Tensor indices)
+    {
+        CheckFloat32("TopK", x, values);
+        if (values.Numel == 0) return;
+        using var dense = Dense(x);
+        int C = x.Shape[^1];
+        long rows = values.Numel / k;
+        var push = new PushConstants().U(rows).U((uint)C).U((uint)k).U(dense.Offset).U(values.Offset).U(indices.Offset);
+        Dispatch(Kernel("topk", 3, RowGroupSize), [Read(dense), Write(values), Write(indices)], push, GroupsFor(rows, 1));
+    }
+}

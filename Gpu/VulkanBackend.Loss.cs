@@ -1,0 +1,33 @@
+// Cross-entropy forward and backward (Shaders/cross_entropy.comp, one shader, BACKWARD chosen by a
+// specialization constant so both directions share the max / sum-of-exp pass).
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Gpu.Kernels;
+
+namespace MoeFromScratch.Gpu;
+
+public sealed partial class VulkanBackend
+{
+    public void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses)
+    {
+        CheckFloat32("CrossEntropyForward", logits, losses);
+        int N = logits.Shape[0], V = logits.Shape[1];
+        if (N == 0) return;
+        using var x = Dense(logits);
+        using var t = Dense(targets);
+        var push = new PushConstants().U((uint)N).U((uint)V).U(x.Offset).U(t.Offset).U(losses.Offset).U(0u).I(ignoreIndex);
+        // Binding 3 (dlosses) is unused forward; logits stand in so the layout is the same.
+        Dispatch(Kernel("cross_entropy", 4, RowGroupSize, 0), [Read(x), Read(t), Write(losses), Read(x)], push, GroupsFor(N, 1));
+    }
+
+    public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits)
+    {
+        CheckFloat32("CrossEntropyBackward", logits, dlosses, dlogits);
+        int N = logits.Shape[0], V = logits.Shape[1];
+        if (N == 0) return;
+        using var x = Dense(logits);
+        using var t = Dense(targets);
+        using var d = Dense(dlosses);
+        var push = new PushConstants().U((uint)N).U((uint)V).U(x.Offset).U(t.Offset).U(dlogits.Offset).U(d.Offset).I(ignoreIndex);
+        Dispatch(Kernel("cross_entropy", 4, RowGroupSize, 1), [Read(x), Read(t), Write(dlogits), Read(d)], push, GroupsFor(N, 1));
+    }
+}

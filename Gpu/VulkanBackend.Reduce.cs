@@ -1,0 +1,47 @@
+// Reductions over one axis: Reduce (sum, max, min) and ArgMax (Shaders/reduce.comp), and the
+// row-wise Softmax (softmax.comp). One workgroup per output row; the rows are the other axes of
+// x, coalesced like the elementwise layouts, so any axis of any view reduces without a copy.
+using MoeFromScratch.Gpu.Kernels;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Gpu;
+
+public sealed partial class VulkanBackend
+{
+    private const uint RowGroupSize = 256;
+    private const uint ArgMaxOp = 3;
+
+    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
+    {
+        CheckOp(op);
+        ReduceAxis("Reduce", (uint)op, x, axis, y);
+    }
+
+    public void ArgMax(Tensor x, int axis, Tensor y) => ReduceAxis("ArgMax", ArgMaxOp, x, axis, y);
+
+    private void ReduceAxis(string name, uint op, Tensor x, int axis, Tensor y)
+    {
+        if (y.Numel == 0) return;
+        var otherShape = x.Shape.Where((_, d) => d != axis).ToArray();
+        var otherStrides = x.Strides.Where((_, d) => d != axis).ToArray();
+        var layout = StridedLayout.Coalesce(name, otherShape, otherStrides);
+        long rows = y.Numel, columns = x.Shape[axis];
+        var push = new PushConstants()
+            .U(rows).U(columns).U((uint)layout.Rank)
+            .Ints(layout.Shape, StridedLayout.MaxRank)
+            .Ints(layout.Strides[0], StridedLayout.MaxRank)
+            .U(x.Strides[axis]).U(x.Offset).U(y.Offset);
+        Dispatch(Kernel("reduce", 2, RowGroupSize, op, DTypeCode(x)), [Read(x), Write(y)], push, GroupsFor(rows, 1));
+    }
+
+    public void Softmax(Tensor x, Tensor y, bool log)
+    {
+        CheckFloat32(log ? "LogSoftmax" : "Softmax", x, y);
+        if (y.Numel == 0) return;
+        using var dense = Dense(x);
+        int C = x.Shape[^1];
+        long rows = y.Numel / C;
+        var push = new PushConstants().U(rows).U((uint)C).U(dense.Offset).U(y.Offset);
+        Dispatch(Kernel("softmax", 2, RowGroupSize, log ? 1u : 0u), [Read(dense), Write(y)], push, GroupsFor(rows, 1));
+    }
+}

@@ -1,0 +1,47 @@
+// The layout of a run folder:
+//   runs/<name>/checkpoint-000250/   one complete checkpoint per save (AtomicFolder)
+//   runs/<name>/latest               the name of the newest complete checkpoint, replaced atomically
+//   runs/<name>/metrics.jsonl
+// A save writes the new folder first and moves `latest` only after it is complete, so `latest`
+// always names a loadable checkpoint, even if the process dies mid-save. Old checkpoints are kept.
+// What goes inside a checkpoint is the caller's (TrainingCheckpoint): this file only names parts.
+namespace MoeFromScratch.Train.Checkpointing;
+
+/// <summary>One piece of a checkpoint; Write fills the given (temporary) folder.</summary>
+public sealed record CheckpointPart(string Name, Action<string> Write);
+
+public static class CheckpointStore
+{
+    public const string LatestFile = "latest";
+
+    public static string FolderName(long step) => $"checkpoint-{step:D6}";
+
+    /// <summary>Writes every part into runFolder/checkpoint-NNNNNN atomically, then points `latest` at it.</summary>
+    public static string Save(string runFolder, long step, IEnumerable<CheckpointPart> parts)
+    {
+        string folder = Path.Combine(runFolder, FolderName(step));
+        AtomicFolder.Write(folder, temporary =>
+        {
+            foreach (var part in parts) part.Write(temporary);
+        });
+        Data.AtomicFile.WriteAllText(Path.Combine(runFolder, LatestFile), FolderName(step) + "\n");
+        return folder;
+    }
+
+    /// <summary>A checkpoint folder itself, or a run folder whose `latest` names one.</summary>
+    public static string Resolve(string path)
+    {
+        if (File.Exists(Path.Combine(path, TrainerState.FileName))) return path;
+        string latest = Path.Combine(path, LatestFile);
+        if (File.Exists(latest))
+        {
+            string name = File.ReadAllText(latest).Trim();
+            string folder = Path.Combine(path, name);
+            if (name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || !File.Exists(Path.Combine(folder, TrainerState.FileName)))
+                throw new InvalidDataException($"{latest}: names '{name}', which is not a checkpoint folder beside it");
+            return folder;
+        }
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such checkpoint or run folder");
+        throw new InvalidDataException($"{path}: neither a checkpoint (no {TrainerState.FileName}) nor a run folder (no '{LatestFile}' file)");
+    }
+}

@@ -1,0 +1,56 @@
+// A training checkpoint: the model in HuggingFace layout (config.json, model.safetensors,
+// tokenizer.json — what `moe generate` and HF tools read) plus what resuming needs
+// (optimizer.safetensors: AdamW's m and v; trainer_state.json: steps, data position, settings).
+// Saving refuses weights that are not finite, so a diverged run never overwrites `latest` with a
+// poisoned checkpoint. Restoring loads into a model and optimizer already built on their device.
+using MoeFromScratch.Model.Checkpoint;
+using MoeFromScratch.Model.Config;
+using MoeFromScratch.Train.Optim;
+using MoeFromScratch.Train.Tokenizer;
+using MoeFromScratch.Train.Training;
+
+namespace MoeFromScratch.Train.Checkpointing;
+
+public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, AdamW optimizer, MoeConfig? config, BpeTokenizer? tokenizer)
+{
+    public const string OptimizerFile = "optimizer.safetensors";
+
+    public string RunFolder { get; } = runFolder;
+
+    /// <summary>Writes runFolder/checkpoint-NNNNNN (atomically) and points `latest` at it; returns the folder.</summary>
+    public string Save(TrainerState state, IEnumerable<CheckpointPart>? extraParts = null)
+    {
+        double norm = GradClip.GlobalNorm(model.Module.Parameters().Select(p => p.Data).ToList());
+        if (!double.IsFinite(norm))
+            throw new InvalidOperationException($"refusing to save step {state.Step}: the weights hold NaN or infinity");
+        return CheckpointStore.Save(RunFolder, state.Step, Parts(state).Concat(extraParts ?? []));
+    }
+
+    private IEnumerable<CheckpointPart> Parts(TrainerState state)
+    {
+        yield return new("model", folder => ModelWeights.Save(folder, model.Module, config));
+        if (tokenizer is not null)
+            yield return new("tokenizer", folder => TokenizerJson.Save(tokenizer, Path.Combine(folder, "tokenizer.json")));
+        yield return new("optimizer", folder => SafeTensorsFile.Write(Path.Combine(folder, OptimizerFile), optimizer.StateTensors(), StoredDType.F32));
+        yield return new("trainer state", folder => state.Save(Path.Combine(folder, TrainerState.FileName)));
+    }
+
+    /// <summary>Loads weights and optimizer state from a checkpoint (or a run folder's latest) and returns its trainer state.</summary>
+    public static TrainerState Restore(string path, ILanguageModel model, AdamW optimizer)
+    {
+        string folder = CheckpointStore.Resolve(path);
+        var state = TrainerState.Load(Path.Combine(folder, TrainerState.FileName));
+        ModelWeights.Load(folder, model.Module);
+        string optimizerPath = Path.Combine(folder, OptimizerFile);
+        var moments = SafeTensorsFile.Read(optimizerPath);
+        try
+        {
+            optimizer.LoadState(moments, state.OptimizerStep, optimizerPath);
+        }
+        finally
+        {
+            foreach (var t in moments.Values) t.Dispose();
+        }
+        return state;
+    }
+}

@@ -1,0 +1,92 @@
+// DefaultCorpus: the corpus we can train on with no download. Every .NET SDK ships the reference
+// documentation of the base library as XML beside the reference assemblies
+// (<dotnet root>/packs/Microsoft.NETCore.App.Ref/<version>/ref/net*/*.xml, about 30 MB): English
+// prose about code, sprinkled with identifiers. We find the dotnet root of the running runtime,
+// take the newest pack and extract one document per documented member, files in name order.
+// It is not a good language-modelling corpus for general English; it is a free, offline,
+// reproducible one, and the text kinds make the experts' specialisation visible.
+using System.Runtime.InteropServices;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace MoeFromScratch.Train.Data;
+
+public static class DefaultCorpus
+{
+    public const string Name = "dotnet-xmldoc";
+    private const string Pack = "Microsoft.NETCore.App.Ref";
+
+    public static Corpus Load()
+    {
+        var roots = DotnetRoots().ToList();
+        string folder = roots.Select(FindDocsFolder).FirstOrDefault(f => f is not null)
+            ?? throw new DirectoryNotFoundException(
+                $"no .NET reference documentation found under {string.Join(" or ", roots.Select(r => Path.Combine(r, "packs", Pack)))}; pass --data PATH to train on your own text");
+        return FromFolder(folder);
+    }
+
+    /// <summary>Extracts every *.xml documentation file of <paramref name="folder"/>, in ordinal name order.</summary>
+    public static Corpus FromFolder(string folder)
+    {
+        var files = Directory.GetFiles(folder, "*.xml").Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new FileNotFoundException($"{folder} holds no *.xml documentation files");
+        var documents = files.AsParallel().AsOrdered().SelectMany(ReadFile).ToList();
+        long bytes = files.Sum(f => new FileInfo(f).Length);
+        return new Corpus(Name, folder, files.Length, bytes, documents);
+    }
+
+    private static IEnumerable<Document> ReadFile(string path)
+    {
+        XDocument xml;
+        try
+        {
+            xml = XDocument.Load(path, LoadOptions.PreserveWhitespace);
+        }
+        catch (XmlException e)
+        {
+            throw new InvalidDataException($"{path}: not well-formed XML ({e.Message})");
+        }
+        return XmlDocText.Extract(xml, Path.GetFileName(path)).ToList();
+    }
+
+    // DOTNET_ROOT first (what the user set), then the folders above the running runtime
+    // (<root>/shared/Microsoft.NETCore.App/<version>/), then above the host executable.
+    private static IEnumerable<string> DotnetRoots()
+    {
+        var seen = new HashSet<string>();
+        var candidates = new List<string?> { Environment.GetEnvironmentVariable("DOTNET_ROOT") };
+        for (var dir = new DirectoryInfo(RuntimeEnvironment.GetRuntimeDirectory()); dir is not null; dir = dir.Parent)
+            candidates.Add(dir.FullName);
+        if (Environment.ProcessPath is { } host) candidates.Add(Path.GetDirectoryName(host));
+        foreach (var candidate in candidates)
+        {
+            if (string.IsNullOrEmpty(candidate) || !seen.Add(Path.GetFullPath(candidate))) continue;
+            if (Directory.Exists(Path.Combine(candidate, "packs", Pack))) yield return candidate;
+        }
+    }
+
+    // The newest release version (a prerelease only when no release exists), then its newest net* folder.
+    private static string? FindDocsFolder(string dotnetRoot)
+    {
+        var versions = Directory.GetDirectories(Path.Combine(dotnetRoot, "packs", Pack))
+            .Select(d => (Path: d, Version: ParseVersion(Path.GetFileName(d))))
+            .Where(v => v.Version.Number is not null)
+            .OrderBy(v => v.Version.Number).ThenBy(v => !v.Version.Prerelease);
+        foreach (var (path, _) in versions.Reverse())
+        {
+            var frameworks = Path.Combine(path, "ref");
+            if (!Directory.Exists(frameworks)) continue;
+            var newest = Directory.GetDirectories(frameworks, "net*")
+                .Where(f => Directory.EnumerateFiles(f, "*.xml").Any())
+                .OrderBy(f => ParseVersion(Path.GetFileName(f)[3..]).Number).LastOrDefault();
+            if (newest is not null) return newest;
+        }
+        return null;
+    }
+
+    private static (Version? Number, bool Prerelease) ParseVersion(string text)
+    {
+        string[] parts = text.Split('-', 2);
+        return (Version.TryParse(parts[0], out var v) ? v : null, parts.Length > 1);
+    }
+}

@@ -1,0 +1,108 @@
+// TokenizedCorpus: the corpus made ready for training, computed once and cached: the tokenizer
+// (trained on the training split only) and the train/validation token files with their kinds.
+// Everything lives in one folder named by a hash of (corpus text, vocab size, format version),
+// <cache>/<corpus>-v<vocab>-<hash>/, so changing the text or the vocab size trains afresh and
+// anything else reuses. Every file is written atomically; a missing file is simply rebuilt.
+// It is not a general artifact store: there is no eviction; delete the folder to free space.
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using MoeFromScratch.Train.Tokenizer;
+
+namespace MoeFromScratch.Train.Data;
+
+public sealed record TokenizedCorpus(
+    Corpus Corpus,
+    BpeTokenizer Tokenizer,
+    string Folder,
+    bool TokenizerFromCache,    // false: trained in this call
+    bool TokensFromCache,       // false: encoded in this call
+    TimeSpan TokenizerTime,     // training or loading
+    TimeSpan EncodeTime)        // encoding or checking the cached files
+{
+    /// <summary>Bump when the extraction, tokenizer or file layout changes meaning.</summary>
+    public const int FormatVersion = 1;
+
+    public string TokenizerPath => Path.Combine(Folder, "tokenizer.json");
+    public string TrainTokensPath => Path.Combine(Folder, "train.tokens");
+    public string ValidationTokensPath => Path.Combine(Folder, "val.tokens");
+    public string TrainKindsPath => Path.Combine(Folder, "train.kinds");
+    public string ValidationKindsPath => Path.Combine(Folder, "val.kinds");
+
+    /// <summary>$XDG_CACHE_HOME/moefromscratch, else ~/.cache/moefromscratch.</summary>
+    public static string DefaultCacheRoot()
+    {
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string root = string.IsNullOrEmpty(xdg)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
+        return Path.Combine(root, "moefromscratch");
+    }
+
+    public static TokenizedCorpus Prepare(Corpus corpus, int vocabSize, string cacheRoot)
+    {
+        if (vocabSize is < BpeTrainer.ByteTokens + 1 or > 1 << 20)
+            throw new ArgumentOutOfRangeException(nameof(vocabSize), $"vocab size {vocabSize}, expected {BpeTrainer.ByteTokens + 1}..{1 << 20}");
+        if (corpus.Documents.Count < 2)
+            throw new InvalidDataException($"{corpus.Origin}: {corpus.Documents.Count} document(s); need at least 2 to hold one out for validation");
+        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{corpus.Identity()}|{vocabSize}|{FormatVersion}")))[..16];
+        string folder = Path.Combine(cacheRoot, $"{corpus.Name}-v{vocabSize}-{key}");
+
+        var clock = Stopwatch.StartNew();
+        string tokenizerPath = Path.Combine(folder, "tokenizer.json");
+        bool tokenizerCached = File.Exists(tokenizerPath);
+        BpeTokenizer tokenizer;
+        if (tokenizerCached) tokenizer = TokenizerJson.Load(tokenizerPath);
+        else
+        {
+            tokenizer = BpeTrainer.Train(corpus.Training.Select(d => d.Text), vocabSize);
+            TokenizerJson.Save(tokenizer, tokenizerPath);
+        }
+        var tokenizerTime = clock.Elapsed;
+
+        clock.Restart();
+        var prepared = new TokenizedCorpus(corpus, tokenizer, folder, tokenizerCached, true, tokenizerTime, TimeSpan.Zero);
+        bool tokensCached = tokenizerCached && prepared.TokenFilesValid();
+        if (!tokensCached)
+        {
+            WriteSplit(tokenizer, corpus.Training, prepared.TrainTokensPath, prepared.TrainKindsPath);
+            WriteSplit(tokenizer, corpus.Validation, prepared.ValidationTokensPath, prepared.ValidationKindsPath);
+        }
+        return prepared with { TokensFromCache = tokensCached, EncodeTime = clock.Elapsed };
+    }
+
+    public TokenFile OpenTrain() => TokenFile.Open(TrainTokensPath);
+    public TokenFile OpenValidation() => TokenFile.Open(ValidationTokensPath);
+
+    // Cached token files are reused only when all four open cleanly and match the tokenizer.
+    private bool TokenFilesValid()
+    {
+        string[] tokenPaths = [TrainTokensPath, ValidationTokensPath], kindPaths = [TrainKindsPath, ValidationKindsPath];
+        if (!tokenPaths.Concat(kindPaths).All(File.Exists)) return false;
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                using var tokens = TokenFile.Open(tokenPaths[i]);
+                using var kinds = TokenFile.Open(kindPaths[i]);
+                if (tokens.VocabSize != Tokenizer.VocabSize || kinds.Count != tokens.Count) return false;
+            }
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    private static void WriteSplit(BpeTokenizer tokenizer, IEnumerable<Document> documents, string tokensPath, string kindsPath)
+    {
+        var kinds = new List<int[]>();
+        TokenFile.Write(tokensPath, tokenizer.VocabSize, documents.Select(d =>
+        {
+            var (ids, kindBytes) = DocumentEncoder.Encode(tokenizer, d);
+            kinds.Add(Array.ConvertAll(kindBytes, k => (int)k));
+            return ids;
+        }));
+        TokenFile.Write(kindsPath, Enum.GetValues<TextKind>().Length, kinds);
+    }
+}

@@ -1,0 +1,56 @@
+// ILanguageModel: the small surface the trainer, the checkpoints and `moe generate` need from a
+// language model, so the loop is written (and tested) without waiting for DeepSeekMoE. The
+// DeepSeekMoE model implements it; tests use a tiny stand-in (PropertyTests/Training/BigramLm.cs).
+// It is deliberately minimal: no config, no device moves, no train/eval modes (nothing here uses
+// dropout). Names of Module.NamedParameters() are the checkpoint's tensor names.
+using MoeFromScratch.Autograd;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Train.Training;
+
+public interface ILanguageModel
+{
+    /// <summary>The parameters (with their checkpoint names) live in this module tree.</summary>
+    Module Module { get; }
+
+    /// <summary>V: token ids are 0..V-1.</summary>
+    int VocabSize { get; }
+
+    /// <summary>The longest sequence Forward accepts (max_position_embeddings).</summary>
+    int MaxSequenceLength { get; }
+
+    /// <summary>
+    /// tokens: (B, T) int32 on the model's device; targets: (B, T) int32 next tokens, or null when
+    /// only logits are wanted. Records a graph unless called under Grad.NoGrad().
+    /// </summary>
+    LmOutput Forward(Tensor tokens, Tensor? targets);
+
+    /// <summary>
+    /// Generation: a decoder that takes tokens a few at a time and returns the next-token logits.
+    /// The default recomputes the whole prefix each call; a model with a KV cache overrides it.
+    /// </summary>
+    IDecoder StartDecoding() => new RecomputingDecoder(this);
+}
+
+/// <summary>What one forward pass gives the trainer.</summary>
+/// <param name="Loss">The training objective, LM loss + Σ_layers aux_l (a sum, paper eq. 12);
+/// null when Forward had no targets.</param>
+/// <param name="LmLoss">Mean next-token cross-entropy (NaN without targets).</param>
+/// <param name="AuxLoss">Σ over MoE layers of the balance losses (0 for a dense model).</param>
+/// <param name="AuxPerLayer">The balance loss of each MoE layer, in layer order.</param>
+/// <param name="ExpertLoadPerLayer">Per MoE layer, tokens routed to each routed expert (length E).</param>
+/// <param name="Logits">(B, T, V), or null when the model did not keep them.</param>
+public sealed record LmOutput(
+    Variable? Loss,
+    double LmLoss,
+    double AuxLoss,
+    IReadOnlyList<double> AuxPerLayer,
+    IReadOnlyList<int[]> ExpertLoadPerLayer,
+    Variable? Logits);
+
+/// <summary>Incremental decoding for generation; each instance holds one sequence's state.</summary>
+public interface IDecoder : IDisposable
+{
+    /// <summary>Appends tokens (at least one) to the sequence; returns the logits (V) of the token after them.</summary>
+    float[] Append(ReadOnlySpan<int> tokens);
+}

@@ -1,0 +1,160 @@
+// Trainer: the training loop, read top to bottom like llm.c's train_gpt2.c main():
+//   for each step { data → forward → zero grad → backward → clip → lr → step → log }
+//   every EvalEvery steps: validation loss; every SaveEvery steps and at the end: a checkpoint.
+// Each phase ends with a device Synchronize so its wall time is its own (on a GPU the work is
+// queued asynchronously; without the syncs the backward pass would be billed to the optimizer).
+// A step whose loss or gradient norm is NaN/inf is skipped (no update; the batch is consumed),
+// with a warning; MaxBadSteps of them in a row stop the run with TrainingDivergedException and
+// nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
+// Not here: building the model, data or optimizer (TrainCommand), drawing progress (reporters).
+using System.Diagnostics;
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Data;
+using MoeFromScratch.Train.Optim;
+
+namespace MoeFromScratch.Train.Training;
+
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>How a run ended: its last state, the losses of its steps (NaN where skipped), the last validation loss.</summary>
+public sealed record TrainResult(TrainerState State, IReadOnlyList<double> Losses, double? ValidationLoss, bool Cancelled, string? Checkpoint);
+
+public sealed class Trainer(
+    ILanguageModel model,
+    AdamW optimizer,
+    TokenBatches train,
+    TokenBatches? validation,
+    TrainSettings settings,
+    TrainingCheckpoint? checkpoint = null,
+    MetricsLog? metrics = null,
+    ITrainingReporter? reporter = null)
+{
+    private readonly ITrainingReporter _reporter = reporter ?? new SilentReporter();
+    private readonly ILearningRateSchedule _schedule = Schedule.Create(settings.Schedule, settings.LearningRate, settings.WarmupSteps, settings.Steps);
+    private readonly IBackend _backend = model.Module.Parameters().First().Backend;
+
+    /// <summary>Where the run stands; Resume replaces it with a checkpoint's.</summary>
+    public TrainerState State { get; private set; } = new(0, 0, 0, 0, settings);
+
+    /// <summary>Continue from a restored checkpoint state: the step counter and the data position.</summary>
+    public void Resume(TrainerState state)
+    {
+        State = state with { Settings = settings };
+        train.Seek(new DataPosition(state.DataStep));
+    }
+
+    public TrainResult Run(CancellationToken cancel = default)
+    {
+        long tokensPerStep = (long)settings.BatchSize * settings.SequenceLength;
+        _reporter.Started(State.Step, settings.Steps, tokensPerStep, model.Module.Parameters().Sum(p => p.Numel));
+        var losses = new List<double>();
+        double? validationLoss = null;
+        string? saved = null;
+        int badInARow = 0;
+
+        while (State.Step < settings.Steps && !cancel.IsCancellationRequested)
+        {
+            var report = TrainStep(State.Step);
+            losses.Add(report.Skipped is null ? report.Loss : double.NaN);
+            State = State with
+            {
+                Step = State.Step + 1,
+                DataStep = train.Position.Step,
+                OptimizerStep = optimizer.StepCount,
+                TokensSeen = State.TokensSeen + tokensPerStep,
+            };
+            metrics?.Write(report);
+            _reporter.StepDone(report);
+
+            if (report.Skipped is not null)
+            {
+                _reporter.Warning($"step {report.Step}: {report.Skipped}; update skipped ({++badInARow} in a row)");
+                if (badInARow >= settings.MaxBadSteps)
+                    throw new TrainingDivergedException(
+                        $"training diverged: {badInARow} steps in a row had a non-finite loss or gradient (last: step {report.Step}); nothing was saved" +
+                        ((saved ?? LatestCheckpoint()) is { } good ? $"; the last good checkpoint is {good}" : ""));
+                continue;
+            }
+            badInARow = 0;
+
+            bool finished = State.Step == settings.Steps;
+            if (validation is not null && settings.EvalEvery > 0 && (State.Step % settings.EvalEvery == 0 || finished))
+            {
+                var eval = Evaluator.Run(model, validation, settings.EvalBatches, State.Step, _backend);
+                validationLoss = eval.ValidationLoss;
+                metrics?.Write(eval);
+                _reporter.Evaluated(eval);
+            }
+            if (settings.SaveEvery > 0 && State.Step % settings.SaveEvery == 0 && !finished)
+                saved = Save();
+        }
+        if (checkpoint is not null && State.Step > 0 && State.Step != LastSavedStep) saved = Save();
+        return new TrainResult(State, losses, validationLoss, cancel.IsCancellationRequested, saved);
+    }
+
+    private long LastSavedStep { get; set; } = -1;
+
+    private string? Save()
+    {
+        if (checkpoint is null) return null;
+        string folder = checkpoint.Save(State);
+        LastSavedStep = State.Step;
+        _reporter.Saved(folder, State.Step);
+        return folder;
+    }
+
+    private string? LatestCheckpoint() =>
+        checkpoint is not null && File.Exists(Path.Combine(checkpoint.RunFolder, CheckpointStore.LatestFile))
+            ? CheckpointStore.Resolve(checkpoint.RunFolder) : null;
+
+    /// <summary>One iteration: the body of llm.c's training loop.</summary>
+    private StepReport TrainStep(long step)
+    {
+        using var scope = new TensorScope();   // every temporary of this step is freed at its end
+        var clock = Stopwatch.StartNew();
+
+        // data: the next (B, T+1) window rows, as inputs and targets on the device
+        var (inputs, targets) = Batches.ToTensors(train.Next(), settings.BatchSize, settings.SequenceLength, _backend);
+        var data = Lap(clock);
+
+        // forward: loss = LM loss + Σ aux (the objective); its value is read back for the NaN check
+        var output = model.Forward(inputs, targets);
+        var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss although targets were given");
+        double lossValue = loss.Item();
+        var forward = Lap(clock);
+
+        double lr = _schedule.At(step);
+        StepReport Report(double norm, TimeSpan backward, TimeSpan update, string? skipped) => new(
+            step, settings.Steps, lossValue, output.LmLoss, output.AuxLoss, output.AuxPerLayer, output.ExpertLoadPerLayer,
+            lr, norm, (long)settings.BatchSize * settings.SequenceLength,
+            settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, (data + forward + backward + update).TotalSeconds),
+            new PhaseTimes(data, forward, backward, update), skipped);
+
+        if (!double.IsFinite(lossValue))
+            return Report(double.NaN, TimeSpan.Zero, TimeSpan.Zero, $"loss is {lossValue}");
+
+        // zero grad, backward
+        optimizer.ZeroGrad();
+        loss.Backward();
+        var backward = Lap(clock);
+
+        // clip the global gradient norm, set the learning rate, update
+        double gradNorm = GradClip.ClipGradNorm(optimizer.Parameters(), settings.MaxGradNorm);
+        if (!double.IsFinite(gradNorm))
+            return Report(gradNorm, backward, Lap(clock), $"gradient norm is {gradNorm}");
+        optimizer.LearningRate = lr;
+        optimizer.Step();
+        return Report(gradNorm, backward, Lap(clock), null);
+    }
+
+    private TimeSpan Lap(Stopwatch clock)
+    {
+        _backend.Synchronize();
+        var elapsed = clock.Elapsed;
+        clock.Restart();
+        return elapsed;
+    }
+
+    private sealed class SilentReporter : ITrainingReporter;
+}
