@@ -280,7 +280,8 @@ public class CpuKernelSmokeTests
         var sum = x.Add(row);
         var silu = x.Silu();
         var where = Tensor.Where(x.Gt(row), x, row);
-        return [sum, silu, where, x.Sum(0), x.Sum(1), x.Max(0), x.ArgMax(0), x.MT.Contiguous()];
+        var masked = Tensor.Where(x.Le(row), Tensor.Scalar(0, DType.Float64, on), x); // a broadcast zero branch
+        return [sum, silu, where, masked, x.Ne(row), x.Sum(0), x.Sum(1), x.Max(0), x.ArgMax(0), x.MT.Contiguous()];
     });
 
     [Fact]

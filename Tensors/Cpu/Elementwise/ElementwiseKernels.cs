@@ -138,14 +138,31 @@ internal static unsafe class ElementwiseKernels
                 runSteps[1] = pickA ? sa : sb;
                 copy.Run(runOffsets, runSteps, count);
             }
-            else if (sy == 1 && sc == 1 && sa == 1 && sb == 1)
+            else if (sy == 1 && sc == 1 && sa <= 1 && sb <= 1 && sizeof(TCondition) == sizeof(T) && Vector.IsHardwareAccelerated)
             {
-                for (int i = 0; i < count; i++) yp[i] = cp[i] != TCondition.Zero ? ap[i] : bp[i];
+                SelectVector(yp, cp, ap, sa == 0, bp, sb == 0, count);
             }
             else
             {
                 for (int i = 0; i < count; i++) yp[i * sy] = cp[i * sc] != TCondition.Zero ? ap[i * sa] : bp[i * sb];
             }
+        }
+    
+        /// <summary>
+        /// The common masked case (contiguous condition and output, each branch contiguous or a
+        /// broadcast scalar) Vector wide: condition == 0 lanes become an all-ones mask choosing b.
+        /// The condition's lanes line up with the data's because both types have the same size.
+        /// </summary>
+        private static void SelectVector(T* y, TCondition* condition, T* a, bool aScalar, T* b, bool bScalar, int count)
+        {
+            int i = 0, width = Vector<T>.Count;
+            Vector<T> va = new(*a), vb = new(*b);
+            for (; i <= count - width; i += width)
+            {
+                var isZero = Vector.As<TCondition, T>(Vector.Equals(Vector.Load(condition + i), Vector<TCondition>.Zero));
+                Vector.ConditionalSelect(isZero, bScalar ? vb : Vector.Load(b + i), aScalar ? va : Vector.Load(a + i)).Store(y + i);
+            }
+            for (; i < count; i++) y[i] = condition[i] != TCondition.Zero ? a[aScalar ? 0 : i] : b[bScalar ? 0 : i];
         }
     }
 }
