@@ -1,8 +1,7 @@
-// Shared set-up for the training tests: the reference backend (deterministic, on the host), a
+// Shared set-up for the training tests: the CPU backend (deterministic: fixed work splits), a
 // tiny repetitive token corpus in a temporary folder, and the pieces of a run built the way
 // `moe train` builds them. Each test gets its own folder, deleted afterwards.
 using MoeFromScratch.Tensors;
-using MoeFromScratch.Tensors.Reference;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Optim;
@@ -15,9 +14,8 @@ public sealed class TrainingFixture : IDisposable
     public const int Vocab = 16;
     public const int Channels = 8;
 
-    // The reference backend stands in for the CPU one until the CPU kernels land in main; both are
-    // deterministic host backends, and the tests take the backend from here only.
-    public static readonly IBackend Backend = new ReferenceBackend();
+    // Every training test takes its backend from here, so they can move to another device at once.
+    public static readonly IBackend Backend = Device.Cpu;
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("moe-training-test-").FullName;
 
