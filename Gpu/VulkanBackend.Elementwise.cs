@@ -19,11 +19,17 @@ public sealed partial class VulkanBackend
     public void Copy(Tensor x, Tensor y) =>
         Elementwise("copy", [DTypeCode(x), DTypeCode(y)], y, [x, y], output: null, [Read(x), Write(y)]);
 
-    public void Unary(UnaryOp op, Tensor x, Tensor y) =>
+    public void Unary(UnaryOp op, Tensor x, Tensor y)
+    {
+        CheckOp(op);
         Elementwise("unary", [(uint)op, DTypeCode(y)], y, [x], y, [Read(x), Write(y)]);
+    }
 
-    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) =>
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
+    {
+        CheckOp(op);
         Elementwise("binary", [(uint)op, DTypeCode(a)], y, [a, b], y, [Read(a), Read(b), Write(y)]);
+    }
 
     public void Where(Tensor condition, Tensor a, Tensor b, Tensor y) =>
         Elementwise("where", [DTypeCode(condition)], y, [condition, a, b], y, [Read(condition), Read(a), Read(b), Write(y)]);

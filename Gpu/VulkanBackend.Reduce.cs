@@ -11,7 +11,11 @@ public sealed partial class VulkanBackend
     private const uint RowGroupSize = 256;
     private const uint ArgMaxOp = 3;
 
-    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y) => ReduceAxis("Reduce", (uint)op, x, axis, y);
+    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
+    {
+        CheckOp(op);
+        ReduceAxis("Reduce", (uint)op, x, axis, y);
+    }
 
     public void ArgMax(Tensor x, int axis, Tensor y) => ReduceAxis("ArgMax", ArgMaxOp, x, axis, y);
 

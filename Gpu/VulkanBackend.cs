@@ -47,13 +47,20 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>What the device reported (name, driver, limits).</summary>
     public VulkanDeviceInfo Device => _context.Info;
 
+    /// <summary>True when the Khronos validation layer is active (its errors throw VulkanException).</summary>
+    public bool ValidationEnabled => _context.Instance.ValidationEnabled;
+
     /// <summary>Pool bytes held by live storages: flat across training steps when nothing leaks.</summary>
     public long BytesInUse => _pool.BytesInUse;
 
     /// <summary>Counters for tests and benchmarks: dispatches recorded, submits, barriers.</summary>
     public (int Dispatches, int Submits, int Barriers) Counters => (_stream.Dispatches, _stream.Submits, _stream.Barriers);
 
-    public bool ScatterUsesAtomics => _context.FloatAtomics;
+    private static void CheckOp<TOp>(TOp op) where TOp : struct, Enum
+    {
+        if (!Enum.IsDefined(op))
+            throw new ArgumentOutOfRangeException(nameof(op), op, $"vulkan: unknown {typeof(TOp).Name} {Convert.ToInt32(op)}");
+    }
 
     public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Int32;
 

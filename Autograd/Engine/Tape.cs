@@ -1,5 +1,5 @@
-// Tape: reverse-mode automatic differentiation, define-by-run, in one file — grad mode, the node
-// an op records, the topological order, and Backward().
+// Tape: reverse-mode automatic differentiation, define-by-run, in one file — the node an op
+// records, the topological order, and Backward(). (Grad mode, which says whether to record, is Grad.cs.)
 //
 // It follows micrograd's engine.py (build the topological order, walk it backwards, each node adds
 // its inputs' gradients) and Burn's burn-autodiff (gradients live ABOVE the backends: the Tensors
@@ -20,32 +20,6 @@
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Autograd;
-
-/// <summary>Grad mode: <c>using (Grad.NoGrad()) { ... }</c> runs ops without recording a graph.</summary>
-public static class Grad
-{
-    [ThreadStatic] private static int _disabledDepth;
-
-    public static bool IsEnabled => _disabledDepth == 0;
-
-    public static IDisposable NoGrad()
-    {
-        _disabledDepth++;
-        return new Restore();
-    }
-
-    private sealed class Restore : IDisposable
-    {
-        private bool _done;
-
-        public void Dispose()
-        {
-            if (_done) return;
-            _done = true;
-            _disabledDepth--;
-        }
-    }
-}
 
 /// <summary>
 /// One backward function: the gradient of the output in, the gradient of each input out

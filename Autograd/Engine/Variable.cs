@@ -6,6 +6,7 @@
 // Gradients: a leaf that requires grad owns a zero-filled Grad from construction, so the buffer
 // lives as long as the leaf (outside any per-step TensorScope); Backward adds into it and ZeroGrad
 // refills it with zeros (PyTorch's zero_grad(set_to_none=False)). Non-leaf Variables keep no Grad.
+// Known cost: a model built only for inference still holds a gradient buffer per parameter.
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Autograd;

@@ -18,7 +18,6 @@ internal sealed unsafe class VulkanContext : IDisposable
     public PhysicalDeviceLimits Limits { get; }
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
     public bool PushDescriptors { get; }
-    public bool FloatAtomics { get; }
 
     /// <summary>vkCmdPushDescriptorSetKHR, or null when push descriptors are off.</summary>
     public delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void> CmdPushDescriptorSet { get; }
@@ -40,7 +39,6 @@ internal sealed unsafe class VulkanContext : IDisposable
             Vk.GetPhysicalDeviceMemoryProperties(PhysicalDevice, &memory);
             MemoryProperties = memory;
             PushDescriptors = options.UsePushDescriptors && Info.SupportsPushDescriptors;
-            FloatAtomics = options.UseFloatAtomics && Info.SupportsFloatAtomicAdd;
             QueueFamily = FindComputeQueueFamily();
             Device = CreateDevice(VulkanDevices.DeviceExtensions(Vk, PhysicalDevice));
             Queue queue;
@@ -72,7 +70,6 @@ internal sealed unsafe class VulkanContext : IDisposable
     {
         var extensions = new List<string>();
         if (PushDescriptors) extensions.Add("VK_KHR_push_descriptor");
-        if (FloatAtomics) extensions.Add("VK_EXT_shader_atomic_float");
         if (available.Contains("VK_KHR_portability_subset")) extensions.Add("VK_KHR_portability_subset"); // required when present (MoltenVK)
 
         float priority = 1;
@@ -83,18 +80,12 @@ internal sealed unsafe class VulkanContext : IDisposable
             QueueCount = 1,
             PQueuePriorities = &priority,
         };
-        var atomics = new PhysicalDeviceShaderAtomicFloatFeaturesEXT
-        {
-            SType = StructureType.PhysicalDeviceShaderAtomicFloatFeaturesExt,
-            ShaderBufferFloat32AtomicAdd = FloatAtomics,
-        };
         var exts = (byte**)SilkMarshal.StringArrayToPtr(extensions);
         try
         {
             var info = new DeviceCreateInfo
             {
                 SType = StructureType.DeviceCreateInfo,
-                PNext = FloatAtomics ? &atomics : null,
                 QueueCreateInfoCount = 1,
                 PQueueCreateInfos = &queueInfo,
                 EnabledExtensionCount = (uint)extensions.Count,

@@ -16,9 +16,6 @@ public sealed record VulkanOptions
     /// <summary>Use VK_KHR_push_descriptor when the device has it (false forces descriptor pools).</summary>
     public bool UsePushDescriptors { get; init; } = true;
 
-    /// <summary>Use float atomics for ScatterAdd/IndexAdd when the device has them (false: deterministic loops).</summary>
-    public bool UseFloatAtomics { get; init; } = true;
-
     /// <summary>Dispatches recorded into one command buffer before it is submitted.</summary>
     public int DispatchesPerSubmit { get; init; } = 64;
 

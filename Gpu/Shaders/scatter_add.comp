@@ -3,8 +3,9 @@
 // other axes, d over y's axis. IndexAdd is the case where index has stride 0 on every p axis.
 // Deterministic, without float atomics: one invocation per destination (p, d) walks j in
 // ascending order, so the sum is the reference's, in the reference's order, on every device.
-// Cost is O(|y| · L) (L = index length along the axis): fine for MoE combine widths; the atomic
-// variant (scatter_add_atomic.comp) is used instead when the device has float atomics.
+// Cost is O(|y| · L) (L = index length along the axis): fine for the MoE combine (L = tokens·K
+// routed rows) at the sizes trained here, quadratic beyond. Float atomics (VK_EXT_shader_atomic_float,
+// reported in VulkanDeviceInfo) would make it O(L) but order-dependent; not implemented.
 #version 450
 #include "common.glsl"
 layout(local_size_x_id = 0) in;

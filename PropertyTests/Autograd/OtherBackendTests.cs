@@ -1,7 +1,8 @@
 // The catalogue with the analytic side on a second backend in float32, the numeric side staying
 // on the float64 one — the path the Vulkan backend plugs into (GradCheckCatalog.Run(name,
 // analyticBackend: vulkan)). Here the second backend is another reference backend instance, so the
-// test checks the plumbing (moving inputs, seeds and gradients across devices, float32 tolerances).
+// test checks the plumbing (moving inputs, seeds and gradients across devices, float32 tolerances)
+// and, on the way, that the fast CPU kernels and the reference loops agree through backward.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;

@@ -1,8 +1,12 @@
 // CpuKernelSmokeTests: quick, deterministic checks of the CPU kernels against values worked out
 // by hand (the expected numbers sit next to the arithmetic that gives them). They catch a broken
 // kernel in milliseconds; the full comparison against ReferenceBackend lives in the parity suite.
+// The last group runs kernels at sizes above CpuParallel's threshold (the parity suite's shapes
+// are small), so the multi-threaded paths — chunked rows, per-chunk partial sums — meet the
+// reference too.
 // It deliberately is not: exhaustive (FsCheck parity does shapes, strides and dtypes at random).
 using MoeFromScratch.Tensors;
+using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Cpu;
 
@@ -241,4 +245,71 @@ public class CpuKernelSmokeTests
         // dw0 = [[1,3],[2,4]]ᵀ-style: x0ᵀ·dy0 = [[1,3],[2,4]]; dw1 = [5,6]ᵀ·[1,1]; dw2 = 0
         Close([1, 3, 2, 4, 5, 5, 6, 6, 0, 0, 0, 0], dw);
     }
+
+    // ---- above the parallel threshold, against ReferenceBackend in float64 -----------------------
+
+    private static readonly ReferenceBackend Reference = new();
+
+    /// <summary>Runs kernel on the CPU and on the reference with the same inputs; compares every output.</summary>
+    private static void MatchesReference(Func<IBackend, Tensor[]> kernel, double tolerance = 1e-10)
+    {
+        using var scope = new TensorScope();
+        var actual = kernel(Device.Cpu);
+        var expected = kernel(Reference);
+        for (int o = 0; o < actual.Length; o++)
+        {
+            var a = actual[o].ToDoubleArray();
+            var e = expected[o].ToDoubleArray();
+            Assert.Equal(e.Length, a.Length);
+            for (int i = 0; i < e.Length; i++)
+                Assert.True(Math.Abs(a[i] - e[i]) <= tolerance * Math.Max(1, Math.Abs(e[i])),
+                    $"output {o} element {i}: cpu {a[i]}, reference {e[i]}");
+        }
+    }
+
+    private static Tensor Random(IBackend on, int[] shape, ulong seed) => Tensor.RandN(shape, seed, dtype: DType.Float64, backend: on);
+
+    private static Tensor Ids(IBackend on, int count, int modulo) =>
+        Tensor.FromArray(Enumerable.Range(0, count).Select(i => i * 7919 % modulo).ToArray(), [count], on);
+
+    [Fact]
+    public void LargeElementwiseAndReductions() => MatchesReference(on =>
+    {
+        var x = Random(on, [300, 257], 1);
+        var row = Random(on, [257], 2);
+        var sum = x.Add(row);
+        var silu = x.Silu();
+        var where = Tensor.Where(x.Gt(row), x, row);
+        return [sum, silu, where, x.Sum(0), x.Sum(1), x.Max(0), x.ArgMax(0), x.MT.Contiguous()];
+    });
+
+    [Fact]
+    public void LargeRowKernels() => MatchesReference(on =>
+    {
+        var x = Random(on, [300, 257], 3);
+        var weight = Random(on, [257], 4);
+        var (y, rstd) = x.RmsNorm(weight, 1e-6);
+        var (dx, dw) = Tensor.RmsNormBackward(Random(on, [300, 257], 5), x, weight, rstd);
+        var targets = Ids(on, 300, 257);
+        var losses = Tensor.CrossEntropy(x, targets);
+        var dlogits = Tensor.CrossEntropyBackward(x, targets, Random(on, [300], 6));
+        var (values, indices) = x.TopK(5);
+        return [y, rstd, dx, dw, x.Softmax(), x.LogSoftmax(0), losses, dlogits, values, indices];
+    });
+
+    [Fact]
+    public void LargeIndexingRopeAdamWAndRandom() => MatchesReference(on =>
+    {
+        var table = Random(on, [500, 128], 7);
+        var ids = Ids(on, 400, 500);
+        var rows = table.IndexSelect(0, ids);
+        var added = table.IndexAdd(0, ids, rows);
+        var rope = Random(on, [4, 64, 4, 64], 8).Rope(3, 10000);
+        var p = Random(on, [70_001], 9);
+        var g = Random(on, [70_001], 10);
+        var m = Random(on, [70_001], 11);
+        var v = Random(on, [70_001], 12).Square();
+        p.AdamWUpdate(g, m, v, new AdamWStep(1e-3, 0.9, 0.95, 1e-8, 0.1, 7));
+        return [rows, added, rope, p, m, v, Tensor.Rand([70_001], 13, dtype: DType.Float64, backend: on)];
+    });
 }

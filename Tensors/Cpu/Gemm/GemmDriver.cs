@@ -3,6 +3,7 @@
 // then jr/ir over the NR x MR tiles). Single-threaded on a sub-problem; GemmParallel splits the work.
 // Not the small-problem path (GemmSmall) and not the dispatch (Gemm).
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MoeFromScratch.Tensors.Cpu;
@@ -71,6 +72,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Serial(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
     {
         int mr = TKernel.MR, nr = TKernel.NR;

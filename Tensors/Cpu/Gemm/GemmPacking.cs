@@ -14,6 +14,7 @@ internal static unsafe class GemmPacking<T, TKernel>
     /// Packs A[0..mc, 0..kc] into ceil(mc/MR) slivers; sliver s holds, for each p, the MR values
     /// A[s*MR + i, p] (zero past mc), so the kernel reads A with unit stride.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(T* dst, T* a, long rowStride, long colStride, int mc, int kc)
     {
         int mr = TKernel.MR;
@@ -71,6 +72,7 @@ internal static unsafe class GemmPacking<T, TKernel>
     /// Packs B[0..kc, 0..nc] into ceil(nc/NR) slivers; sliver s holds, for each p, the NR values
     /// B[p, s*NR + j] (zero past nc).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(T* dst, T* b, long rowStride, long colStride, int kc, int nc)
     {
         int nr = TKernel.NR;

@@ -2,11 +2,13 @@
 // bulk of calls in a small model's backward pass) do not pay set-up costs that only pay off at scale.
 // Vectorised along rows of C when B rows are contiguous; a plain strided dot product otherwise.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
 internal static unsafe class GemmSmall<T> where T : unmanaged, INumber<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
     {
         int w = Vector<T>.Count;
