@@ -4,6 +4,7 @@
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
+using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Training;
 
@@ -14,8 +15,10 @@ public sealed class TrainingFixture : IDisposable
     public const int Vocab = 16;
     public const int Channels = 8;
 
-    // Every training test takes its backend from here, so they can move to another device at once.
-    public static readonly IBackend Backend = Device.Cpu;
+    // Every training test takes its backend from here: the CPU, or the device named by
+    // MOE_TRAINING_TEST_DEVICE (a --device value such as vulkan:0), so the same bodies run on a GPU.
+    public static readonly IBackend Backend =
+        Environment.GetEnvironmentVariable("MOE_TRAINING_TEST_DEVICE") is { Length: > 0 } device ? DeviceSelector.Open(device) : Device.Cpu;
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("moe-training-test-").FullName;
 
