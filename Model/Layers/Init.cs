@@ -16,6 +16,10 @@ public static class Init
         return linear;
     }
 
+    /// <summary>A parameter of any shape drawn N(0, std): the stacked routed experts (E, in, out).</summary>
+    public static Parameter Normal(int[] shape, double std, ulong seed, IBackend? backend = null, DType dtype = DType.Float32) =>
+        new(Tensor.RandN(shape, seed, 0, std, dtype, backend));
+
     /// <summary>An Embedding (V, C) drawn N(0, std) instead of torch.nn.Embedding's N(0, 1).</summary>
     public static Embedding NormalEmbedding(int vocab, int dim, double std, ulong seed, IBackend? backend = null, DType dtype = DType.Float32)
     {
