@@ -3,7 +3,7 @@
 //   q, k, v = x Wqᵀ, x Wkᵀ, x Wvᵀ;  q, k = RoPE(q), RoPE(k);  y = softmax(q kᵀ / √HS + mask) v;  out = y Woᵀ
 // This is nanoGPT's "slow, obvious" attention (the whole (T, T) score matrix, an additive -inf mask
 // above the diagonal): the project has no fused flash-attention kernel, so there is no fast path
-// beside it. AttentionReference.cs holds the per-head loop it is tested against.
+// beside it. PropertyTests/Model/ModelTests.cs checks it against a per-head loop with explicit rotations.
 // With a KvCache (generation) the keys and values of earlier positions are read from the cache and
 // the new positions start at RoPE offset = cache length; with none, every position is computed.
 // Parameter names are the official ones: q_proj, k_proj, v_proj, o_proj (weights [C, C], [out, in]).
