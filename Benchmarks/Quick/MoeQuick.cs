@@ -53,51 +53,83 @@ public static class MoeQuick
         IBackend backend = vulkan ?? (IBackend)Device.Cpu;
 
         if (!json) Console.WriteLine($"{"device",-8} {"tokens",6} {"C",5} {"I",5} {"E",4} {"K",3} {"fwd ms",9} {"bwd ms",9} {"total ms",9} {"best",9} {"vs prev",8}");
+        if (experts.Any(e => active > e)) return Fail($"--active {active} exceeds the smallest expert count");
+        var cases = experts.Select(e => new Case(backend, tokens, hidden, width, e, active, shared, reps)).ToArray();
+        // Round-robin: every repetition times each expert count once, so load from other processes on
+        // a shared machine falls on all of them alike instead of on whichever ran during a busy spell.
+        for (int r = -2; r < reps; r++)
+            foreach (var c in cases) c.Measure(r);
         double? previous = null;
-        foreach (int e in experts)
+        foreach (var c in cases)
         {
-            if (active > e) return Fail($"--active {active} exceeds {e} experts");
-            var (forward, backward, total, best) = Time(backend, tokens, hidden, width, e, active, shared, reps);
+            var (forward, backward, total, best) = c.Summary();
             string ratio = previous is { } p ? (total / p).ToString("F3", CultureInfo.InvariantCulture) : "null";
             Console.WriteLine(json
-                ? string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"moe\",\"device\":\"{device}\",\"tokens\":{tokens},\"hidden\":{hidden},\"expert_width\":{width},\"experts\":{e},\"active\":{active},\"shared\":{shared},\"forward_ms\":{forward:F2},\"backward_ms\":{backward:F2},\"total_ms\":{total:F2},\"best_total_ms\":{best:F2},\"ratio_vs_previous\":{ratio},\"reps\":{reps},\"threads\":{Environment.ProcessorCount}}}")
-                : string.Create(CultureInfo.InvariantCulture, $"{device,-8} {tokens,6} {hidden,5} {width,5} {e,4} {active,3} {forward,9:F2} {backward,9:F2} {total,9:F2} {best,9:F2} {ratio,8}"));
+                ? string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"moe\",\"device\":\"{device}\",\"tokens\":{tokens},\"hidden\":{hidden},\"expert_width\":{width},\"experts\":{c.Experts},\"active\":{active},\"shared\":{shared},\"forward_ms\":{forward:F2},\"backward_ms\":{backward:F2},\"total_ms\":{total:F2},\"best_total_ms\":{best:F2},\"ratio_vs_previous\":{ratio},\"reps\":{reps},\"threads\":{Environment.ProcessorCount}}}")
+                : string.Create(CultureInfo.InvariantCulture, $"{device,-8} {tokens,6} {hidden,5} {width,5} {c.Experts,4} {active,3} {forward,9:F2} {backward,9:F2} {total,9:F2} {best,9:F2} {ratio,8}"));
             previous = total;
         }
+        foreach (var c in cases) c.Dispose();
         return 0;
     }
 
-    // Medians of forward, backward and their sum over reps (after 2 warm-ups), and the fastest sum.
-    private static (double Forward, double Backward, double Total, double Best) Time(IBackend backend, int tokens, int hidden, int width, int experts, int active, int shared, int reps)
+    /// <summary>One expert count: its layer and inputs, and the times of each repetition (negative r: warm-up).</summary>
+    private sealed class Case : IDisposable
     {
-        var config = new MoeConfig
+        private readonly IBackend _backend;
+        private readonly MoeLayer _layer;
+        private readonly Tensor _x, _ids, _seed;
+        private readonly double[] _forward, _backward;
+
+        public Case(IBackend backend, int tokens, int hidden, int width, int experts, int active, int shared, int reps)
         {
-            HiddenSize = hidden, MoeIntermediateSize = width, NRoutedExperts = experts, NumExpertsPerTok = active,
-            NSharedExperts = shared, AuxLossAlpha = 0.001, SeqAux = true,
-        };
-        var layer = new MoeLayer(config, 0, 0.006 * 50, 1, backend, DType.Float32); // wider init: routing spreads over experts
-        using var x = Tensor.RandN([1, tokens, hidden], 2, 0, 1, DType.Float32, backend);
-        using var ids = Tensor.FromArray(Enumerable.Range(0, tokens).ToArray(), [1, tokens], backend);
-        using var seed = Tensor.Full([1, tokens, hidden], 1e-3, DType.Float32, backend);
-        var f = new double[reps];
-        var b = new double[reps];
-        for (int r = -2; r < reps; r++)
+            var config = new MoeConfig
+            {
+                HiddenSize = hidden, MoeIntermediateSize = width, NRoutedExperts = experts, NumExpertsPerTok = active,
+                NSharedExperts = shared, AuxLossAlpha = 0.001, SeqAux = true,
+            };
+            _backend = backend;
+            _layer = new MoeLayer(config, 0, 0.3, 1, backend, DType.Float32); // init wider than 0.006 so routing spreads over the experts
+            _x = Tensor.RandN([1, tokens, hidden], 2, 0, 1, DType.Float32, backend);
+            _ids = Tensor.FromArray(Enumerable.Range(0, tokens).ToArray(), [1, tokens], backend);
+            _seed = Tensor.Full([1, tokens, hidden], 1e-3, DType.Float32, backend);
+            _forward = new double[reps];
+            _backward = new double[reps];
+            Experts = experts;
+        }
+
+        public int Experts { get; }
+
+        public void Measure(int r)
         {
             using var scope = new TensorScope();
-            layer.ZeroGrad();
-            backend.Synchronize();
+            _layer.ZeroGrad();
+            _backend.Synchronize();
             long start = Stopwatch.GetTimestamp();
-            var output = layer.Forward(new Variable(x, requiresGrad: true), ids, training: true);
-            backend.Synchronize();
+            var output = _layer.Forward(new Variable(_x, requiresGrad: true), _ids, training: true);
+            _backend.Synchronize();
             long mid = Stopwatch.GetTimestamp();
-            ((output.Y * new Variable(seed)).Sum() + output.AuxLoss).Backward();
-            backend.Synchronize();
-            if (r < 0) continue;
-            f[r] = Stopwatch.GetElapsedTime(start, mid).TotalMilliseconds;
-            b[r] = Stopwatch.GetElapsedTime(mid).TotalMilliseconds;
+            ((output.Y * new Variable(_seed)).Sum() + output.AuxLoss).Backward();
+            _backend.Synchronize();
+            if (r < 0) return;
+            _forward[r] = Stopwatch.GetElapsedTime(start, mid).TotalMilliseconds;
+            _backward[r] = Stopwatch.GetElapsedTime(mid).TotalMilliseconds;
         }
-        var total = f.Zip(b, (p, q) => p + q).Order().ToArray();
-        return (Median(f), Median(b), total[reps / 2], total[0]);
+
+        /// <summary>Medians of forward, backward and their sum, and the fastest sum.</summary>
+        public (double Forward, double Backward, double Total, double Best) Summary()
+        {
+            var total = _forward.Zip(_backward, (f, b) => f + b).Order().ToArray();
+            return (Median(_forward), Median(_backward), total[total.Length / 2], total[0]);
+        }
+
+        public void Dispose()
+        {
+            _x.Dispose();
+            _ids.Dispose();
+            _seed.Dispose();
+            foreach (var p in _layer.Parameters()) p.Dispose();
+        }
     }
 
     private static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
