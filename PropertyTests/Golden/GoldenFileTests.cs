@@ -27,11 +27,25 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
     {
         var expected = new MoeConfig
         {
-            VocabSize = 64, HiddenSize = 32, IntermediateSize = 48, MoeIntermediateSize = 16,
-            NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 4,
-            NSharedExperts = 1, NRoutedExperts = 6, NumExpertsPerTok = 2,
-            FirstKDenseReplace = 1, MoeLayerFreq = 1, NormTopkProb = false, AuxLossAlpha = 0.01, SeqAux = true,
-            RmsNormEps = 1e-6, RopeTheta = 10000, MaxPositionEmbeddings = 64, TieWordEmbeddings = false,
+            VocabSize = 64,
+            HiddenSize = 32,
+            IntermediateSize = 48,
+            MoeIntermediateSize = 16,
+            NumHiddenLayers = 2,
+            NumAttentionHeads = 4,
+            NumKeyValueHeads = 4,
+            NSharedExperts = 1,
+            NRoutedExperts = 6,
+            NumExpertsPerTok = 2,
+            FirstKDenseReplace = 1,
+            MoeLayerFreq = 1,
+            NormTopkProb = false,
+            AuxLossAlpha = 0.01,
+            SeqAux = true,
+            RmsNormEps = 1e-6,
+            RopeTheta = 10000,
+            MaxPositionEmbeddings = 64,
+            TieWordEmbeddings = false,
             InitializerRange = 0.02,
         };
         Assert.Equal(expected, Tiny.Value.Config);
@@ -74,9 +88,17 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
 
         var expected = new Dictionary<string, int[]>
         {
-            ["tokens"] = [B, T], ["targets"] = [B, T], ["logits"] = [B, T, V], ["dlogits"] = [B, T, V],
-            ["loss"] = [], ["aux_loss"] = [], ["aux_per_layer"] = [moeLayers.Count],
-            ["trajectory"] = [Steps], ["trajectory_lm"] = [Steps], ["trajectory_aux"] = [Steps], ["trajectory_grad_norm"] = [Steps],
+            ["tokens"] = [B, T],
+            ["targets"] = [B, T],
+            ["logits"] = [B, T, V],
+            ["dlogits"] = [B, T, V],
+            ["loss"] = [],
+            ["aux_loss"] = [],
+            ["aux_per_layer"] = [moeLayers.Count],
+            ["trajectory"] = [Steps],
+            ["trajectory_lm"] = [Steps],
+            ["trajectory_aux"] = [Steps],
+            ["trajectory_grad_norm"] = [Steps],
         };
         foreach (var l in moeLayers)
         {

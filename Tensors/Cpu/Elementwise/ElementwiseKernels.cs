@@ -147,7 +147,7 @@ internal static unsafe class ElementwiseKernels
                 for (int i = 0; i < count; i++) yp[i * sy] = cp[i * sc] != TCondition.Zero ? ap[i * sa] : bp[i * sb];
             }
         }
-    
+
         /// <summary>
         /// The common masked case (contiguous condition and output, each branch contiguous or a
         /// broadcast scalar) Vector wide: condition == 0 lanes become an all-ones mask choosing b.
