@@ -71,7 +71,10 @@ public static class TokenizerJson
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(UserFiles.Read(path, UserErrorKind.Tokenizer, () => File.ReadAllBytes(path)));
+            byte[] bytes = UserFiles.Read(path, UserErrorKind.Tokenizer, () => File.ReadAllBytes(path));
+            // The parser checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+            if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new TokenizerException($"{path}: not valid UTF-8");
+            root = JsonNode.Parse(bytes);
         }
         catch (JsonException e)
         {
