@@ -22,7 +22,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
         NumAttentionHeads = 2, NumKeyValueHeads = 2, NRoutedExperts = 4, NumExpertsPerTok = 2,
     };
 
-    private readonly TempFolder _folder = new();
+    private readonly FuzzFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

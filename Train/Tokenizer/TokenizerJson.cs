@@ -74,7 +74,8 @@ public static class TokenizerJson
             byte[] bytes = UserFiles.Read(path, UserErrorKind.Tokenizer, () => File.ReadAllBytes(path));
             // The parser checks UTF-8 only when a string is read, and then throws InvalidOperationException.
             if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new TokenizerException($"{path}: not valid UTF-8");
-            root = JsonNode.Parse(bytes);
+            // A repeated key would otherwise surface later as an ArgumentException from JsonObject.
+            root = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -98,7 +99,7 @@ public static class TokenizerJson
         {
             foreach (var token in addedTokens)
             {
-                if (token?["id"] is not JsonValue idValue || !idValue.TryGetValue(out int id) || Text(token["content"]) is not string content)
+                if (token is not JsonObject entry || entry["id"] is not JsonValue idValue || !idValue.TryGetValue(out int id) || Text(entry["content"]) is not string content)
                     throw Bad($"added_tokens entry {token?.ToJsonString()} needs an integer \"id\" and a string \"content\"");
                 special[id] = content;
             }
@@ -150,9 +151,10 @@ public static class TokenizerJson
 
     private static void RequireByteLevel(JsonNode? node, string field, Func<string, TokenizerException> bad)
     {
-        if (Text(node?["type"]) != "ByteLevel")
+        var step = node as JsonObject;   // indexing any other node by name throws
+        if (Text(step?["type"]) != "ByteLevel")
             throw bad($"{field} is {node?.ToJsonString() ?? "null"}, expected {{\"type\": \"ByteLevel\", ...}}");
-        if (node?["add_prefix_space"] is JsonValue v && v.TryGetValue(out bool prefix) && prefix)
+        if (step?["add_prefix_space"] is JsonValue v && v.TryGetValue(out bool prefix) && prefix)
             throw bad($"{field}.add_prefix_space is true, expected false (a prefix space would break exact round trips)");
     }
 
