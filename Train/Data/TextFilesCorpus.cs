@@ -1,5 +1,5 @@
 // TextFilesCorpus: the `--data PATH` corpus: one text file, or every text file under a folder
-// (recursively, ordinal path order, hidden folders and bin/obj skipped). Each file's kind comes
+// (recursively, ordinal path order, hidden folders, bin/obj and symbolic links skipped). Each file's kind comes
 // from its extension (.cs -> code, .xml -> markup, .md -> prose). Large files are cut at line
 // breaks into documents of at most MaxDocumentChars, so even a single big file yields enough
 // documents for a validation split.
@@ -53,7 +53,8 @@ public static class TextFilesCorpus
 
     private static string[] FindFiles(string folder)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
+        // Symbolic links are not followed: a link back up the tree would make the walk endless.
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint };
         return Directory.EnumerateFiles(folder, "*", options)
             .Where(f => Extensions.ContainsKey(Path.GetExtension(f)))
             .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj" || d.StartsWith('.')))
