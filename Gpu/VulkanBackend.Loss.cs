@@ -1,7 +1,7 @@
 // Cross-entropy forward and backward (Shaders/cross_entropy.comp, one shader, BACKWARD chosen by a
 // specialization constant so both directions share the max / sum-of-exp pass).
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Gpu.Kernels;
+using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Gpu;
 

@@ -9,6 +9,8 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
     ParamsCommand.Create(),
     TokenizeCommand.Create(),
     GradCheckCommand.Create(),
+    TrainCommand.Create(),
+    GenerateCommand.Create(),
 };
 
 // The default handler would print user errors with a stack trace; CliErrors decides instead.

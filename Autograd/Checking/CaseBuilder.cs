@@ -61,19 +61,19 @@ public sealed class CaseBuilder(int seed, int size, IBackend? backend = null)
         switch (shape.Length == 0 ? 0 : _random.Next(3))
         {
             case 1 when shape.Length >= 2: // a transposed view: the storage holds the matrix transposed
-            {
-                var swapped = (int[])shape.Clone();
-                (swapped[^1], swapped[^2]) = (swapped[^2], swapped[^1]);
-                using var stored = Tensor.FromArray(Values(swapped), swapped, Backend);
-                return stored.MT;
-            }
+                {
+                    var swapped = (int[])shape.Clone();
+                    (swapped[^1], swapped[^2]) = (swapped[^2], swapped[^1]);
+                    using var stored = Tensor.FromArray(Values(swapped), swapped, Backend);
+                    return stored.MT;
+                }
             case 2: // a slice of a wider tensor along the last axis: rows have gaps between them
-            {
-                var wider = (int[])shape.Clone();
-                wider[^1] += 2;
-                using var stored = Tensor.FromArray(Values(wider), wider, Backend);
-                return stored.Narrow(-1, 1, shape[^1]);
-            }
+                {
+                    var wider = (int[])shape.Clone();
+                    wider[^1] += 2;
+                    using var stored = Tensor.FromArray(Values(wider), wider, Backend);
+                    return stored.Narrow(-1, 1, shape[^1]);
+                }
             default:
                 return Tensor.FromArray(Values(shape), shape, Backend);
         }

@@ -9,9 +9,9 @@ using MoeFromScratch.Tensors.Cpu;
 
 namespace MoeFromScratch.Benchmarks.Quick;
 
-public static unsafe class GemmQuick
+public static unsafe partial class GemmQuick
 {
-    private const string Usage = "usage: gemm [--sizes 256,512,1024,2048] [--device cpu] [--reps N] [--json]";
+    private const string Usage = "usage: gemm [--sizes 256,512,1024,2048] [--device cpu|vulkan|vulkan:N] [--reps N] [--json]";
 
     /// <summary>A device under test: prepares square n x n operands, then multiplies them on demand.</summary>
     private interface IGemmDevice : IDisposable
@@ -58,11 +58,12 @@ public static unsafe class GemmQuick
         using IGemmDevice? dev = device switch
         {
             "cpu" => new CpuDevice(),
+            _ when device.StartsWith("vulkan", StringComparison.Ordinal) => new VulkanDevice(device),
             _ => null,
         };
         if (dev == null)
         {
-            return Fail($"unknown device '{device}' (supported: cpu)");
+            return Fail($"unknown device '{device}' (supported: cpu, vulkan, vulkan:N)");
         }
 
         if (!json)

@@ -187,6 +187,7 @@ internal sealed unsafe class CommandStream : IDisposable
     /// <summary>One command buffer in the ring, its fence, descriptor pool and staging buffers.</summary>
     private sealed class Chunk
     {
+        private readonly VulkanContext _context;
         private readonly DescriptorPool _descriptors;
         private bool _inFlight;
 
@@ -229,8 +230,6 @@ internal sealed unsafe class CommandStream : IDisposable
             }
             _context = context;
         }
-
-        private readonly VulkanContext _context;
 
         public DescriptorSet AllocateSet(DescriptorSetLayout layout)
         {

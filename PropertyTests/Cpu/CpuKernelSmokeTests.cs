@@ -280,7 +280,8 @@ public class CpuKernelSmokeTests
         var sum = x.Add(row);
         var silu = x.Silu();
         var where = Tensor.Where(x.Gt(row), x, row);
-        return [sum, silu, where, x.Sum(0), x.Sum(1), x.Max(0), x.ArgMax(0), x.MT.Contiguous()];
+        var masked = Tensor.Where(x.Le(row), Tensor.Scalar(0, DType.Float64, on), x); // a broadcast zero branch
+        return [sum, silu, where, masked, x.Ne(row), x.Sum(0), x.Sum(1), x.Max(0), x.ArgMax(0), x.MT.Contiguous()];
     });
 
     [Fact]
@@ -311,5 +312,20 @@ public class CpuKernelSmokeTests
         var v = Random(on, [70_001], 12).Square();
         p.AdamWUpdate(g, m, v, new AdamWStep(1e-3, 0.9, 0.95, 1e-8, 0.1, 7));
         return [rows, added, rope, p, m, v, Tensor.Rand([70_001], 13, dtype: DType.Float64, backend: on)];
+    });
+
+    [Fact]
+    public void SmallGemmsSpreadAcrossCoresMatchTheReference() => MatchesReference(on =>
+    {
+        // 16 batch entries of 20×30×25: each GEMM is small, so the batch itself is split.
+        var a = Random(on, [16, 20, 30], 14);
+        var b = Random(on, [16, 30, 25], 15);
+        // 6 experts over 200 rows, one of them empty: offsets 0, 40, 40, 90, 130, 170, 200.
+        var x = Random(on, [200, 30], 16);
+        var w = Random(on, [6, 30, 25], 17);
+        var offsets = Tensor.FromArray([0, 40, 40, 90, 130, 170, 200], [7], on);
+        var y = Tensor.GroupedMatMul(x, w, offsets);
+        var dw = Tensor.GroupedMatMulWeightGrad(x, Random(on, [200, 25], 18), offsets);
+        return [a.MatMul(b), a.MatMul(b.Select(0, 3)), y, dw];
     });
 }

@@ -36,7 +36,7 @@ public static class GemmArbitraries
          from transB in ArbMap.Default.GeneratorFor<bool>()
          from pad in Gen.Elements(0, 0, 3)
          from accumulate in ArbMap.Default.GeneratorFor<bool>()
-         // Mostly the detected kernel; the others often enough to be covered on every machine.
+             // Mostly the detected kernel; the others often enough to be covered on every machine.
          from isa in Gen.Elements((int)GemmIsaSelection.Detected, (int)GemmIsaSelection.Detected, 0, 1, 2)
          from forceBlocked in ArbMap.Default.GeneratorFor<bool>()
          from seed in Gen.Choose(0, int.MaxValue)

@@ -1,7 +1,8 @@
 // Parity: the comparison at the end of every kernel property, and its failure report.
 // |actual − expected| ≤ rtol · scale, elementwise, where scale is what the op's rounding error
 // grows with: |expected| for an elementwise result, Σ|terms| for a sum or a dot product (so a
-// cancelling sum is not held to a relative error it cannot meet). rtol = 0 asks for exact equality.
+// cancelling sum is not held to a relative error it cannot meet). rtol = 0 asks for exact equality;
+// atol is a floor for float32 results, whose subnormals a device may flush to zero.
 // The report names the op and the operands, the first differing elements with their multi-index,
 // and the max abs and rel error; FsCheck adds the shrunk arguments and the replay seed.
 using MoeFromScratch.Tensors;
@@ -12,7 +13,7 @@ public static class Parity
 {
     private const int ShownMismatches = 6;
 
-    public static void AssertClose(string op, string context, int[] shape, double[] actual, double[] expected, double[]? scale, double rtol)
+    public static void AssertClose(string op, string context, int[] shape, double[] actual, double[] expected, double[]? scale, double rtol, double atol = 0)
     {
         if (actual.Length != expected.Length)
             Assert.Fail($"{op}: {actual.Length} elements, expected {expected.Length} ({context})");
@@ -26,7 +27,7 @@ public static class Parity
             double abs = same ? 0 : Math.Abs(a - e);
             double rel = abs / Math.Max(Math.Abs(e), double.Epsilon);
             if (!double.IsNaN(abs)) { maxAbs = Math.Max(maxAbs, abs); maxRel = Math.Max(maxRel, rel); }
-            double allowed = rtol * (scale?[i] ?? Math.Abs(e));
+            double allowed = Math.Max(rtol * (scale?[i] ?? Math.Abs(e)), atol);
             if (same || abs <= allowed) continue;
             count++;
             if (mismatches.Count < ShownMismatches)

@@ -2,6 +2,7 @@
 // steps give the same loss doubles, bit for bit (host backend, deterministic kernels). And a
 // checkpoint save that fails halfway leaves the previous checkpoint as `latest`, loadable.
 using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Training;
 
@@ -77,9 +78,9 @@ public sealed class ResumeTests
         Assert.Equal($"{state}: field 'data_step' is -1, expected >= 0", e.Message);
     }
 
-    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : MoeFromScratch.Train.Training.ITrainingReporter
+    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : ITrainingReporter
     {
-        public void StepDone(MoeFromScratch.Train.Training.StepReport report)
+        public void StepDone(StepReport report)
         {
             if (report.Step + 1 == steps) cancel.Cancel();
         }

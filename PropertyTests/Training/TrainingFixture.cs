@@ -1,10 +1,10 @@
-// Shared set-up for the training tests: the reference backend (deterministic, on the host), a
+// Shared set-up for the training tests: the CPU backend (deterministic: fixed work splits), a
 // tiny repetitive token corpus in a temporary folder, and the pieces of a run built the way
 // `moe train` builds them. Each test gets its own folder, deleted afterwards.
 using MoeFromScratch.Tensors;
-using MoeFromScratch.Tensors.Reference;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
+using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Training;
 
@@ -15,9 +15,10 @@ public sealed class TrainingFixture : IDisposable
     public const int Vocab = 16;
     public const int Channels = 8;
 
-    // The reference backend stands in for the CPU one until the CPU kernels land in main; both are
-    // deterministic host backends, and the tests take the backend from here only.
-    public static readonly IBackend Backend = new ReferenceBackend();
+    // Every training test takes its backend from here: the CPU, or the device named by
+    // MOE_TRAINING_TEST_DEVICE (a --device value such as vulkan:0), so the same bodies run on a GPU.
+    public static readonly IBackend Backend =
+        Environment.GetEnvironmentVariable("MOE_TRAINING_TEST_DEVICE") is { Length: > 0 } device ? DeviceSelector.Open(device) : Device.Cpu;
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("moe-training-test-").FullName;
 

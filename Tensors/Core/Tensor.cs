@@ -41,6 +41,7 @@ public sealed partial class Tensor : IDisposable
     {
         get
         {
+            if (Numel == 0) return true;
             long expected = 1;
             for (int i = Rank - 1; i >= 0; i--)
             {

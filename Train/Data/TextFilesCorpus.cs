@@ -17,13 +17,31 @@ public static class TextFilesCorpus
     /// directly is read whatever its extension.</summary>
     public static readonly IReadOnlyDictionary<string, TextKind> Extensions = new Dictionary<string, TextKind>(StringComparer.OrdinalIgnoreCase)
     {
-        [".txt"] = TextKind.Prose, [".md"] = TextKind.Prose, [".rst"] = TextKind.Prose,
-        [".cs"] = TextKind.Code, [".fs"] = TextKind.Code, [".py"] = TextKind.Code, [".c"] = TextKind.Code,
-        [".h"] = TextKind.Code, [".cpp"] = TextKind.Code, [".rs"] = TextKind.Code, [".go"] = TextKind.Code,
-        [".java"] = TextKind.Code, [".js"] = TextKind.Code, [".ts"] = TextKind.Code, [".glsl"] = TextKind.Code,
-        [".comp"] = TextKind.Code, [".sh"] = TextKind.Code,
-        [".xml"] = TextKind.Markup, [".html"] = TextKind.Markup, [".htm"] = TextKind.Markup, [".json"] = TextKind.Markup,
-        [".csproj"] = TextKind.Markup, [".props"] = TextKind.Markup, [".yml"] = TextKind.Markup, [".yaml"] = TextKind.Markup,
+        [".txt"] = TextKind.Prose,
+        [".md"] = TextKind.Prose,
+        [".rst"] = TextKind.Prose,
+        [".cs"] = TextKind.Code,
+        [".fs"] = TextKind.Code,
+        [".py"] = TextKind.Code,
+        [".c"] = TextKind.Code,
+        [".h"] = TextKind.Code,
+        [".cpp"] = TextKind.Code,
+        [".rs"] = TextKind.Code,
+        [".go"] = TextKind.Code,
+        [".java"] = TextKind.Code,
+        [".js"] = TextKind.Code,
+        [".ts"] = TextKind.Code,
+        [".glsl"] = TextKind.Code,
+        [".comp"] = TextKind.Code,
+        [".sh"] = TextKind.Code,
+        [".xml"] = TextKind.Markup,
+        [".html"] = TextKind.Markup,
+        [".htm"] = TextKind.Markup,
+        [".json"] = TextKind.Markup,
+        [".csproj"] = TextKind.Markup,
+        [".props"] = TextKind.Markup,
+        [".yml"] = TextKind.Markup,
+        [".yaml"] = TextKind.Markup,
     };
 
     public static Corpus Load(string path)

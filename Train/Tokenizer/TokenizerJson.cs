@@ -33,8 +33,13 @@ public static class TokenizerJson
         {
             added.Add(new JsonObject
             {
-                ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false,
-                ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+                ["id"] = id,
+                ["content"] = content,
+                ["single_word"] = false,
+                ["lstrip"] = false,
+                ["rstrip"] = false,
+                ["normalized"] = false,
+                ["special"] = true,
             });
         }
         return new JsonObject
@@ -49,9 +54,16 @@ public static class TokenizerJson
             ["decoder"] = ByteLevelStep(),
             ["model"] = new JsonObject
             {
-                ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null,
-                ["end_of_word_suffix"] = null, ["fuse_unk"] = false, ["byte_fallback"] = false,
-                ["ignore_merges"] = false, ["vocab"] = vocab, ["merges"] = merges,
+                ["type"] = "BPE",
+                ["dropout"] = null,
+                ["unk_token"] = null,
+                ["continuing_subword_prefix"] = null,
+                ["end_of_word_suffix"] = null,
+                ["fuse_unk"] = false,
+                ["byte_fallback"] = false,
+                ["ignore_merges"] = false,
+                ["vocab"] = vocab,
+                ["merges"] = merges,
             },
         };
     }
@@ -59,7 +71,10 @@ public static class TokenizerJson
     // add_prefix_space=false: we never invent a leading space, so encode(decode(x)) == x.
     private static JsonObject ByteLevelStep() => new()
     {
-        ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true,
+        ["type"] = "ByteLevel",
+        ["add_prefix_space"] = false,
+        ["trim_offsets"] = true,
+        ["use_regex"] = true,
     };
 
     private static string Spelling(BpeTokenizer tokenizer, int id) =>

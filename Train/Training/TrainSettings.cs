@@ -19,6 +19,7 @@ public sealed record TrainSettings
     public int EvalBatches { get; init; } = 8;         // validation batches per pass (always the same ones)
     public long SaveEvery { get; init; } = 250;        // steps between checkpoints; 0 = only at the end
     public int MaxBadSteps { get; init; } = 5;         // non-finite losses in a row before giving up
+    public string? Data { get; init; }                 // --data: text file or folder; null = the default corpus
 
     /// <summary>The checks a run needs before it starts; one line naming the setting.</summary>
     public TrainSettings Validate()

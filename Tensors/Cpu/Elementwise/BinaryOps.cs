@@ -4,7 +4,8 @@
 // Add, Max and Min double as reductions (IReduceOp): their Reduce folds a whole run to one value.
 //
 // It deliberately is not: the walking over strides (ElementwiseKernels) nor dtype dispatch.
-// Follows: IBackend's BinaryOp list; comparisons write 1 or 0 in the output dtype.
+// Follows: IBackend's BinaryOp list; comparisons write 1 or 0 in the output dtype (NaN compares
+// unequal to everything, so Ne gives 1 and the others 0, as in the reference).
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -37,10 +38,11 @@ internal interface IReduceOp<TSelf, T> : IBinaryOp<TSelf, T> where TSelf : IRedu
     static abstract T Reduce(ReadOnlySpan<T> x);
 }
 
-/// <summary>A comparison: Test decides, the op writes 1 or 0.</summary>
+/// <summary>A comparison: Test decides (per element, or per Vector lane as an all-ones mask), the op writes 1 or 0.</summary>
 internal interface IComparison<T>
 {
     static abstract bool Test(T a, T b);
+    static abstract Vector<T> Test(Vector<T> a, Vector<T> b);
 }
 
 internal static class BinaryOps
@@ -117,16 +119,65 @@ internal static class BinaryOps
         public static T Apply(T a, T b) => T.CreateTruncating(Math.Pow(double.CreateChecked(a), double.CreateChecked(b)));
     }
 
-    /// <summary>Any comparison as a binary op writing 1 or 0 (scalar loops: masks are not hot).</summary>
+    /// <summary>Any comparison as a binary op writing 1 or 0, Vector<T> wide on contiguous runs.</summary>
     public struct Compare<T, TTest> : IBinaryOp<Compare<T, TTest>, T> where T : INumber<T> where TTest : IComparison<T>
     {
         public static T Apply(T a, T b) => TTest.Test(a, b) ? T.One : T.Zero;
+        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Run(a, b, y);
+        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> y) => Run(a, new ReadOnlySpan<T>(in b), y);
+        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => Run(new ReadOnlySpan<T>(in a), b, y);
+
+        /// <summary>An operand of length 1 is a broadcast scalar.</summary>
+        private static void Run(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+        {
+            bool aScalar = a.Length == 1, bScalar = b.Length == 1;
+            int i = 0, width = Vector<T>.Count;
+            if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+            {
+                Vector<T> one = Vector<T>.One, va = new(a[0]), vb = new(b[0]);
+                for (; i <= y.Length - width; i += width)
+                {
+                    var mask = TTest.Test(aScalar ? va : new Vector<T>(a[i..]), bScalar ? vb : new Vector<T>(b[i..]));
+                    (mask & one).CopyTo(y[i..]); // all-ones lanes keep the bits of 1, the rest become 0
+                }
+            }
+            for (; i < y.Length; i++) y[i] = Apply(a[aScalar ? 0 : i], b[bScalar ? 0 : i]);
+        }
     }
 
-    public struct Eq<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a == b; }
-    public struct Ne<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a != b; }
-    public struct Lt<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a < b; }
-    public struct Le<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a <= b; }
-    public struct Gt<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a > b; }
-    public struct Ge<T> : IComparison<T> where T : INumber<T> { public static bool Test(T a, T b) => a >= b; }
+    public struct Eq<T> : IComparison<T> where T : INumber<T>
+    {
+        public static bool Test(T a, T b) => a == b;
+        public static Vector<T> Test(Vector<T> a, Vector<T> b) => Vector.Equals(a, b);
+    }
+
+    public struct Ne<T> : IComparison<T> where T : INumber<T>
+    {
+        public static bool Test(T a, T b) => a != b;
+        public static Vector<T> Test(Vector<T> a, Vector<T> b) => ~Vector.Equals(a, b);
+    }
+
+    public struct Lt<T> : IComparison<T> where T : INumber<T>
+    {
+        public static bool Test(T a, T b) => a < b;
+        public static Vector<T> Test(Vector<T> a, Vector<T> b) => Vector.LessThan(a, b);
+    }
+
+    public struct Le<T> : IComparison<T> where T : INumber<T>
+    {
+        public static bool Test(T a, T b) => a <= b;
+        public static Vector<T> Test(Vector<T> a, Vector<T> b) => Vector.LessThanOrEqual(a, b);
+    }
+
+    public struct Gt<T> : IComparison<T> where T : INumber<T>
+    {
+        public static bool Test(T a, T b) => a > b;
+        public static Vector<T> Test(Vector<T> a, Vector<T> b) => Vector.GreaterThan(a, b);
+    }
+
+    public struct Ge<T> : IComparison<T> where T : INumber<T>
+    {
+        public static bool Test(T a, T b) => a >= b;
+        public static Vector<T> Test(Vector<T> a, Vector<T> b) => Vector.GreaterThanOrEqual(a, b);
+    }
 }

@@ -41,7 +41,7 @@ internal static unsafe class ElementwiseKernels
     }
 
     public static void Where<TCondition, T>(Tensor condition, Tensor a, Tensor b, Tensor y)
-        where TCondition : unmanaged, INumberBase<TCondition> where T : unmanaged
+        where TCondition : unmanaged, INumberBase<TCondition> where T : unmanaged, INumberBase<T>
     {
         var layout = CpuTensor.Layout(y.Shape, y.Strides, condition.Strides, a.Strides, b.Strides);
         CpuParallel.ForEach(layout, CpuTensor.Offsets(y, condition, a, b), new WhereKernel<TCondition, T>(
@@ -119,7 +119,7 @@ internal static unsafe class ElementwiseKernels
     }
 
     public readonly struct WhereKernel<TCondition, T>(T* y, TCondition* condition, T* a, T* b) : IRunKernel
-        where TCondition : unmanaged, INumberBase<TCondition> where T : unmanaged
+        where TCondition : unmanaged, INumberBase<TCondition> where T : unmanaged, INumberBase<T>
     {
         public void Run(in OperandValues offsets, in OperandValues steps, int count)
         {
@@ -128,8 +128,41 @@ internal static unsafe class ElementwiseKernels
             T* ap = a + offsets[2];
             T* bp = b + offsets[3];
             long sy = steps[0], sc = steps[1], sa = steps[2], sb = steps[3];
-            for (int i = 0; i < count; i++)
-                yp[i * sy] = cp[i * sc] != TCondition.Zero ? ap[i * sa] : bp[i * sb];
+            if (sc == 0)
+            {
+                // One condition for the whole run (a broadcast mask row): the run is a copy of a or of b.
+                bool pickA = *cp != TCondition.Zero;
+                var copy = new CopyKernel<T, T>(yp, pickA ? ap : bp);
+                OperandValues runOffsets = default, runSteps = default;
+                runSteps[0] = sy;
+                runSteps[1] = pickA ? sa : sb;
+                copy.Run(runOffsets, runSteps, count);
+            }
+            else if (sy == 1 && sc == 1 && sa <= 1 && sb <= 1 && sizeof(TCondition) == sizeof(T) && Vector.IsHardwareAccelerated)
+            {
+                SelectVector(yp, cp, ap, sa == 0, bp, sb == 0, count);
+            }
+            else
+            {
+                for (int i = 0; i < count; i++) yp[i * sy] = cp[i * sc] != TCondition.Zero ? ap[i * sa] : bp[i * sb];
+            }
+        }
+
+        /// <summary>
+        /// The common masked case (contiguous condition and output, each branch contiguous or a
+        /// broadcast scalar) Vector wide: condition == 0 lanes become an all-ones mask choosing b.
+        /// The condition's lanes line up with the data's because both types have the same size.
+        /// </summary>
+        private static void SelectVector(T* y, TCondition* condition, T* a, bool aScalar, T* b, bool bScalar, int count)
+        {
+            int i = 0, width = Vector<T>.Count;
+            Vector<T> va = new(*a), vb = new(*b);
+            for (; i <= count - width; i += width)
+            {
+                var isZero = Vector.As<TCondition, T>(Vector.Equals(Vector.Load(condition + i), Vector<TCondition>.Zero));
+                Vector.ConditionalSelect(isZero, bScalar ? vb : Vector.Load(b + i), aScalar ? va : Vector.Load(a + i)).Store(y + i);
+            }
+            for (; i < count; i++) y[i] = condition[i] != TCondition.Zero ? a[aScalar ? 0 : i] : b[bScalar ? 0 : i];
         }
     }
 }

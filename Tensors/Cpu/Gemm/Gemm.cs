@@ -54,8 +54,17 @@ public static unsafe class Gemm
         }
         var job = new GemmJob
         {
-            M = m, N = n, K = k, A = a, B = b, C = c,
-            ARowStride = ars, AColStride = acs, BRowStride = brs, BColStride = bcs, Ldc = ldc,
+            M = m,
+            N = n,
+            K = k,
+            A = a,
+            B = b,
+            C = c,
+            ARowStride = ars,
+            AColStride = acs,
+            BRowStride = brs,
+            BColStride = bcs,
+            Ldc = ldc,
             Accumulate = accumulate,
         };
         switch (GemmIsaSelection.Current)

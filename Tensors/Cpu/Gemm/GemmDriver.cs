@@ -16,10 +16,11 @@ internal static unsafe class GemmDriver<T, TKernel>
     // KC: one B sliver (KC x NR) plus one A sliver (MR x KC) stay in the 32-48 KiB L1 while the kernel runs.
     // MC: the packed A block (MC x KC) sits in L2 (512 KiB - 2 MiB) and is swept once per B sliver.
     // NC: the packed B panel (KC x NC) lives in L3; large enough that A is re-packed rarely.
-    public static readonly int KC = Env("KC", 256 * 4 / sizeof(T));
-    public static readonly int MC = RoundDown(Env("MC", 144 * 4 / sizeof(T)), TKernel.MR);
-    public static readonly int NC = RoundDown(Env("NC", 4096), TKernel.NR);
-    private static int Env(string name, int d) => int.TryParse(Environment.GetEnvironmentVariable("GEMM_" + name), out int v) ? v : d; // TUNING ONLY
+    // On a Zen 3 core (32 KiB L1d, 512 KiB L2) a single-thread sweep of KC 128..512 x MC 72..288 put
+    // KC 256 with MC 72..144 at the top, within noise of each other; the machine was shared and noisy.
+    public static readonly int KC = 256 * 4 / sizeof(T);
+    public static readonly int MC = RoundDown(144 * 4 / sizeof(T), TKernel.MR);
+    public static readonly int NC = RoundDown(4096, TKernel.NR);
 
     [ThreadStatic] private static T* t_packA;
     [ThreadStatic] private static T* t_packB;

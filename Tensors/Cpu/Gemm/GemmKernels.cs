@@ -38,12 +38,14 @@ internal static class GemmIsaSelection
         : Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
         : GemmIsa.Scalar;
 
+    // Per thread, so a test forcing a kernel does not change what concurrently running tests get.
+    [ThreadStatic] private static GemmIsa? t_override;
+
     /// <summary>
     /// Tests set this to run every kernel family on any machine (Vector512 is emulated, slowly but
-    /// exactly, where it is not accelerated). Null means use <see cref="Detected"/>.
+    /// exactly, where it is not accelerated). Null means use <see cref="Detected"/>. Read by the calling
+    /// thread at dispatch, so it also governs the pool workers serving that call.
     /// </summary>
-    [ThreadStatic] internal static GemmIsa? t_override;
-
     public static GemmIsa? Override { get => t_override; set => t_override = value; }
 
     public static GemmIsa Current => Override ?? Detected;

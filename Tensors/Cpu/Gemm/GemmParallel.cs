@@ -1,6 +1,7 @@
 // Threading for the blocked GEMM: a tiny persistent pool of Environment.ProcessorCount - 1 workers that
 // the calling thread joins, handed a job by value and a function pointer, so a parallel multiply
-// allocates nothing. Deliberately not the .NET ThreadPool/Parallel.For (per-call allocations, queueing
+// allocates nothing. Parts are claimed from an atomic counter rather than assigned, so on a busy machine a
+// late (descheduled) worker's share is picked up by whoever is free instead of being waited for. Deliberately not the .NET ThreadPool/Parallel.For (per-call allocations, queueing
 // latency) and not a general scheduler: one parallel GEMM at a time; a concurrent caller runs serially.
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
@@ -33,7 +34,8 @@ internal static unsafe class GemmParallel
     private static SemaphoreSlim[]? s_wake;
     private static int[]? s_sleeping;
     private static int s_generation;
-    private static int s_pending;
+    private static int s_nextPart;
+    private static int s_partsDone;
     private static GemmJob* s_job;
     private static delegate*<GemmJob*, int, int, void> s_body;
     private static int s_parts;
@@ -43,7 +45,10 @@ internal static unsafe class GemmParallel
     public static int PartsFor(int m, int n, int k, int mr, int nr)
     {
         long work = (long)m * n * k;
-        int byWork = (int)Math.Min(WorkerCount + 1, work / MinWorkPerPart);
+        // Large problems get two parts per thread, so an interrupted thread's share can be rebalanced;
+        // each extra part re-packs A (O(m k)), which is noise next to m n k at these sizes.
+        int perThread = work >= 1L << 27 ? 2 : 1;
+        int byWork = (int)Math.Min((WorkerCount + 1) * perThread, work / MinWorkPerPart);
         int tiles = n >= m ? (n + nr - 1) / nr : (m + mr - 1) / mr;
         return Math.Max(1, Math.Min(byWork, tiles));
     }
@@ -51,25 +56,27 @@ internal static unsafe class GemmParallel
     public static void Run(delegate*<GemmJob*, int, int, void> body, in GemmJob job, int parts)
     {
         GemmJob local = job;
-        parts = Math.Min(parts, WorkerCount + 1);
-        if (parts <= 1 || !Monitor.TryEnter(Gate))
+        if (WorkerCount == 0 || parts <= 1 || !Monitor.TryEnter(Gate))
         {
-            // Another multiply owns the workers: do every part here rather than queue behind it.
-            for (int part = 0; part < Math.Max(1, parts); part++)
+            // No workers, or another multiply owns them: do every part here rather than queue behind it.
+            for (int part = 0; part < parts; part++)
             {
-                body(&local, part, Math.Max(1, parts));
+                body(&local, part, parts);
             }
             return;
         }
         try
         {
             EnsureStarted();
+            // Close claiming while the job is rewritten: a straggler from the last job then claims nothing.
+            Volatile.Write(ref s_nextPart, int.MaxValue / 2);
             *s_job = local;
             s_body = body;
             s_parts = parts;
             s_failure = null;
-            Volatile.Write(ref s_pending, WorkerCount);
-            // Publishes the job (a full fence), then wakes whoever has gone to sleep.
+            Volatile.Write(ref s_partsDone, 0);
+            // Opens claiming and publishes the job (full fences), then wakes whoever has gone to sleep.
+            Interlocked.Exchange(ref s_nextPart, 0);
             Interlocked.Increment(ref s_generation);
             for (int w = 0; w < WorkerCount; w++)
             {
@@ -78,9 +85,9 @@ internal static unsafe class GemmParallel
                     s_wake![w].Release();
                 }
             }
-            body(s_job, 0, parts);
+            ClaimParts();
             var spin = default(SpinWait);
-            while (Volatile.Read(ref s_pending) != 0)
+            while (Volatile.Read(ref s_partsDone) < parts)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
             }
@@ -89,6 +96,23 @@ internal static unsafe class GemmParallel
         finally
         {
             Monitor.Exit(Gate);
+        }
+    }
+
+    private static void ClaimParts()
+    {
+        int part;
+        while ((part = Interlocked.Increment(ref s_nextPart) - 1) < s_parts)
+        {
+            try
+            {
+                s_body(s_job, part, s_parts);
+            }
+            catch (Exception e)
+            {
+                s_failure = ExceptionDispatchInfo.Capture(e);
+            }
+            Interlocked.Increment(ref s_partsDone);
         }
     }
 
@@ -122,18 +146,7 @@ internal static unsafe class GemmParallel
         {
             WaitForJob(index, seen);
             seen = Volatile.Read(ref s_generation);
-            if (index + 1 < s_parts)
-            {
-                try
-                {
-                    s_body(s_job, index + 1, s_parts);
-                }
-                catch (Exception e)
-                {
-                    s_failure = ExceptionDispatchInfo.Capture(e);
-                }
-            }
-            Interlocked.Decrement(ref s_pending);
+            ClaimParts();
         }
     }
 

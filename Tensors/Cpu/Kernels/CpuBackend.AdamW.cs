@@ -3,7 +3,8 @@
 //   v = β2·v + (1-β2)·g²
 //   p = p - lr · ( (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε) + wd·p )
 // The weight decay is decoupled (applied to p, not folded into g). The scalars are formed in
-// float64 and rounded once to T; the loop is one pass over the four arrays, Vector<T> wide.
+// float64 and rounded once to T (the bias corrections as reciprocals, so the loop has one divide);
+// the loop is one pass over the four arrays, Vector<T> wide.
 // It deliberately is not: AMSGrad, nor a fused multi-tensor update (one call per parameter).
 // Follows: Loshchilov & Hutter 2019, Algorithm 2 (with bias-corrected moments as in Adam).
 using System.Numerics;
@@ -37,8 +38,9 @@ public sealed unsafe partial class CpuBackend
     {
         public readonly T Beta1 = T.CreateChecked(s.Beta1), OneMinusBeta1 = T.CreateChecked(1 - s.Beta1);
         public readonly T Beta2 = T.CreateChecked(s.Beta2), OneMinusBeta2 = T.CreateChecked(1 - s.Beta2);
-        public readonly T Correction1 = T.CreateChecked(1 - Math.Pow(s.Beta1, s.Step));
-        public readonly T Correction2 = T.CreateChecked(1 - Math.Pow(s.Beta2, s.Step));
+        // Reciprocals of the bias corrections 1 - β^t: multiplies in the loop instead of divides.
+        public readonly T InverseCorrection1 = T.CreateChecked(1 / (1 - Math.Pow(s.Beta1, s.Step)));
+        public readonly T InverseCorrection2 = T.CreateChecked(1 / (1 - Math.Pow(s.Beta2, s.Step)));
         public readonly T Epsilon = T.CreateChecked(s.Epsilon);
         public readonly T LearningRate = T.CreateChecked(s.LearningRate);
         public readonly T WeightDecay = T.CreateChecked(s.WeightDecay);
@@ -54,7 +56,7 @@ public sealed unsafe partial class CpuBackend
             {
                 var b1 = new Vector<T>(k.Beta1); var c1 = new Vector<T>(k.OneMinusBeta1);
                 var b2 = new Vector<T>(k.Beta2); var c2 = new Vector<T>(k.OneMinusBeta2);
-                var bc1 = new Vector<T>(k.Correction1); var bc2 = new Vector<T>(k.Correction2);
+                var bc1 = new Vector<T>(k.InverseCorrection1); var bc2 = new Vector<T>(k.InverseCorrection2);
                 var eps = new Vector<T>(k.Epsilon); var lr = new Vector<T>(k.LearningRate); var wd = new Vector<T>(k.WeightDecay);
                 for (; i <= end - Vector<T>.Count; i += Vector<T>.Count)
                 {
@@ -62,7 +64,7 @@ public sealed unsafe partial class CpuBackend
                     var mi = b1 * Vector.Load(m + i) + c1 * gi;
                     var vi = b2 * Vector.Load(v + i) + c2 * (gi * gi);
                     var pi = Vector.Load(p + i);
-                    pi -= lr * (mi / bc1 / (Vector.SquareRoot(vi / bc2) + eps) + wd * pi);
+                    pi -= lr * (mi * bc1 / (Vector.SquareRoot(vi * bc2) + eps) + wd * pi);
                     mi.Store(m + i);
                     vi.Store(v + i);
                     pi.Store(p + i);
@@ -73,7 +75,7 @@ public sealed unsafe partial class CpuBackend
                 T gi = g[i];
                 T mi = m[i] = k.Beta1 * m[i] + k.OneMinusBeta1 * gi;
                 T vi = v[i] = k.Beta2 * v[i] + k.OneMinusBeta2 * (gi * gi);
-                p[i] -= k.LearningRate * (mi / k.Correction1 / (T.Sqrt(vi / k.Correction2) + k.Epsilon) + k.WeightDecay * p[i]);
+                p[i] -= k.LearningRate * (mi * k.InverseCorrection1 / (T.Sqrt(vi * k.InverseCorrection2) + k.Epsilon) + k.WeightDecay * p[i]);
             }
         }
     }

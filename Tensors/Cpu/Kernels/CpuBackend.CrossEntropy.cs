@@ -96,8 +96,8 @@ public sealed unsafe partial class CpuBackend
                     continue;
                 }
                 T sum = SoftmaxRow.ShiftedExp(new ReadOnlySpan<T>(x + n * classes, classes), d, out _);
-                TensorPrimitives.Divide(d, sum, d);   // softmax
-                d[target] -= T.One;                   // - onehot
+                TensorPrimitives.Multiply(d, T.One / sum, d); // softmax
+                d[target] -= T.One;                           // - onehot
                 TensorPrimitives.Multiply(d, dlosses[n], d);
             }
         }

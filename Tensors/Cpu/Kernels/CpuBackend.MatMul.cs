@@ -4,8 +4,10 @@
 //   GroupedMatMulWeightGrad  dw[g] = x[rows of g]ᵀ @ dy[rows of g]        (MoE experts, weight grad)
 // Strides go straight to the GEMM: a transposed operand (or a broadcast batch, stride 0) is never
 // copied, and a transposed A for the weight gradient is just swapped row/column strides.
-// A grouped GEMM on the CPU is one GEMM per non-empty group: the groups are large, contiguous
-// row ranges, and the GEMM parallelises inside each call.
+// A grouped GEMM on the CPU is one GEMM per non-empty group (groups are contiguous row ranges).
+// Threads go where the work is: a large GEMM splits itself across the cores, so big batches and
+// groups run one after another; small ones (short sequences, experts with few tokens) are instead
+// spread across the cores a whole GEMM at a time — they write disjoint outputs.
 // It deliberately is not: a GEMM (see Gemm.Multiply), nor a batched-GEMM scheduler.
 using System.Numerics;
 
@@ -43,17 +45,40 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    /// <summary>
+    /// From this many multiply-adds up, one Gemm call spreads itself over the cores; below it, a
+    /// batch or a set of groups is spread instead, one whole GEMM per item.
+    /// </summary>
+    private const long GemmThreadsItself = 1L << 21;
+
+    /// <summary>Runs items [0, count) of a batch of GEMMs: serially when each GEMM threads itself, else spread.</summary>
+    private static void ForEachGemm<TBody>(int count, long workPerGemm, TBody body) where TBody : struct, IRangeBody
+    {
+        if (workPerGemm >= GemmThreadsItself) body.Run(0, count);
+        else CpuParallel.For(count, workPerGemm, body);
+    }
+
     private static void MatMul<T>(Tensor a, Tensor b, Tensor c) where T : unmanaged, INumber<T>
     {
         const string op = "MatMul";
         int batch = c.Shape[0], m = c.Shape[1], n = c.Shape[2], k = a.Shape[2];
-        T* ap = CpuTensor.Data<T>(op, a), bp = CpuTensor.Data<T>(op, b), cp = CpuTensor.Contiguous<T>(op, c);
-        for (int i = 0; i < batch; i++)
+        ForEachGemm(batch, (long)m * n * k, new MatMulBody<T>(
+            CpuTensor.Data<T>(op, a) + a.Offset, a.Strides, CpuTensor.Data<T>(op, b) + b.Offset, b.Strides,
+            CpuTensor.Contiguous<T>(op, c), m, n, k));
+    }
+
+    private readonly struct MatMulBody<T>(T* a, long[] aStrides, T* b, long[] bStrides, T* c, int m, int n, int k) : IRangeBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(long start, long end)
         {
-            Multiply(m, n, k,
-                ap + a.Offset + i * a.Strides[0], a.Strides[1], a.Strides[2],
-                bp + b.Offset + i * b.Strides[0], b.Strides[1], b.Strides[2],
-                cp + (long)i * m * n, n);
+            for (long i = start; i < end; i++)
+            {
+                Multiply(m, n, k,
+                    a + i * aStrides[0], aStrides[1], aStrides[2],
+                    b + i * bStrides[0], bStrides[1], bStrides[2],
+                    c + i * m * n, n);
+            }
         }
     }
 
@@ -63,18 +88,29 @@ public sealed unsafe partial class CpuBackend
         int rows = x.Shape[0], k = x.Shape[1], groups = w.Shape[0], n = w.Shape[2];
         using var bounds = new DenseCopy<int>(op, offsets);
         CheckGroupOffsets(op, bounds.Pointer, groups, rows);
-        T* xp = CpuTensor.Data<T>(op, x), wp = CpuTensor.Data<T>(op, w), yp = CpuTensor.Contiguous<T>(op, y);
+        T* yp = CpuTensor.Contiguous<T>(op, y);
         // Rows before the first group or after the last belong to no expert: they get zeros.
         new Span<T>(yp, bounds.Pointer[0] * n).Clear();
         new Span<T>(yp + (long)bounds.Pointer[groups] * n, (rows - bounds.Pointer[groups]) * n).Clear();
-        for (int g = 0; g < groups; g++)
+        ForEachGemm(groups, (long)rows * k * n / Math.Max(groups, 1), new GroupedBody<T>(
+            CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, w) + w.Offset, w.Strides, yp, bounds.Pointer, k, n));
+    }
+
+    /// <summary>Group g: y[rows of g] = x[rows of g] @ w[g]; groups own disjoint rows, so they may run at once.</summary>
+    private readonly struct GroupedBody<T>(T* x, long[] xStrides, T* w, long[] wStrides, T* y, int* offsets, int k, int n) : IRangeBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(long start, long end)
         {
-            int first = bounds.Pointer[g], count = bounds.Pointer[g + 1] - first;
-            if (count == 0) continue;
-            Multiply(count, n, k,
-                xp + x.Offset + first * x.Strides[0], x.Strides[0], x.Strides[1],
-                wp + w.Offset + g * w.Strides[0], w.Strides[1], w.Strides[2],
-                yp + (long)first * n, n);
+            for (long g = start; g < end; g++)
+            {
+                int first = offsets[g], count = offsets[g + 1] - first;
+                if (count == 0) continue;
+                Multiply(count, n, k,
+                    x + first * xStrides[0], xStrides[0], xStrides[1],
+                    w + g * wStrides[0], wStrides[1], wStrides[2],
+                    y + (long)first * n, n);
+            }
         }
     }
 
@@ -84,21 +120,32 @@ public sealed unsafe partial class CpuBackend
         int rows = x.Shape[0], k = x.Shape[1], n = dy.Shape[1], groups = dw.Shape[0];
         using var bounds = new DenseCopy<int>(op, offsets);
         CheckGroupOffsets(op, bounds.Pointer, groups, rows);
-        T* xp = CpuTensor.Data<T>(op, x), dyp = CpuTensor.Data<T>(op, dy), dwp = CpuTensor.Contiguous<T>(op, dw);
-        for (int g = 0; g < groups; g++)
+        ForEachGemm(groups, (long)rows * k * n / Math.Max(groups, 1), new WeightGradBody<T>(
+            CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, dy) + dy.Offset, dy.Strides,
+            CpuTensor.Contiguous<T>(op, dw), bounds.Pointer, k, n));
+    }
+
+    /// <summary>Group g: dw[g] = x[rows of g]ᵀ @ dy[rows of g], or zeros for a group with no rows.</summary>
+    private readonly struct WeightGradBody<T>(T* x, long[] xStrides, T* dy, long[] dyStrides, T* dw, int* offsets, int k, int n) : IRangeBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(long start, long end)
         {
-            int first = bounds.Pointer[g], count = bounds.Pointer[g + 1] - first;
-            T* dwg = dwp + (long)g * k * n;
-            if (count == 0)
+            for (long g = start; g < end; g++)
             {
-                new Span<T>(dwg, k * n).Clear(); // an expert that saw no tokens gets a zero gradient
-                continue;
+                int first = offsets[g], count = offsets[g + 1] - first;
+                T* dwg = dw + g * k * n;
+                if (count == 0)
+                {
+                    new Span<T>(dwg, k * n).Clear(); // an expert that saw no tokens gets a zero gradient
+                    continue;
+                }
+                // x_gᵀ: element (kk, r) of the transpose is x[first + r, kk] — the strides swap places.
+                Multiply(k, n, count,
+                    x + first * xStrides[0], xStrides[1], xStrides[0],
+                    dy + first * dyStrides[0], dyStrides[0], dyStrides[1],
+                    dwg, n);
             }
-            // x_gᵀ: element (kk, r) of the transpose is x[first + r, kk] — the strides swap places.
-            Multiply(k, n, count,
-                xp + x.Offset + first * x.Strides[0], x.Strides[1], x.Strides[0],
-                dyp + dy.Offset + first * dy.Strides[0], dy.Strides[0], dy.Strides[1],
-                dwg, n);
         }
     }
 

@@ -3,6 +3,8 @@
 //   backward  with dot[n] = Σ_c dy[n,c] · w[c] · x[n,c]:
 //             dx[n,c]  = rstd[n] · w[c] · dy[n,c] - x[n,c] · rstd[n]³ · dot[n] / C
 //             dw[c]    = Σ_n dy[n,c] · x[n,c] · rstd[n]          (written, not accumulated)
+// Each row is two fused Vector<T> passes (forward: Σx², then y; backward: the dot, then dx and
+// dw together) rather than a chain of TensorPrimitives calls, each of which would re-read the row.
 // The weight gradient sums over rows, so each thread sums its own rows into a private partial
 // and the partials are added in chunk order afterwards (no locks, same answer every run).
 // It deliberately is not: LayerNorm (no mean subtraction, no bias).
@@ -49,16 +51,18 @@ public sealed unsafe partial class CpuBackend
     {
         public void Run(long start, long end)
         {
-            var w = new ReadOnlySpan<T>(weight, channels);
             T count = T.CreateChecked(channels);
             for (long n = start; n < end; n++)
             {
-                var xr = new ReadOnlySpan<T>(x + n * channels, channels);
-                var yr = new Span<T>(y + n * channels, channels);
-                T r = T.One / T.Sqrt(TensorPrimitives.SumOfSquares(xr) / count + eps);
+                T* xr = x + n * channels, yr = y + n * channels;
+                T r = T.One / T.Sqrt(TensorPrimitives.SumOfSquares(new ReadOnlySpan<T>(xr, channels)) / count + eps);
                 rstd[n] = r;
-                TensorPrimitives.Multiply(xr, r, yr);   // x · rstd
-                TensorPrimitives.Multiply(yr, w, yr);   //   · w
+                // y = x · rstd · w, one fused pass (Vector<T> wide, then the tail).
+                var vr = new Vector<T>(r);
+                int c = 0;
+                for (; c <= channels - Vector<T>.Count; c += Vector<T>.Count)
+                    (Vector.Load(xr + c) * vr * Vector.Load(weight + c)).Store(yr + c);
+                for (; c < channels; c++) yr[c] = xr[c] * r * weight[c];
             }
         }
     }
@@ -92,25 +96,37 @@ public sealed unsafe partial class CpuBackend
     {
         public void Run(int chunk, long start, long end)
         {
-            var w = new ReadOnlySpan<T>(weight, channels);
-            var dw = new Span<T>(dwPartials + (long)chunk * channels, channels);
-            dw.Clear();
-            using var scratch = new PooledBuffer<T>(channels);
-            var dyr_r = scratch.Span;
+            T* dw = dwPartials + (long)chunk * channels;
+            new Span<T>(dw, channels).Clear();
             T count = T.CreateChecked(channels);
+            int width = Vector<T>.Count, last = channels - width;
             for (long n = start; n < end; n++)
             {
-                var dyr = new ReadOnlySpan<T>(dy + n * channels, channels);
-                var xr = new ReadOnlySpan<T>(x + n * channels, channels);
-                var dxr = new Span<T>(dx + n * channels, channels);
+                T* dyr = dy + n * channels, xr = x + n * channels, dxr = dx + n * channels;
                 T r = rstd[n];
-                TensorPrimitives.Multiply(dyr, w, dxr);                 // dy · w
-                T dot = TensorPrimitives.Dot<T>(dxr, xr);                // Σ dy · w · x
-                TensorPrimitives.Multiply(dxr, r, dxr);                  // rstd · w · dy
+
+                // Pass 1: dot = Σ dy · w · x.
+                var sum = Vector<T>.Zero;
+                int c = 0;
+                for (; c <= last; c += width)
+                    sum += Vector.Load(dyr + c) * Vector.Load(weight + c) * Vector.Load(xr + c);
+                T dot = Vector.Sum(sum);
+                for (; c < channels; c++) dot += dyr[c] * weight[c] * xr[c];
+
+                // Pass 2: dx = rstd · w · dy - x · rstd³ · dot / C, and dw += dy · rstd · x.
                 T coefficient = r * r * r * dot / count;
-                TensorPrimitives.MultiplyAdd(xr, -coefficient, dxr, dxr); //   - x · rstd³ · dot / C
-                TensorPrimitives.Multiply(dyr, r, dyr_r);                // dy · rstd
-                TensorPrimitives.MultiplyAdd(dyr_r, xr, dw, dw);         // dw += dy · rstd · x
+                Vector<T> vr = new(r), vk = new(coefficient);
+                for (c = 0; c <= last; c += width)
+                {
+                    Vector<T> g = Vector.Load(dyr + c), xv = Vector.Load(xr + c);
+                    (g * Vector.Load(weight + c) * vr - xv * vk).Store(dxr + c);
+                    (Vector.Load(dw + c) + g * vr * xv).Store(dw + c);
+                }
+                for (; c < channels; c++)
+                {
+                    dxr[c] = dyr[c] * weight[c] * r - xr[c] * coefficient;
+                    dw[c] += dyr[c] * r * xr[c];
+                }
             }
         }
     }

@@ -53,7 +53,7 @@ public sealed unsafe partial class CpuBackend
                 T sum = SoftmaxRow.ShiftedExp(xr, yr, out T max);
                 if (!log)
                 {
-                    TensorPrimitives.Divide(yr, sum, yr);
+                    TensorPrimitives.Multiply(yr, T.One / sum, yr); // one divide per row, not per element
                     continue;
                 }
                 TensorPrimitives.Subtract(xr, max, yr);

@@ -1,5 +1,6 @@
-// CpuTensor: raw access to a CPU tensor's elements for the kernels — a pointer to its storage, a
-// span when it is contiguous, and the checks that make those safe (right backend, right dtype).
+// CpuTensor: raw access to a CPU tensor's elements for the kernels — a pointer to its storage (or
+// to its first element when it must be contiguous), layouts and bases built from tensors, and the
+// checks that make those safe (right backend, right dtype).
 //
 // Pointers are stable because CpuStorage pins its array for life. Kernels add each tensor's
 // Offset (usually through a layout's bases) and walk with its strides.
@@ -17,12 +18,6 @@ internal static unsafe class CpuTensor
         if (t.DType != expected)
             throw new ArgumentException($"{op}: tensor {Shape.Format(t.Shape)} holds {t.DType.Name()}, the kernel expected {expected.Name()}");
         return storage.Pointer<T>();
-    }
-
-    /// <summary>The tensor's elements as one span; the tensor must be contiguous.</summary>
-    public static Span<T> Span<T>(string op, Tensor t) where T : unmanaged
-    {
-        return new Span<T>(Contiguous<T>(op, t), checked((int)t.Numel));
     }
 
     /// <summary>Pointer to element [0, 0, ...] of a tensor that must be contiguous (kernel outputs).</summary>
@@ -58,21 +53,6 @@ internal static unsafe class CpuTensor
     {
         var layout = new StridedLayout(shape);
         foreach (var s in strides) layout.Add(s);
-        layout.Coalesce();
-        return layout;
-    }
-
-    /// <summary>
-    /// A layout over the rows of `rows` (all axes but the last): one element per row. Each operand
-    /// (rows first, then the others) is walked with its strides on those leading axes, so a row
-    /// kernel gets the offset of every operand's row, or of its per-row scalar (rstd, a target).
-    /// </summary>
-    public static StridedLayout RowLayout(Tensor rows, params ReadOnlySpan<Tensor> others)
-    {
-        int lead = rows.Rank - 1;
-        var layout = new StridedLayout(rows.Shape.AsSpan(0, lead));
-        layout.Add(rows.Strides.AsSpan(0, lead));
-        foreach (var t in others) layout.Add(t.Strides.AsSpan(0, lead));
         layout.Coalesce();
         return layout;
     }

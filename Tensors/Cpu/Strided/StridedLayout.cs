@@ -60,9 +60,6 @@ internal struct StridedLayout
     /// <summary>Total number of elements walked.</summary>
     public readonly long Count => _count;
 
-    /// <summary>Merged rank (1 at least, once Coalesce ran).</summary>
-    public readonly int Rank => _rank;
-
     /// <summary>Starts a layout over shape; add each operand's strides, then Coalesce.</summary>
     public StridedLayout(ReadOnlySpan<int> shape)
     {
@@ -120,11 +117,6 @@ internal struct StridedLayout
             if (_strides[k * MaxRank + outer] != _strides[k * MaxRank + inner] * _sizes[inner]) return false;
         return true;
     }
-
-    /// <summary>Length of the inner run (the last merged axis).</summary>
-    public readonly long InnerSize => _sizes[_rank - 1];
-
-    public readonly long Stride(int operand, int axis) => _strides[operand * MaxRank + axis];
 
     /// <summary>Calls kernel.Run on every run covering elements [start, end) in row-major order.</summary>
     public readonly void ForEach<TKernel>(ref TKernel kernel, in OperandValues bases, long start, long end)

@@ -1,0 +1,64 @@
+// `moe generate --checkpoint DIR --prompt TEXT`: loads a trained model (a checkpoint folder, a run
+// folder's latest checkpoint, or any folder with config.json, model.safetensors and tokenizer.json)
+// and streams a continuation as it is sampled: temperature, nucleus (top-p), seeded, stopping at
+// <|endoftext|> or after --max-tokens. Decoding goes through ILanguageModel.StartDecoding, so a
+// model with a KV cache is used as such.
+using System.CommandLine;
+using MoeFromScratch.Model.Config;
+using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Devices;
+using MoeFromScratch.Train.Tokenizer;
+using MoeFromScratch.Train.Training;
+
+namespace MoeFromScratch.Train.Cli;
+
+public static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, a run folder (its latest checkpoint), or an HF-style model folder.", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "The text to continue.", DefaultValueFactory = _ => "" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 200 };
+        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature; 0 is greedy.", DefaultValueFactory = _ => 0.8 };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling: keep the most likely tokens up to this probability mass.", DefaultValueFactory = _ => 0.95 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var command = new Command("generate", "Continue a prompt with a trained model, streaming the text.")
+        {
+            checkpoint, prompt, maxTokens, temperature, topP, seed, device,
+        };
+        command.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(prompt)!, parse.GetValue(maxTokens),
+            parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(seed), parse.GetValue(device)!));
+        return command;
+    }
+
+    private static int Run(string path, string prompt, int maxTokens, double temperature, double topP, int seed, string device)
+    {
+        if (maxTokens < 0) throw new ArgumentException($"--max-tokens {maxTokens}: expected >= 0");
+        var sampler = new Sampler(temperature, topP, seed);
+        string folder = File.Exists(Path.Combine(path, "config.json")) ? path : CheckpointStore.Resolve(path);
+        var config = MoeConfigJson.Load(Path.Combine(folder, "config.json"));
+        var tokenizer = TokenizerJson.Load(Path.Combine(folder, "tokenizer.json"));
+        using var backend = DeviceSelector.Open(device);
+        var model = ModelFactory.Create(config, backend, seed: 0);
+        ModelWeights.Load(folder, model.Module);
+
+        // An empty prompt starts from <|endoftext|>, the document boundary the model was trained on.
+        int[] ids = tokenizer.Encode(prompt);
+        if (ids.Length == 0)
+            ids = tokenizer.EndOfTextId is int eot ? [eot] : throw new ArgumentException("--prompt is empty and the tokenizer has no <|endoftext|> to start from");
+        Console.Write(prompt);
+        using var decoder = model.StartDecoding();
+        var text = new TextStream(tokenizer);
+        var logits = decoder.Append(ids);
+        for (int i = 0; i < maxTokens; i++)
+        {
+            int next = sampler.Next(logits);
+            if (next == tokenizer.EndOfTextId) break;
+            Console.Write(text.Push(next));
+            logits = decoder.Append([next]);
+        }
+        Console.WriteLine(text.Flush());
+        return 0;
+    }
+}

@@ -1,0 +1,155 @@
+// `moe train`: trains a model from scratch or resumes one, the llm.c way —
+//   load data → build model → AdamW → loop { forward, zero grad, backward, clip, step, log }.
+// The loop itself is Training/Trainer.cs; this file turns options into its pieces. A fresh run
+// writes runs/<timestamp>/ (checkpoint-NNNNNN/ folders, `latest`, metrics.jsonl); `--resume DIR`
+// continues a run from its checkpoint with the saved settings (options given again override them,
+// at the price of exactness). Ctrl-C stops at the next step boundary and saves; a second Ctrl-C
+// kills the process (the last complete checkpoint stays intact).
+using System.CommandLine;
+using MoeFromScratch.Model.Config;
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Data;
+using MoeFromScratch.Train.Devices;
+using MoeFromScratch.Train.Optim;
+using MoeFromScratch.Train.Training;
+using MoeFromScratch.Train.Training.Reporting;
+using Spectre.Console;
+
+namespace MoeFromScratch.Train.Cli;
+
+public static class TrainCommand
+{
+    public const string DefaultConfig = "small";  // MoePresets.Small: a few minutes on 2 CPU cores
+
+    private sealed record Options(
+        string? Config, string? Data, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
+        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache);
+
+    public static Command Create()
+    {
+        var defaults = new TrainSettings();
+        var config = new Option<string?>("--config") { Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or a config.json path (default {DefaultConfig}; on --resume, the checkpoint's)." };
+        var data = new Option<string?>("--data") { Description = "A text file or a folder of text files (default: the .NET SDK's reference documentation XML)." };
+        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var steps = new Option<long?>("--steps") { Description = $"Optimizer steps in the whole run (default {defaults.Steps})." };
+        var batch = new Option<int?>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize})." };
+        var seq = new Option<int?>("--seq") { Description = $"Tokens per sequence, T (default {defaults.SequenceLength})." };
+        var lr = new Option<double?>("--lr") { Description = $"Peak learning rate (default {defaults.LearningRate})." };
+        var warmup = new Option<long?>("--warmup") { Description = "Linear warmup steps (default: a tenth of --steps)." };
+        var schedule = new Option<string?>("--schedule") { Description = $"Learning-rate schedule: {string.Join(" or ", Schedule.Names)} (default {defaults.Schedule}: the paper's ×0.316 at 80% and 90%)." };
+        var seed = new Option<ulong?>("--seed") { Description = $"Seed of the model init and the batch sampler (default {defaults.Seed})." };
+        var output = new Option<string?>("--out") { Description = "Run folder (default runs/<timestamp>, or the resumed run's folder)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or a run folder's latest checkpoint." };
+        var evalEvery = new Option<long?>("--eval-every") { Description = $"Steps between validation passes, 0 = never (default {defaults.EvalEvery})." };
+        var saveEvery = new Option<long?>("--save-every") { Description = $"Steps between checkpoints, 0 = only at the end (default {defaults.SaveEvery})." };
+        var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
+        var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
+        {
+            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache,
+        };
+        command.SetAction(parse => Run(new Options(
+            parse.GetValue(config), parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
+            parse.GetValue(seq), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(schedule), parse.GetValue(seed),
+            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache))));
+        return command;
+    }
+
+    private static int Run(Options o)
+    {
+        // what to train: a fresh run, or the saved state of the run being resumed
+        string? resumeFolder = o.Resume is null ? null : CheckpointStore.Resolve(o.Resume);
+        var saved = resumeFolder is null ? null : TrainerState.Load(Path.Combine(resumeFolder, TrainerState.FileName));
+        var config = o.Config is not null ? MoePresets.Resolve(o.Config)
+            : resumeFolder is not null ? MoeConfigJson.Load(Path.Combine(resumeFolder, "config.json"))
+            : MoePresets.Resolve(DefaultConfig);
+        var settings = Settings(o, saved?.Settings);
+        string runFolder = o.Out ?? (resumeFolder is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFolder))! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss")));
+        if (settings.SequenceLength > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
+
+        // load data: tokenizer and token files (cached), train batches in random order, validation sequential
+        var corpus = settings.Data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(settings.Data);
+        var prepared = TokenizedCorpus.Prepare(corpus, config.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot());
+        if (prepared.Tokenizer.VocabSize != config.VocabSize)
+            throw new InvalidDataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {config.VocabSize}");
+        using var trainTokens = prepared.OpenTrain();
+        using var validationTokens = prepared.OpenValidation();
+        var train = new TokenBatches(trainTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Random);
+        TokenBatches? validation = validationTokens.Count > settings.SequenceLength
+            ? new TokenBatches(validationTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Sequential) : null;
+
+        // build the model and the optimizer on the device; restore them when resuming
+        using var backend = DeviceSelector.Open(o.Device);
+        var model = ModelFactory.Create(config, backend, settings.Seed);
+        using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
+        var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, prepared.Tokenizer);
+        var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
+        using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
+        Console.WriteLine($"model {o.Config ?? DefaultConfig} on {backend.Name}; data {prepared.Folder}; run folder {runFolder}" +
+            (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
+
+        // the loop, with Ctrl-C asking for a clean stop at the next step boundary
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return;   // a second Ctrl-C ends the process
+            e.Cancel = true;
+            cancel.Cancel();
+            Console.Error.WriteLine("moe: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var result = RunWithReporter(reporter =>
+            {
+                var trainer = new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter);
+                if (restored is not null) trainer.Resume(restored);
+                return trainer.Run(cancel.Token);
+            });
+            Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
+                (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
+                (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
+            return 0;
+        }
+        catch (TrainingDivergedException e)
+        {
+            Console.Error.WriteLine($"moe: error: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    // Options given on the command line win; then the resumed run's settings; then the defaults.
+    private static TrainSettings Settings(Options o, TrainSettings? saved)
+    {
+        var s = saved ?? new TrainSettings();
+        long steps = o.Steps ?? s.Steps;
+        return (s with
+        {
+            Steps = steps,
+            BatchSize = o.Batch ?? s.BatchSize,
+            SequenceLength = o.Seq ?? s.SequenceLength,
+            LearningRate = o.Lr ?? s.LearningRate,
+            WarmupSteps = o.Warmup ?? (saved is null ? Math.Max(1, steps / 10) : s.WarmupSteps),
+            Schedule = o.Schedule ?? s.Schedule,
+            Seed = o.Seed ?? s.Seed,
+            EvalEvery = o.EvalEvery ?? s.EvalEvery,
+            SaveEvery = o.SaveEvery ?? s.SaveEvery,
+            Data = o.Data ?? s.Data,
+        }).Validate();
+    }
+
+    // A progress bar on an interactive terminal, plain lines (every 10 steps) otherwise.
+    private static TrainResult RunWithReporter(Func<ITrainingReporter, TrainResult> run)
+    {
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+            return run(new LineReporter(Console.Out, every: 10));
+        return AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx => run(new ProgressBarReporter(ctx.AddTask("starting"))));
+    }
+}
