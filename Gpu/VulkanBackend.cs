@@ -30,7 +30,7 @@ public sealed partial class VulkanBackend : IBackend
         try
         {
             _pipelines = new PipelineCache(_context);
-            _pool = new MemoryPool(_context, options.PoolBlockBytes);
+            _pool = new MemoryPool(_context, options.PoolBlockBytes, options.MemoryLimitBytes);
             _stream = new CommandStream(_context, _context.PushDescriptors ? options.DispatchesPerSubmit : Math.Min(options.DispatchesPerSubmit, 256));
         }
         catch

@@ -37,7 +37,7 @@ public static partial class GradCheckCatalog
 {
     public static GradCheckOp Find(string name) =>
         Ops.FirstOrDefault(op => op.Name == name)
-        ?? throw new ArgumentException($"gradcheck: no op named '{name}'; known: {string.Join(", ", Ops.Select(op => op.Name))}");
+        ?? throw new UsageException($"--op: no op named '{name}'; known: {string.Join(", ", Ops.Select(op => op.Name))}");
 
     /// <summary>Checks one op over `cases` generated cases of growing size.</summary>
     public static OpCheckReport Run(string name, int cases = 3, int seed = 0, IBackend? analyticBackend = null, IBackend? float64Backend = null)

@@ -46,7 +46,7 @@ internal sealed unsafe class GpuBuffer : IDisposable
         if (result != Result.Success)
         {
             vk.DestroyBuffer(context.Device, buffer, null);
-            throw new OutOfMemoryException($"{context.Info.Name}: could not allocate {size} bytes of {(hostVisible ? "staging" : "device")} memory ({result})");
+            throw new GpuOutOfMemoryException($"{context.Info.Name}: could not allocate {size} bytes of {(hostVisible ? "staging" : "device")} memory ({result})");
         }
         Memory = memory;
         VulkanInstance.Check(vk.BindBufferMemory(context.Device, buffer, memory, 0), "vkBindBufferMemory");

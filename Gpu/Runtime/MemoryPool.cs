@@ -3,6 +3,8 @@
 // minStorageBufferOffsetAlignment so every tensor can be bound at its own offset; freeing merges
 // with both neighbours. A tensor never straddles blocks (one descriptor range must cover it), and
 // one larger than maxStorageBufferRange is refused, naming both sizes.
+// When the device has no memory for a new block (or an optional limit, for tests, is reached) the
+// error is a GpuOutOfMemoryException naming the bytes needed and in use.
 // Deliberately simple: no size classes, no defragmentation, blocks are kept until Dispose.
 namespace MoeFromScratch.Gpu.Runtime;
 
@@ -11,11 +13,12 @@ internal sealed class MemoryPool : IDisposable
     private readonly VulkanContext _context;
     private readonly long _blockBytes;
     private readonly long _alignment;
+    private readonly long? _limitBytes;
     private readonly List<Block> _blocks = [];
 
-    public MemoryPool(VulkanContext context, long blockBytes)
+    public MemoryPool(VulkanContext context, long blockBytes, long? limitBytes = null)
     {
-        _context = context;
+        (_context, _limitBytes) = (context, limitBytes);
         _alignment = (long)Math.Max(16, context.Limits.MinStorageBufferOffsetAlignment);
         _blockBytes = Math.Min(blockBytes, (long)context.Limits.MaxStorageBufferRange);
     }
@@ -32,15 +35,31 @@ internal sealed class MemoryPool : IDisposable
     {
         long maxRange = (long)_context.Limits.MaxStorageBufferRange;
         if (bytes > maxRange)
-            throw new OutOfMemoryException(
-                $"{_context.Info.Name}: a tensor of {bytes} bytes exceeds maxStorageBufferRange ({maxRange} bytes), the largest buffer a shader can bind");
+            throw new GpuOutOfMemoryException(
+                $"{_context.Info.Name}: a tensor of {bytes} bytes exceeds maxStorageBufferRange ({maxRange} bytes), the largest buffer a shader can bind; {GpuOutOfMemoryException.Advice}");
         long size = Math.Max(_alignment, (bytes + _alignment - 1) / _alignment * _alignment);
         foreach (var block in _blocks)
             if (block.TryTake(size, out long offset)) return Taken(block, offset, size);
-        var fresh = new Block(new GpuBuffer(_context, (ulong)Math.Max(size, _blockBytes), hostVisible: false));
+        var fresh = new Block(NewBuffer(Math.Max(size, _blockBytes)));
         _blocks.Add(fresh);
         fresh.TryTake(size, out long start);
         return Taken(fresh, start, size);
+    }
+
+    private GpuBuffer NewBuffer(long bytes)
+    {
+        GpuOutOfMemoryException OutOfMemory(string why) =>
+            GpuOutOfMemoryException.ForPool(_context.Info.Name, bytes, BytesInUse, BytesReserved, why);
+        if (_limitBytes is { } limit && BytesReserved + bytes > limit)
+            throw OutOfMemory($"the pool's limit is {GpuOutOfMemoryException.Size(limit)}");
+        try
+        {
+            return new GpuBuffer(_context, (ulong)bytes, hostVisible: false);
+        }
+        catch (GpuOutOfMemoryException e)
+        {
+            throw OutOfMemory(e.Message);
+        }
     }
 
     private Range Taken(Block block, long offset, long size)

@@ -97,6 +97,6 @@ public static class SafeTensorsFile
     }
 
     private static FileStream Open(string path) =>
-        File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20)
+        File.Exists(path) ? UserFiles.Read(path, UserErrorKind.Checkpoint, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
             : throw new CheckpointException($"{path}: no such safetensors file");
 }

@@ -44,6 +44,9 @@ public sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Entries, 
 
     private static SafeTensorsHeader Parse(byte[] json, long dataLength, long dataStart, string file)
     {
+        // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw new CheckpointException($"{file}: header is not valid UTF-8");
         JsonDocument document;
         try { document = JsonDocument.Parse(json); }
         catch (JsonException e) { throw new CheckpointException($"{file}: header is not valid JSON: {e.Message.ReplaceLineEndings(" ")}"); }

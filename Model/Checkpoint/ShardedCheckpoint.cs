@@ -111,7 +111,7 @@ public static class ShardedCheckpoint
     private static Dictionary<string, string> ReadIndex(string path)
     {
         JsonDocument document;
-        try { document = JsonDocument.Parse(File.ReadAllBytes(path)); }
+        try { document = JsonDocument.Parse(UserFiles.Read(path, UserErrorKind.Checkpoint, () => File.ReadAllText(path))); }
         catch (JsonException e) { throw new CheckpointException($"{path}: not valid JSON: {e.Message.ReplaceLineEndings(" ")}"); }
         using var _ = document;
         if (document.RootElement.ValueKind != JsonValueKind.Object

@@ -5,6 +5,9 @@ namespace MoeFromScratch.Model.Config;
 
 public sealed partial record MoeConfig
 {
+    public const long MaxExpertSlots = 1 << 16;
+    public const long MaxParameters = 1L << 50;
+
     /// <summary>Throws ModelConfigException for the first impossible value; returns this otherwise.</summary>
     public MoeConfig Validate(string source)
     {
@@ -40,6 +43,16 @@ public sealed partial record MoeConfig
             Fail("num_key_value_heads", $"= {NumKeyValueHeads} must equal num_attention_heads {NumAttentionHeads} (only multi-head attention is implemented)");
         if (ScoringFunc != "softmax")
             Fail("scoring_func", $"= \"{ScoringFunc}\" is not supported; expected \"softmax\"");
+
+        // Bounds no real model comes near, so the layout stays enumerable and its sizes and count fit.
+        if ((long)NumHiddenLayers * (NRoutedExperts + 1L) > MaxExpertSlots)
+            Fail("n_routed_experts", $"= {NRoutedExperts} over num_hidden_layers {NumHiddenLayers} layers exceeds {MaxExpertSlots} expert slots");
+        if ((long)NSharedExperts * MoeIntermediateSize > int.MaxValue)
+            Fail("n_shared_experts", $"= {NSharedExperts} times moe_intermediate_size {MoeIntermediateSize} exceeds {int.MaxValue}");
+        Int128 parameters = 0;
+        foreach (var p in ParameterLayout.Of(this)) parameters += p.Numel;
+        if (parameters > MaxParameters)
+            throw new ModelConfigException($"{source}: the sizes describe {parameters} parameters, more than {MaxParameters}; check hidden_size, vocab_size and the intermediate sizes");
 
         var layers = Enumerable.Range(0, NumHiddenLayers);
         if (layers.Any(l => !IsMoeLayer(l)))

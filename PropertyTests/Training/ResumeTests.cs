@@ -67,14 +67,14 @@ public sealed class ResumeTests
     {
         using var fixture = new TrainingFixture();
         using var run = fixture.Start();
-        var e = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Restore(fixture.Folder, run.Model, run.Optimizer));
+        var e = Assert.Throws<MoeFromScratch.Model.CheckpointException>(() => TrainingCheckpoint.Restore(fixture.Folder, run.Model, run.Optimizer));
         Assert.Contains(fixture.Folder, e.Message);
         Assert.Contains("neither a checkpoint", e.Message);
 
         run.Trainer.Run();
         string state = Path.Combine(fixture.RunFolder, "checkpoint-000006", TrainerState.FileName);
         File.WriteAllText(state, File.ReadAllText(state).Replace("\"data_step\": 6", "\"data_step\": -1"));
-        e = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Restore(fixture.RunFolder, run.Model, run.Optimizer));
+        e = Assert.Throws<MoeFromScratch.Model.CheckpointException>(() => TrainingCheckpoint.Restore(fixture.RunFolder, run.Model, run.Optimizer));
         Assert.Equal($"{state}: field 'data_step' is -1, expected >= 0", e.Message);
     }
 

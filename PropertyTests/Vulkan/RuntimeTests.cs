@@ -51,7 +51,7 @@ public sealed class RuntimeTests
     public void A_tensor_beyond_the_storage_buffer_range_is_refused_naming_both_sizes()
     {
         long limit = (long)Gpu.Device.MaxStorageBufferRange;
-        var error = Assert.Throws<OutOfMemoryException>(() => Gpu.Allocate(DType.Float32, limit / 4 + 1));
+        var error = Assert.Throws<GpuOutOfMemoryException>(() => Gpu.Allocate(DType.Float32, limit / 4 + 1));
         Assert.Contains(limit.ToString(), error.Message);
         Assert.Contains("maxStorageBufferRange", error.Message);
     }

@@ -35,13 +35,13 @@ public static class CheckpointStore
         string latest = Path.Combine(path, LatestFile);
         if (File.Exists(latest))
         {
-            string name = File.ReadAllText(latest).Trim();
+            string name = Tensors.UserFiles.Read(latest, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(latest)).Trim();
             string folder = Path.Combine(path, name);
             if (name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || !File.Exists(Path.Combine(folder, TrainerState.FileName)))
-                throw new InvalidDataException($"{latest}: names '{name}', which is not a checkpoint folder beside it");
+                throw new Model.CheckpointException($"{latest}: names '{name}', which is not a checkpoint folder beside it");
             return folder;
         }
-        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such checkpoint or run folder");
-        throw new InvalidDataException($"{path}: neither a checkpoint (no {TrainerState.FileName}) nor a run folder (no '{LatestFile}' file)");
+        if (!Directory.Exists(path)) throw new Model.CheckpointException($"{path}: no such checkpoint or run folder");
+        throw new Model.CheckpointException($"{path}: neither a checkpoint (no {TrainerState.FileName}) nor a run folder (no '{LatestFile}' file)");
     }
 }

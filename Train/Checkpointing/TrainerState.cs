@@ -30,28 +30,28 @@ public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, l
 
     public static TrainerState Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no trainer state (not a checkpoint folder?)", path);
+        if (!File.Exists(path)) throw new Model.CheckpointException($"{path}: no trainer state (not a checkpoint folder?)");
         TrainerState? state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Options);
+            state = JsonSerializer.Deserialize<TrainerState>(Tensors.UserFiles.Read(path, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(path)), Options);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message.ReplaceLineEndings(" ")}");
+            throw new Model.CheckpointException($"{path}: {e.Message.ReplaceLineEndings(" ")}");
         }
-        if (state is null || state.Settings is null) throw new InvalidDataException($"{path}: field 'settings' is missing");
-        if (state.Step < 0) throw new InvalidDataException($"{path}: field 'step' is {state.Step}, expected >= 0");
-        if (state.DataStep < 0) throw new InvalidDataException($"{path}: field 'data_step' is {state.DataStep}, expected >= 0");
+        if (state is null || state.Settings is null) throw new Model.CheckpointException($"{path}: field 'settings' is missing");
+        if (state.Step < 0) throw new Model.CheckpointException($"{path}: field 'step' is {state.Step}, expected >= 0");
+        if (state.DataStep < 0) throw new Model.CheckpointException($"{path}: field 'data_step' is {state.DataStep}, expected >= 0");
         if (state.OptimizerStep < 0 || state.OptimizerStep > state.Step)
-            throw new InvalidDataException($"{path}: field 'optimizer_step' is {state.OptimizerStep}, expected 0..{state.Step} (the step)");
+            throw new Model.CheckpointException($"{path}: field 'optimizer_step' is {state.OptimizerStep}, expected 0..{state.Step} (the step)");
         try
         {
             state.Settings.Validate();
         }
-        catch (ArgumentException e)
+        catch (Tensors.UsageException e)
         {
-            throw new InvalidDataException($"{path}: field 'settings': {e.Message}");
+            throw new Model.CheckpointException($"{path}: field 'settings': {e.Message}");
         }
         return state;
     }

@@ -1,28 +1,26 @@
-// CliErrors: the boundary between user mistakes and bugs. A mistake in what the user gave us
-// (a bad shape, a missing file, no GPU) becomes one line on stderr and exit code 1; anything else
-// is a bug and keeps its stack trace.
+// CliErrors: the boundary between user mistakes and bugs. A MoeUserException (a bad config, file,
+// device or option value; its message already names what and why, on one line) becomes
+// `moe: error: <message>` on stderr and exit code 1. Anything else is a bug in our code and keeps
+// its stack trace; it is deliberately not caught by type name or broad base class here: the code
+// that opens a user's path wraps its IO failures (UserFiles.Read), so none reach this point raw.
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Cli;
 
 public static class CliErrors
 {
+    public const int UserErrorExitCode = 1;
+
     public static int Run(Func<int> command)
     {
         try
         {
             return command();
         }
-        catch (Exception e) when (IsUserError(e))
+        catch (MoeUserException e)
         {
             Console.Error.WriteLine($"moe: error: {e.Message}");
-            return 1;
+            return UserErrorExitCode;
         }
     }
-
-    private static bool IsUserError(Exception e) =>
-        e is ShapeException or Model.ModelInputException or FileNotFoundException or DirectoryNotFoundException
-            or UnauthorizedAccessException or InvalidDataException
-            || e is ArgumentException { ParamName: null }
-            || e.GetType().Name.EndsWith("UnavailableException", StringComparison.Ordinal);
 }

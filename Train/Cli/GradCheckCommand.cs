@@ -28,7 +28,7 @@ public static class GradCheckCommand
 
     private static int Run(string deviceName, string? opName, int cases, int seed, bool asJson)
     {
-        if (cases < 1) throw new ArgumentException($"--cases: expected at least 1, got {cases}");
+        if (cases < 1) throw new UsageException($"--cases: expected at least 1, got {cases}");
         var names = opName is null ? GradCheckCatalog.Ops.Select(o => o.Name).ToArray() : [GradCheckCatalog.Find(opName).Name];
         var backend = DeviceSelector.Open(deviceName);
         try

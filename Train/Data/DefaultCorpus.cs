@@ -20,7 +20,7 @@ public static class DefaultCorpus
     {
         var roots = DotnetRoots().ToList();
         string folder = roots.Select(FindDocsFolder).FirstOrDefault(f => f is not null)
-            ?? throw new DirectoryNotFoundException(
+            ?? throw new Tensors.DataException(
                 $"no .NET reference documentation found under {string.Join(" or ", roots.Select(r => Path.Combine(r, "packs", Pack)))}; pass --data PATH to train on your own text");
         return FromFolder(folder);
     }
@@ -29,7 +29,7 @@ public static class DefaultCorpus
     public static Corpus FromFolder(string folder)
     {
         var files = Directory.GetFiles(folder, "*.xml").Order(StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new FileNotFoundException($"{folder} holds no *.xml documentation files");
+        if (files.Length == 0) throw new Tensors.DataException($"{folder} holds no *.xml documentation files");
         var documents = files.AsParallel().AsOrdered().SelectMany(ReadFile).ToList();
         long bytes = files.Sum(f => new FileInfo(f).Length);
         return new Corpus(Name, folder, files.Length, bytes, documents);
@@ -44,7 +44,7 @@ public static class DefaultCorpus
         }
         catch (XmlException e)
         {
-            throw new InvalidDataException($"{path}: not well-formed XML ({e.Message})");
+            throw new Tensors.DataException($"{path}: not well-formed XML ({e.Message})");
         }
         return XmlDocText.Extract(xml, Path.GetFileName(path)).ToList();
     }

@@ -1,10 +1,12 @@
 // TextFilesCorpus: the `--data PATH` corpus: one text file, or every text file under a folder
-// (recursively, ordinal path order, hidden folders and bin/obj skipped). Each file's kind comes
+// (recursively, ordinal path order, hidden folders, bin/obj and symbolic links skipped). Each file's kind comes
 // from its extension (.cs -> code, .xml -> markup, .md -> prose). Large files are cut at line
 // breaks into documents of at most MaxDocumentChars, so even a single big file yields enough
 // documents for a validation split.
 // It is not a format converter: files are read as UTF-8 (invalid sequences become U+FFFD) and
 // used as they are; a file holding NUL bytes is refused as binary.
+using MoeFromScratch.Tensors;
+
 namespace MoeFromScratch.Train.Data;
 
 public static class TextFilesCorpus
@@ -47,10 +49,10 @@ public static class TextFilesCorpus
         string full = Path.GetFullPath(path);
         string[] files;
         if (File.Exists(full)) files = [full];
-        else if (Directory.Exists(full)) files = FindFiles(full);
-        else throw new FileNotFoundException($"--data {path}: no such file or folder", path);
+        else if (Directory.Exists(full)) files = UserFiles.Read(path, UserErrorKind.Data, () => FindFiles(full));
+        else throw new DataException($"--data {path}: no such file or folder");
         if (files.Length == 0)
-            throw new FileNotFoundException($"--data {path}: the folder holds no text files ({string.Join(", ", Extensions.Keys)})", path);
+            throw new DataException($"--data {path}: the folder holds no text files ({string.Join(", ", Extensions.Keys)})");
 
         var documents = new List<Document>();
         long bytes = 0;
@@ -63,13 +65,14 @@ public static class TextFilesCorpus
             foreach (string piece in Cut(System.Text.Encoding.UTF8.GetString(content)))
                 documents.Add(new Document(source, [new TextChunk(kind, piece)]));
         }
-        if (documents.Count == 0) throw new InvalidDataException($"--data {path}: every file is empty or blank");
+        if (documents.Count == 0) throw new DataException($"--data {path}: every file is empty or blank");
         return new Corpus("data-" + Path.GetFileNameWithoutExtension(full.TrimEnd(Path.DirectorySeparatorChar)), full, files.Length, bytes, documents);
     }
 
     private static string[] FindFiles(string folder)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
+        // Symbolic links are not followed: a link back up the tree would make the walk endless.
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint };
         return Directory.EnumerateFiles(folder, "*", options)
             .Where(f => Extensions.ContainsKey(Path.GetExtension(f)))
             .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj" || d.StartsWith('.')))
@@ -78,17 +81,11 @@ public static class TextFilesCorpus
 
     private static byte[] Read(string file)
     {
-        byte[] content;
-        try
-        {
-            content = File.ReadAllBytes(file);
-        }
-        catch (IOException e)
-        {
-            throw new InvalidDataException($"{file}: cannot be read ({e.Message})");
-        }
+        // A FIFO or device reports 0 bytes and may block or never end: like an empty file, it holds no text.
+        if (new FileInfo(file).Length == 0) return [];
+        byte[] content = UserFiles.Read(file, UserErrorKind.Data, () => File.ReadAllBytes(file));
         int nul = Array.IndexOf(content, (byte)0);
-        if (nul >= 0) throw new InvalidDataException($"{file}: looks binary (a NUL byte at offset {nul}); expected a text file");
+        if (nul >= 0) throw new DataException($"{file}: looks binary (a NUL byte at offset {nul}); expected a text file");
         return content;
     }
 

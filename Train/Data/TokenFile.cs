@@ -11,6 +11,7 @@
 // It is not compressed and not sharded: a 30 MB corpus is ~15 MB of uint16 ids.
 // Follows the spirit of nanoGPT's train.bin / llm.c's *.bin token files, plus a header.
 using System.IO.MemoryMappedFiles;
+using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Data;
 
@@ -40,25 +41,45 @@ public sealed unsafe class TokenFile : IDisposable
 
     public static TokenFile Open(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"token file {path} does not exist", path);
+        if (!File.Exists(path)) throw new DataException($"token file {path} does not exist");
         long length = new FileInfo(path).Length;
-        Span<byte> header = stackalloc byte[HeaderBytes];
-        using (var stream = File.OpenRead(path))
+        // Checked before opening: a FIFO or device reports 0 bytes, and opening it could block.
+        if (length < HeaderBytes) throw new DataException($"{path}: {length} bytes is shorter than the {HeaderBytes}-byte token file header");
+        var header = new byte[HeaderBytes];
+        UserFiles.Read(path, UserErrorKind.Data, () =>
         {
-            if (stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes)
-                throw new InvalidDataException($"{path}: {length} bytes is shorter than the {HeaderBytes}-byte token file header");
-        }
-        if (!header[..8].SequenceEqual(Magic)) throw new InvalidDataException($"{path}: not a token file (expected magic \"MOETOKEN\")");
-        int version = BitConverter.ToInt32(header[8..]), width = BitConverter.ToInt32(header[12..]), vocab = BitConverter.ToInt32(header[16..]);
-        long count = BitConverter.ToInt64(header[24..]);
-        if (version != 1) throw new InvalidDataException($"{path}: token file version {version}, expected 1");
-        if (width != WidthFor(vocab)) throw new InvalidDataException($"{path}: {width} bytes per element for vocab {vocab}, expected {WidthFor(vocab)}");
-        if (count < 0 || HeaderBytes + count * width != length)
-            throw new InvalidDataException($"{path}: header says {count} elements of {width} bytes but the file has {length} bytes");
+            using var stream = File.OpenRead(path);
+            return stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: true);
+        });
+        if (!header.AsSpan(0, 8).SequenceEqual(Magic)) throw new DataException($"{path}: not a token file (expected magic \"MOETOKEN\")");
+        int version = BitConverter.ToInt32(header, 8), width = BitConverter.ToInt32(header, 12), vocab = BitConverter.ToInt32(header, 16);
+        long count = BitConverter.ToInt64(header, 24);
+        if (version != 1) throw new DataException($"{path}: token file version {version}, expected 1");
+        if (vocab < 1) throw new DataException($"{path}: vocabulary size {vocab}, expected at least 1");
+        if (width != WidthFor(vocab)) throw new DataException($"{path}: {width} bytes per element for vocab {vocab}, expected {WidthFor(vocab)}");
+        // count is bounded by the file before it is multiplied, so a lying header cannot overflow.
+        if (count < 0 || count > (length - HeaderBytes) / width || HeaderBytes + count * width != length)
+            throw new DataException($"{path}: header says {count} elements of {width} bytes but the file has {length} bytes");
         // An empty map is not allowed, but a header-only file maps fine (length >= 32).
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-        return new TokenFile(path, map, view, count, vocab, width);
+        var file = UserFiles.Read(path, UserErrorKind.Data, () =>
+        {
+            var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            return new TokenFile(path, map, map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read), count, vocab, width);
+        });
+        long bad = file.FirstOutsideVocab();
+        if (bad < 0) return file;
+        int id = file.Element(bad);
+        file.Dispose();
+        throw new DataException($"{path}: element {bad} is {id}, outside the vocabulary 0..{vocab - 1}");
+    }
+
+    // Ids feed embedding lookups (a GPU gather does not check bounds), so every one is checked once here.
+    private long FirstOutsideVocab()
+    {
+        if (VocabSize >= 1L << (8 * BytesPerElement) && BytesPerElement < 4) return -1; // every value fits
+        for (long i = 0; i < Count; i++)
+            if ((uint)Element(i) >= (uint)VocabSize) return i;
+        return -1;
     }
 
     public int this[long index]

@@ -43,7 +43,7 @@ public sealed record TokenizedCorpus(
         if (vocabSize is < BpeTrainer.ByteTokens + 1 or > 1 << 20)
             throw new ArgumentOutOfRangeException(nameof(vocabSize), $"vocab size {vocabSize}, expected {BpeTrainer.ByteTokens + 1}..{1 << 20}");
         if (corpus.Documents.Count < 2)
-            throw new InvalidDataException($"{corpus.Origin}: {corpus.Documents.Count} document(s); need at least 2 to hold one out for validation");
+            throw new Tensors.DataException($"{corpus.Origin}: {corpus.Documents.Count} document(s); need at least 2 to hold one out for validation");
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{corpus.Identity()}|{vocabSize}|{FormatVersion}")))[..16];
         string folder = Path.Combine(cacheRoot, $"{corpus.Name}-v{vocabSize}-{key}");
 
@@ -88,7 +88,7 @@ public sealed record TokenizedCorpus(
             }
             return true;
         }
-        catch (InvalidDataException)
+        catch (Tensors.MoeUserException)
         {
             return false;
         }

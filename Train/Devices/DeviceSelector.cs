@@ -31,10 +31,10 @@ public static class DeviceSelector
                 return new VulkanBackend();
             case var name when name.StartsWith("vulkan:", StringComparison.Ordinal):
                 if (!int.TryParse(name["vulkan:".Length..], out int index) || index < 0)
-                    throw new ArgumentException($"--device: '{device}' has no valid device number; expected {Help}");
+                    throw new UsageException($"--device: '{device}' has no valid device number; expected {Help}");
                 return new VulkanBackend(new VulkanOptions { DeviceIndex = index, AllowCpuDevice = true });
             default:
-                throw new ArgumentException($"--device: unknown device '{device}'; expected {Help}");
+                throw new UsageException($"--device: unknown device '{device}'; expected {Help}");
         }
     }
 }

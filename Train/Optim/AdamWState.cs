@@ -19,17 +19,17 @@ public sealed partial class AdamW
     /// <summary>Copies saved moments (any device) into place; source names where they came from in errors.</summary>
     public void LoadState(IReadOnlyDictionary<string, Tensor> tensors, int stepCount, string source)
     {
-        if (stepCount < 0) throw new InvalidDataException($"{source}: optimizer step {stepCount}, expected >= 0");
+        if (stepCount < 0) throw new Model.CheckpointException($"{source}: optimizer step {stepCount}, expected >= 0");
         var expected = StateTensors();
         var unexpected = tensors.Keys.Except(expected.Select(e => e.Name)).ToList();
         if (unexpected.Count > 0)
-            throw new InvalidDataException($"{source}: optimizer state '{unexpected[0]}' belongs to no parameter of this model ({unexpected.Count} unexpected)");
+            throw new Model.CheckpointException($"{source}: optimizer state '{unexpected[0]}' belongs to no parameter of this model ({unexpected.Count} unexpected)");
         foreach (var (name, moment) in expected)
         {
             if (!tensors.TryGetValue(name, out var saved))
-                throw new InvalidDataException($"{source}: optimizer state '{name}' is missing");
+                throw new Model.CheckpointException($"{source}: optimizer state '{name}' is missing");
             if (!Shape.SameShape(saved.Shape, moment.Shape))
-                throw new InvalidDataException($"{source}: optimizer state '{name}' is {Shape.Format(saved.Shape)}, the parameter is {Shape.Format(moment.Shape)}");
+                throw new Model.CheckpointException($"{source}: optimizer state '{name}' is {Shape.Format(saved.Shape)}, the parameter is {Shape.Format(moment.Shape)}");
             using var moved = saved.To(moment.Backend, moment.DType);
             moment.Backend.Copy(moved, moment);
         }

@@ -19,7 +19,7 @@ public static class Schedule
     {
         "step" => new StepDecaySchedule(peak, warmupSteps, totalSteps),
         "cosine" => new CosineSchedule(peak, warmupSteps, totalSteps, minRatio),
-        _ => throw new ArgumentException($"--schedule {name}: unknown, expected one of {string.Join(", ", Names)}"),
+        _ => throw new Tensors.UsageException($"--schedule {name}: unknown, expected one of {string.Join(", ", Names)}"),
     };
 
     /// <summary>Linear warmup: (step+1)/W of the peak for step &lt; W, else null.</summary>

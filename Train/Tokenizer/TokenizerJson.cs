@@ -1,13 +1,14 @@
 // TokenizerJson: saves and loads a BpeTokenizer as HuggingFace `tokenizer.json` (model type BPE,
 // ByteLevel pre-tokenizer and decoder, tokens and merges spelled with GPT-2's byte-to-unicode map),
 // so `tokenizers.Tokenizer.from_file` and friends can read what we train. Loading checks the file
-// and names it, the field and the value in a one-line InvalidDataException.
+// and names it, the field and the value in a one-line TokenizerException.
 // It is not a general tokenizer.json reader: normalizers, other models and other pre-tokenizers
 // are refused rather than half-supported.
 // Follows the format written by HuggingFace tokenizers 0.x (`"merges"` as "left right" strings;
 // the newer [left, right] array form is accepted on load).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Tokenizer;
 
@@ -81,22 +82,26 @@ public static class TokenizerJson
 
     public static BpeTokenizer Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer file {path} does not exist", path);
+        if (!File.Exists(path)) throw new TokenizerException($"tokenizer file {path} does not exist");
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllBytes(path));
+            byte[] bytes = UserFiles.Read(path, UserErrorKind.Tokenizer, () => File.ReadAllBytes(path));
+            // The parser checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+            if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new TokenizerException($"{path}: not valid UTF-8");
+            // A repeated key would otherwise surface later as an ArgumentException from JsonObject.
+            root = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message.Split('\n')[0]})");
+            throw new TokenizerException($"{path}: not valid JSON ({e.Message.Split('\n')[0]})");
         }
         return FromJson(root, path);
     }
 
     public static BpeTokenizer FromJson(JsonNode? root, string path)
     {
-        InvalidDataException Bad(string what) => new($"{path}: {what}");
+        TokenizerException Bad(string what) => new($"{path}: {what}");
         if (root is not JsonObject top) throw Bad("expected a JSON object at the top level");
         if (top["normalizer"] is JsonNode normalizer) throw Bad($"normalizer {normalizer.ToJsonString()} is not supported, expected null");
         RequireByteLevel(top["pre_tokenizer"], "pre_tokenizer", Bad);
@@ -109,7 +114,7 @@ public static class TokenizerJson
         {
             foreach (var token in addedTokens)
             {
-                if (token?["id"] is not JsonValue idValue || !idValue.TryGetValue(out int id) || Text(token["content"]) is not string content)
+                if (token is not JsonObject entry || entry["id"] is not JsonValue idValue || !idValue.TryGetValue(out int id) || Text(entry["content"]) is not string content)
                     throw Bad($"added_tokens entry {token?.ToJsonString()} needs an integer \"id\" and a string \"content\"");
                 special[id] = content;
             }
@@ -159,11 +164,12 @@ public static class TokenizerJson
         _ => null,
     };
 
-    private static void RequireByteLevel(JsonNode? node, string field, Func<string, InvalidDataException> bad)
+    private static void RequireByteLevel(JsonNode? node, string field, Func<string, TokenizerException> bad)
     {
-        if (Text(node?["type"]) != "ByteLevel")
+        var step = node as JsonObject;   // indexing any other node by name throws
+        if (Text(step?["type"]) != "ByteLevel")
             throw bad($"{field} is {node?.ToJsonString() ?? "null"}, expected {{\"type\": \"ByteLevel\", ...}}");
-        if (node?["add_prefix_space"] is JsonValue v && v.TryGetValue(out bool prefix) && prefix)
+        if (step?["add_prefix_space"] is JsonValue v && v.TryGetValue(out bool prefix) && prefix)
             throw bad($"{field}.add_prefix_space is true, expected false (a prefix space would break exact round trips)");
     }
 

@@ -26,7 +26,7 @@ public sealed record TrainSettings
     {
         static void Require(bool ok, string message)
         {
-            if (!ok) throw new ArgumentException(message);
+            if (!ok) throw new Tensors.UsageException(message);
         }
         Require(Steps >= 1, $"--steps {Steps}: expected >= 1");
         Require(BatchSize >= 1, $"--batch {BatchSize}: expected >= 1");

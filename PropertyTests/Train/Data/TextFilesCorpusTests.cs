@@ -1,5 +1,6 @@
 // Tests of the --data corpus: kinds from extensions, deterministic order, big files cut into
 // documents, the validation split, and one-line errors for missing, empty and binary input.
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;
@@ -55,7 +56,7 @@ public sealed class TextFilesCorpusTests : IDisposable
     [Fact]
     public void MissingPathIsAOneLineError()
     {
-        var error = Assert.Throws<FileNotFoundException>(() => TextFilesCorpus.Load(Path.Combine(_folder, "nope")));
+        var error = Assert.Throws<DataException>(() => TextFilesCorpus.Load(Path.Combine(_folder, "nope")));
         Assert.Contains("no such file or folder", error.Message);
     }
 
@@ -63,19 +64,19 @@ public sealed class TextFilesCorpusTests : IDisposable
     public void FolderWithoutTextFilesIsAnError()
     {
         Write("data.bin", "x");
-        var error = Assert.Throws<FileNotFoundException>(() => TextFilesCorpus.Load(_folder));
+        var error = Assert.Throws<DataException>(() => TextFilesCorpus.Load(_folder));
         Assert.Contains("holds no text files", error.Message);
     }
 
     [Fact]
     public void EmptyFileIsAnError() =>
-        Assert.Throws<InvalidDataException>(() => TextFilesCorpus.Load(Write("empty.txt", "  \n")));
+        Assert.Throws<DataException>(() => TextFilesCorpus.Load(Write("empty.txt", "  \n")));
 
     [Fact]
     public void BinaryFileIsAnErrorNamingIt()
     {
         string path = Write("weights.txt", "abc\0def");
-        var error = Assert.Throws<InvalidDataException>(() => TextFilesCorpus.Load(path));
+        var error = Assert.Throws<DataException>(() => TextFilesCorpus.Load(path));
         Assert.Contains(path, error.Message);
         Assert.Contains("NUL byte at offset 3", error.Message);
     }

@@ -3,6 +3,7 @@
 // seed gives the same batches, and seeking to a saved position resumes exactly.
 using FsCheck;
 using FsCheck.Xunit;
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;
@@ -81,5 +82,5 @@ public sealed class TokenBatchesTests : IDisposable
 
     [Fact]
     public void TooFewTokensForOneWindowIsAnError() =>
-        Assert.Throws<InvalidDataException>(() => new TokenBatches(_tokens, 1, Count, 0, WindowOrder.Random));
+        Assert.Throws<DataException>(() => new TokenBatches(_tokens, 1, Count, 0, WindowOrder.Random));
 }

@@ -2,6 +2,7 @@
 // element width, and a damaged file fails naming itself.
 using FsCheck;
 using FsCheck.Xunit;
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;
@@ -43,7 +44,7 @@ public sealed class TokenFileTests : IDisposable
         string path = Path.Combine(_folder, "cut.tokens");
         TokenFile.Write(path, 4096, [[1, 2, 3, 4]]);
         File.WriteAllBytes(path, File.ReadAllBytes(path)[..^2]);
-        var error = Assert.Throws<InvalidDataException>(() => TokenFile.Open(path));
+        var error = Assert.Throws<DataException>(() => TokenFile.Open(path));
         Assert.StartsWith(path, error.Message);
         Assert.Contains("header says 4 elements", error.Message);
     }
@@ -53,6 +54,6 @@ public sealed class TokenFileTests : IDisposable
     {
         string path = Path.Combine(_folder, "text.tokens");
         File.WriteAllText(path, "this is not a token file at all, just words");
-        Assert.Contains("not a token file", Assert.Throws<InvalidDataException>(() => TokenFile.Open(path)).Message);
+        Assert.Contains("not a token file", Assert.Throws<DataException>(() => TokenFile.Open(path)).Message);
     }
 }

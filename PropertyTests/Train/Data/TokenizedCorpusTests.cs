@@ -1,5 +1,6 @@
 // Tests of the cached preparation: it trains once, reuses the cache, and the token files decode
 // back to the documents separated by <|endoftext|>, with one kind per token.
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;
@@ -46,5 +47,5 @@ public sealed class TokenizedCorpusTests : IDisposable
 
     [Fact]
     public void ASingleDocumentCannotBeSplit() =>
-        Assert.Throws<InvalidDataException>(() => TokenizedCorpus.Prepare(Sample with { Documents = [Sample.Documents[0]] }, 300, _cache));
+        Assert.Throws<DataException>(() => TokenizedCorpus.Prepare(Sample with { Documents = [Sample.Documents[0]] }, 300, _cache));
 }

@@ -42,5 +42,5 @@ public class ScheduleTests
 
     [Fact]
     public void UnknownNameIsAnError() =>
-        Assert.Contains("expected one of step, cosine", Assert.Throws<ArgumentException>(() => Schedule.Create("linear", 1, 0, 10)).Message);
+        Assert.Contains("expected one of step, cosine", Assert.Throws<MoeFromScratch.Tensors.UsageException>(() => Schedule.Create("linear", 1, 0, 10)).Message);
 }
