@@ -111,7 +111,7 @@ public static class TrainCommand
             Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
                 (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
-            RunPlots.TryWriteAll(runFolder, Console.Error);
+            RunPlots.TryWriteAll(runFolder);
             return 0;
         }
         catch (TrainingDivergedException e)

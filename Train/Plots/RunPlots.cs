@@ -25,15 +25,15 @@ public static class RunPlots
     }
 
     /// <summary>For the end of `moe train`: plots are a convenience, so a failure is a one-line warning, not a failed run.</summary>
-    public static void TryWriteAll(string runFolder, TextWriter log)
+    public static void TryWriteAll(string runFolder)
     {
         try
         {
-            log.WriteLine($"plots: {string.Join(", ", WriteAll(runFolder))}");
+            Console.WriteLine($"plots: {string.Join(", ", WriteAll(runFolder))}");
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or TypeInitializationException or DllNotFoundException)
         {
-            log.WriteLine($"moe: warning: no plots written: {e.Message}");
+            Console.Error.WriteLine($"moe: warning: no plots written: {e.Message}");
         }
     }
 
