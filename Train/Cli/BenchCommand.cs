@@ -1,6 +1,7 @@
-// `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--json]`:
+// `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--warmup W] [--json]`:
 // training throughput — tokens/s of full training steps on random tokens (Bench/TrainBench.cs),
-// median of N after 2 warm-up steps, per-phase medians, peak RSS beside an estimate of what training
+// median of N after W (2) warm-up steps, and the fastest step (on a shared machine interference only
+// adds time), per-phase medians, peak RSS beside an estimate of what training
 // must hold (Bench/PeakMemory.cs). `--save-config PATH` only writes the resolved config.json (for the
 // PyTorch peer, Benchmarks/python/torch_train_bench.py) and exits. Batch and sequence default to
 // `moe train`'s, so the number is the one a training run sees.
@@ -24,15 +25,16 @@ public static class BenchCommand
         var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "cpu" };
         var batch = new Option<int>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize}, as moe train).", DefaultValueFactory = _ => defaults.BatchSize };
         var seq = new Option<int>("--seq") { Description = $"Tokens per sequence, T (default {defaults.SequenceLength}, as moe train).", DefaultValueFactory = _ => defaults.SequenceLength };
-        var steps = new Option<int>("--steps") { Description = "Timed steps, after 2 warm-up steps; the median is reported (default 10).", DefaultValueFactory = _ => 10 };
+        var steps = new Option<int>("--steps") { Description = "Timed steps, after the warm-up; the median is reported (default 10).", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (default 2).", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of text." };
         var saveConfig = new Option<string?>("--save-config") { Description = "Only write the resolved config.json to this path (for the PyTorch peer) and exit." };
         var command = new Command("train", "Tokens/s of full training steps (forward, backward, clip, AdamW) on random tokens.")
         {
-            config, device, batch, seq, steps, json, saveConfig,
+            config, device, batch, seq, steps, warmup, json, saveConfig,
         };
         command.SetAction(parse => RunTrain(parse.GetValue(config)!, parse.GetValue(device)!, parse.GetValue(saveConfig),
-            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps)), parse.GetValue(json)));
+            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup)), parse.GetValue(json)));
         return command;
     }
 
@@ -59,7 +61,7 @@ public static class BenchCommand
             return 0;
         }
         var p = result.MedianPhases;
-        Console.WriteLine($"bench train: config {configName} ({parameters:N0} parameters) on {backend.Name}, B {settings.Batch} × T {settings.Seq}, median of {settings.Steps} steps after {settings.Warmup} warm-up");
+        Console.WriteLine($"bench train: config {configName} ({parameters:N0} parameters) on {backend.Name}, B {settings.Batch} × T {settings.Seq}, median of {settings.Steps} steps after {settings.Warmup} warm-up (fastest step {result.StepMs.Min():F1} ms)");
         Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms)");
         Console.WriteLine($"  peak RSS {Mib(rss)} vs estimate {Mib(estimate.Total)} (params {Mib(estimate.ParameterBytes)}, grads {Mib(estimate.GradientBytes)}, AdamW {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)})" +
             (rss is long r ? $": {(double)r / estimate.Total:F2}×" : ""));
@@ -79,6 +81,7 @@ public static class BenchCommand
         ["threads"] = Environment.ProcessorCount,
         ["tokens_per_s"] = Math.Round(r.TokensPerSecond, 1),
         ["median_step_ms"] = Math.Round(r.MedianStepMs, 3),
+        ["best_step_ms"] = Math.Round(r.StepMs.Min(), 3),
         ["phase_ms"] = new JsonObject
         {
             ["data"] = Math.Round(r.MedianPhases.Data.TotalMilliseconds, 3),
