@@ -50,6 +50,7 @@ public static class BenchCommand
         settings.Validate();
         using var backend = DeviceSelector.Open(deviceName);
         var model = ModelFactory.Create(config, backend, settings.Seed);
+        using var ownsModel = model as IDisposable;
         long parameters = model.Module.Parameters().Sum(p => p.Numel);
         var result = TrainBench.Run(model, settings);
         var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq));
@@ -62,7 +63,7 @@ public static class BenchCommand
         }
         var p = result.MedianPhases;
         Console.WriteLine($"bench train: config {configName} ({parameters:N0} parameters) on {backend.Name}, B {settings.Batch} × T {settings.Seq}, median of {settings.Steps} steps after {settings.Warmup} warm-up (fastest step {result.StepMs.Min():F1} ms)");
-        Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms)");
+        Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms); GC pauses {result.GcPauseMs / settings.Steps:F1} ms a step, {result.Gen2Collections} gen2 collections");
         Console.WriteLine($"  peak RSS {Mib(rss)} vs estimate {Mib(estimate.Total)} (params {Mib(estimate.ParameterBytes)}, grads {Mib(estimate.GradientBytes)}, AdamW {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)})" +
             (rss is long r ? $": {(double)r / estimate.Total:F2}×" : ""));
         return 0;
@@ -89,6 +90,8 @@ public static class BenchCommand
             ["backward"] = Math.Round(r.MedianPhases.Backward.TotalMilliseconds, 3),
             ["optimizer"] = Math.Round(r.MedianPhases.Optimizer.TotalMilliseconds, 3),
         },
+        ["gc_pause_ms_per_step"] = Math.Round(r.GcPauseMs / r.Settings.Steps, 3),
+        ["gen2_collections"] = r.Gen2Collections,
         ["step_ms"] = new JsonArray(r.StepMs.Select(ms => (JsonNode?)Math.Round(ms, 3)).ToArray()),
         ["peak_rss_bytes"] = rss,
         ["estimate_bytes"] = new JsonObject
