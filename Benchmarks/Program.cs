@@ -14,6 +14,10 @@ public static class Program
         {
             return GemmQuick.Run(args.AsSpan(1));
         }
+        if (args.Length > 0 && args[0] == "moe")
+        {
+            return MoeQuick.Run(args.AsSpan(1));
+        }
         if (args.Length > 0 && args[0] == "dispatch")
         {
             return GemmQuick.DispatchOverhead(args.AsSpan(1));

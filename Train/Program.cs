@@ -11,6 +11,9 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
     GradCheckCommand.Create(),
     TrainCommand.Create(),
     GenerateCommand.Create(),
+    EvalCommand.Create(),
+    PlotCommand.Create(),
+    BenchCommand.Create(),
 };
 
 // The default handler would print user errors with a stack trace; CliErrors decides instead.

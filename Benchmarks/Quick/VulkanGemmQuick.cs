@@ -13,7 +13,7 @@ namespace MoeFromScratch.Benchmarks.Quick;
 
 public static partial class GemmQuick
 {
-    private static VulkanBackend OpenVulkan(string device)
+    internal static VulkanBackend OpenVulkan(string device)
     {
         // "vulkan" picks the best GPU (falling back to a CPU device, flagged); "vulkan:N" names one.
         int? index = device.Length > "vulkan:".Length ? int.Parse(device["vulkan:".Length..], CultureInfo.InvariantCulture) : null;

@@ -13,11 +13,11 @@ namespace MoeFromScratch.Model.Layers;
 
 public sealed class Expert : Module
 {
-    public Expert(int hidden, int inner, double initStd, ulong seed, IBackend? backend = null)
+    public Expert(int hidden, int inner, double initStd, ulong seed, IBackend? backend = null, DType dtype = DType.Float32)
     {
-        GateProj = Init.NormalLinear(hidden, inner, initStd, seed, backend);
-        UpProj = Init.NormalLinear(hidden, inner, initStd, seed + 1, backend);
-        DownProj = Init.NormalLinear(inner, hidden, initStd, seed + 2, backend);
+        GateProj = Init.NormalLinear(hidden, inner, initStd, seed, backend, dtype);
+        UpProj = Init.NormalLinear(hidden, inner, initStd, seed + 1, backend, dtype);
+        DownProj = Init.NormalLinear(inner, hidden, initStd, seed + 2, backend, dtype);
     }
 
     public Linear GateProj { get; }

@@ -9,10 +9,22 @@ namespace MoeFromScratch.Model.Layers;
 public static class Init
 {
     /// <summary>A bias-free Linear (in -> out) whose weight [out, in] is drawn N(0, std).</summary>
-    public static Linear NormalLinear(int inFeatures, int outFeatures, double std, ulong seed, IBackend? backend = null)
+    public static Linear NormalLinear(int inFeatures, int outFeatures, double std, ulong seed, IBackend? backend = null, DType dtype = DType.Float32)
     {
-        var linear = new Linear(inFeatures, outFeatures, bias: false, seed, DType.Float32, backend);
+        var linear = new Linear(inFeatures, outFeatures, bias: false, seed, dtype, backend);
         linear.Weight.Data.Backend.RandomNormal(linear.Weight.Data, seed, 0, std);
         return linear;
+    }
+
+    /// <summary>A parameter of any shape drawn N(0, std): the stacked routed experts (E, in, out).</summary>
+    public static Parameter Normal(int[] shape, double std, ulong seed, IBackend? backend = null, DType dtype = DType.Float32) =>
+        new(Tensor.RandN(shape, seed, 0, std, dtype, backend));
+
+    /// <summary>An Embedding (V, C) drawn N(0, std) instead of torch.nn.Embedding's N(0, 1).</summary>
+    public static Embedding NormalEmbedding(int vocab, int dim, double std, ulong seed, IBackend? backend = null, DType dtype = DType.Float32)
+    {
+        var embedding = new Embedding(vocab, dim, seed, dtype, backend);
+        embedding.Weight.Data.Backend.RandomNormal(embedding.Weight.Data, seed, 0, std);
+        return embedding;
     }
 }

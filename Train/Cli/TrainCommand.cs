@@ -12,6 +12,7 @@ using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Optim;
+using MoeFromScratch.Train.Plots;
 using MoeFromScratch.Train.Training;
 using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
@@ -110,6 +111,7 @@ public static class TrainCommand
             Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
                 (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
+            RunPlots.TryWriteAll(runFolder);
             return 0;
         }
         catch (TrainingDivergedException e)

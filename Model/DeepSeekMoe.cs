@@ -1,0 +1,85 @@
+// DeepSeekMoe: the whole language model, read top-down like nanoGPT's GPT and laid out like the
+// official DeepseekForCausalLM, so NamedParameters() gives the official checkpoint names:
+//   model.embed_tokens → model.layers[l] (Block: pre-norm attention, then MoE or dense FFN) →
+//   model.norm → lm_head (untied)
+// The one exception: a MoE layer stores its routed experts stacked, (E, C, I) per projection,
+// under mlp.experts_{gate,up,down}_proj; Checkpoint/ModelWeights.cs converts them to and from the
+// official per-expert mlp.experts.{e}.*.weight [out, in].
+// Forward gives the logits, the LM loss (mean next-token cross-entropy), each MoE layer's balance
+// loss and routing, and the training objective LM + Σ_layers aux_l (a SUM over layers, eq. 12).
+// Works in float32 or float64 on any backend; float64 on the CPU is what the parity tests use.
+using MoeFromScratch.Autograd;
+using MoeFromScratch.Model.Config;
+using MoeFromScratch.Model.Layers;
+using MoeFromScratch.Model.Moe;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Model;
+
+public sealed class DeepSeekMoe : Module, IDisposable
+{
+    private readonly CausalMask _mask;   // shared by every layer's attention
+
+    public DeepSeekMoe(MoeConfig config, ulong seed = 1337, IBackend? backend = null, DType dtype = DType.Float32)
+    {
+        config.Validate("DeepSeekMoe");
+        Config = config;
+        Backend = backend ?? Device.Cpu;
+        DType = dtype;
+        Decoder = new DeepSeekMoeDecoder(config, seed, Backend, dtype);
+        LmHead = Init.NormalLinear(config.HiddenSize, config.VocabSize, config.InitializerRange, seed + 2, Backend, dtype);
+        _mask = new CausalMask(config.MaxPositionEmbeddings, Backend, dtype);
+    }
+
+    public MoeConfig Config { get; }
+    public IBackend Backend { get; }
+    public DType DType { get; }
+
+    /// <summary>The official DeepseekModel: embed_tokens, layers, norm (named "model").</summary>
+    [StateName("model")]
+    public DeepSeekMoeDecoder Decoder { get; }
+
+    /// <summary>(V, C) untied output projection.</summary>
+    public Linear LmHead { get; }
+
+    /// <summary>
+    /// tokens (B, T) int32; targets (B, T) int32 next tokens or null. training turns the balance
+    /// losses on (as the official MoEGate does). caches: one KvCache per layer for generation, or null.
+    /// </summary>
+    public DeepSeekMoeOutput Forward(Tensor tokens, Tensor? targets = null, bool training = true,
+        RoutingOverride? routing = null, IReadOnlyList<KvCache>? caches = null)
+    {
+        if (tokens.Rank != 2) throw new ShapeException($"DeepSeekMoe: tokens must be (B, T), got {Shape.Format(tokens.Shape)}");
+        int B = tokens.Shape[0], T = tokens.Shape[1], V = Config.VocabSize;
+        var routed = new List<LayerRouting>();
+
+        var x = Decoder.EmbedTokens.Forward(tokens);                                  // (B, T) -> (B, T, C)
+        for (int l = 0; l < Decoder.Layers.Count; l++)
+        {
+            (x, var moe) = Decoder.Layers[l].Forward(x, tokens, _mask, training, routing, caches?[l]); // (B, T, C)
+            if (moe is not null) routed.Add(new LayerRouting(l, moe));
+        }
+        var logits = LmHead.Forward(Decoder.Norm.Forward(x));                          // (B, T, C) -> (B, T, V)
+
+        var aux = routed.Count == 0
+            ? new Variable(Tensor.Scalar(0, DType, Backend))
+            : routed.Select(r => r.Output.AuxLoss).Aggregate((a, b) => a + b);        // Σ_layers aux_l: a sum, not a mean
+        if (targets is null) return new DeepSeekMoeOutput(logits, null, null, aux, routed);
+
+        using var flatTargets = targets.Reshape(B * T);                                // (B, T) -> (N)
+        var lm = Functional.CrossEntropy(logits.Reshape(B * T, V), flatTargets);       // (N, V) -> ()
+        return new DeepSeekMoeOutput(logits, lm + aux, lm, aux, routed);
+    }
+
+    /// <summary>One empty KV cache per layer for generating batch sequences.</summary>
+    public KvCache[] NewCaches(int batch = 1) => Decoder.Layers
+        .Select(_ => new KvCache(batch, Config.MaxPositionEmbeddings, Config.NumAttentionHeads, Config.HeadSize, Backend, DType))
+        .ToArray();
+
+    /// <summary>Frees every parameter (and its gradient) and the attention mask.</summary>
+    public void Dispose()
+    {
+        foreach (var p in Parameters()) p.Dispose();
+        _mask.Dispose();
+    }
+}

@@ -1,0 +1,39 @@
+// TrainBench on the BigramLm stand-in: the timed steps are the requested ones after the warm-up,
+// the medians are sane (the phases of the median step add up to about a step), the JSON carries the
+// promised keys, and the memory estimate's arithmetic (16 bytes a parameter) holds.
+using MoeFromScratch.Train.Bench;
+using MoeFromScratch.Train.Cli;
+
+namespace MoeFromScratch.PropertyTests.Training;
+
+public sealed class TrainBenchTests
+{
+    [Fact]
+    public void Times_the_requested_steps_and_reports_tokens_per_second()
+    {
+        var model = new BigramLm(TrainingFixture.Vocab, TrainingFixture.Channels, seed: 3, TrainingFixture.Backend);
+        var result = TrainBench.Run(model, new TrainBenchSettings(Batch: 4, Seq: 8, Steps: 5));
+
+        Assert.Equal(5, result.StepMs.Count);
+        Assert.All(result.StepMs, ms => Assert.True(ms > 0));
+        Assert.Equal(result.StepMs.Order().ElementAt(2), result.MedianStepMs, 9);
+        Assert.Equal(4 * 8 / (result.MedianStepMs / 1000), result.TokensPerSecond, 6);
+        Assert.True(result.MedianPhases.Forward.TotalMilliseconds > 0);
+
+        long parameters = model.Parameters().Sum(p => p.Numel);
+        var estimate = MemoryEstimate.For(parameters, activationBytes: 1000);
+        Assert.Equal(16 * parameters + 1000, estimate.Total);
+        var json = BenchCommand.Json("bigram", "cpu", parameters, result, estimate, PeakMemory.PeakRssBytes());
+        foreach (var key in new[] { "tokens_per_s", "config", "device", "batch", "seq", "median_step_ms", "phase_ms", "peak_rss_bytes", "estimate_bytes" })
+            Assert.True(json.ContainsKey(key), key);
+        if (OperatingSystem.IsLinux()) Assert.True(PeakMemory.PeakRssBytes() > 1 << 20);
+    }
+
+    [Fact]
+    public void Bad_settings_are_one_line_errors()
+    {
+        Assert.StartsWith("--steps 0", Assert.Throws<ArgumentException>(() => new TrainBenchSettings(1, 1, 0).Validate()).Message);
+        var model = new BigramLm(TrainingFixture.Vocab, TrainingFixture.Channels, seed: 3, TrainingFixture.Backend);
+        Assert.StartsWith("--seq 65", Assert.Throws<ArgumentException>(() => TrainBench.Run(model, new TrainBenchSettings(1, 65, 1))).Message);
+    }
+}

@@ -1,0 +1,94 @@
+// TrainBench: tokens/s of whole training steps — the real Trainer loop (data → forward → zero grad →
+// backward → clip → AdamW step), so nothing is timed that training does not do, and nothing training
+// does is left out. Random tokens (uniform over the vocabulary) from a temporary token file; the first
+// `Warmup` steps (JIT, first allocations, GEMM packing buffers) are dropped; the result is the median
+// of the next `Steps`, per phase too (each phase ends with a device Synchronize in the Trainer).
+// Not a convergence test: the learning rate schedule runs but nobody looks at the loss.
+using MoeFromScratch.Train.Data;
+using MoeFromScratch.Train.Optim;
+using MoeFromScratch.Train.Training;
+
+namespace MoeFromScratch.Train.Bench;
+
+/// <param name="Batch">B sequences per step.</param>
+/// <param name="Seq">T tokens per sequence.</param>
+/// <param name="Steps">Timed steps (the median is taken over them).</param>
+/// <param name="Warmup">Untimed steps first.</param>
+public sealed record TrainBenchSettings(int Batch, int Seq, int Steps, int Warmup = 2, ulong Seed = 1337)
+{
+    public TrainBenchSettings Validate()
+    {
+        if (Batch < 1) throw new ArgumentException($"--batch {Batch}: expected >= 1");
+        if (Seq < 1) throw new ArgumentException($"--seq {Seq}: expected >= 1");
+        if (Steps < 1) throw new ArgumentException($"--steps {Steps}: expected >= 1");
+        if (Warmup < 0) throw new ArgumentException($"warm-up steps {Warmup}: expected >= 0");
+        return this;
+    }
+}
+
+/// <summary>Medians over the timed steps, in milliseconds; Phases: data, forward, backward, optimizer (clip + AdamW).</summary>
+public sealed record TrainBenchResult(TrainBenchSettings Settings, double MedianStepMs, PhaseTimes MedianPhases, IReadOnlyList<double> StepMs)
+{
+    public double TokensPerSecond => Settings.Batch * Settings.Seq / (MedianStepMs / 1000);
+}
+
+public static class TrainBench
+{
+    public static TrainBenchResult Run(ILanguageModel model, TrainBenchSettings s, TrainSettings? training = null)
+    {
+        s.Validate();
+        if (s.Seq > model.MaxSequenceLength)
+            throw new ArgumentException($"--seq {s.Seq}: longer than the model's longest sequence {model.MaxSequenceLength}");
+        var settings = (training ?? new TrainSettings()) with
+        {
+            Steps = s.Warmup + s.Steps,
+            BatchSize = s.Batch,
+            SequenceLength = s.Seq,
+            WarmupSteps = 0,
+            EvalEvery = 0,
+            SaveEvery = 0,
+            Seed = s.Seed,
+        };
+        string folder = Directory.CreateTempSubdirectory("moe-bench-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "random.tokens");
+            TokenFile.Write(path, model.VocabSize, [RandomTokens(model.VocabSize, Math.Max(1 << 16, 4 * s.Batch * (s.Seq + 1)), s.Seed)]);
+            using var tokens = TokenFile.Open(path);
+            using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
+            var steps = new StepCollector();
+            new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps).Run();
+            var timed = steps.Times.Skip(s.Warmup).ToList();
+            return new TrainBenchResult(s, Median(timed.Select(t => t.Total)),
+                new PhaseTimes(Span(timed, t => t.Data), Span(timed, t => t.Forward), Span(timed, t => t.Backward), Span(timed, t => t.Optimizer)),
+                timed.Select(t => t.Total.TotalMilliseconds).ToList());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static int[] RandomTokens(int vocab, int count, ulong seed)
+    {
+        var random = new Random(unchecked((int)seed));
+        return Enumerable.Range(0, count).Select(_ => random.Next(vocab)).ToArray();
+    }
+
+    private static TimeSpan Span(List<PhaseTimes> times, Func<PhaseTimes, TimeSpan> phase) =>
+        TimeSpan.FromMilliseconds(Median(times.Select(phase)));
+
+    private static double Median(IEnumerable<TimeSpan> values)
+    {
+        var sorted = values.Select(v => v.TotalMilliseconds).Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private sealed class StepCollector : ITrainingReporter
+    {
+        public List<PhaseTimes> Times { get; } = [];
+
+        public void StepDone(StepReport report) => Times.Add(report.Times);
+    }
+}

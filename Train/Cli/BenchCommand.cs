@@ -1,0 +1,103 @@
+// `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--json]`:
+// training throughput — tokens/s of full training steps on random tokens (Bench/TrainBench.cs),
+// median of N after 2 warm-up steps, per-phase medians, peak RSS beside an estimate of what training
+// must hold (Bench/PeakMemory.cs). `--save-config PATH` only writes the resolved config.json (for the
+// PyTorch peer, Benchmarks/python/torch_train_bench.py) and exits. Batch and sequence default to
+// `moe train`'s, so the number is the one a training run sees.
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using MoeFromScratch.Model.Config;
+using MoeFromScratch.Train.Bench;
+using MoeFromScratch.Train.Devices;
+using MoeFromScratch.Train.Training;
+
+namespace MoeFromScratch.Train.Cli;
+
+public static class BenchCommand
+{
+    public static Command Create() => new("bench", "Measure performance.") { TrainSubcommand() };
+
+    private static Command TrainSubcommand()
+    {
+        var defaults = new TrainSettings();
+        var config = new Option<string>("--config") { Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or a config.json path (default {TrainCommand.DefaultConfig}).", DefaultValueFactory = _ => TrainCommand.DefaultConfig };
+        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "cpu" };
+        var batch = new Option<int>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize}, as moe train).", DefaultValueFactory = _ => defaults.BatchSize };
+        var seq = new Option<int>("--seq") { Description = $"Tokens per sequence, T (default {defaults.SequenceLength}, as moe train).", DefaultValueFactory = _ => defaults.SequenceLength };
+        var steps = new Option<int>("--steps") { Description = "Timed steps, after 2 warm-up steps; the median is reported (default 10).", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line instead of text." };
+        var saveConfig = new Option<string?>("--save-config") { Description = "Only write the resolved config.json to this path (for the PyTorch peer) and exit." };
+        var command = new Command("train", "Tokens/s of full training steps (forward, backward, clip, AdamW) on random tokens.")
+        {
+            config, device, batch, seq, steps, json, saveConfig,
+        };
+        command.SetAction(parse => RunTrain(parse.GetValue(config)!, parse.GetValue(device)!, parse.GetValue(saveConfig),
+            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps)), parse.GetValue(json)));
+        return command;
+    }
+
+    private static int RunTrain(string configName, string deviceName, string? saveConfig, TrainBenchSettings settings, bool asJson)
+    {
+        var config = MoePresets.Resolve(configName);
+        if (saveConfig is not null)
+        {
+            MoeConfigJson.Save(config, saveConfig);
+            Console.WriteLine(saveConfig);
+            return 0;
+        }
+        settings.Validate();
+        using var backend = DeviceSelector.Open(deviceName);
+        var model = ModelFactory.Create(config, backend, settings.Seed);
+        long parameters = model.Module.Parameters().Sum(p => p.Numel);
+        var result = TrainBench.Run(model, settings);
+        var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq));
+        long? rss = PeakMemory.PeakRssBytes();
+
+        if (asJson)
+        {
+            Console.WriteLine(Json(configName, backend.Name, parameters, result, estimate, rss).ToJsonString());
+            return 0;
+        }
+        var p = result.MedianPhases;
+        Console.WriteLine($"bench train: config {configName} ({parameters:N0} parameters) on {backend.Name}, B {settings.Batch} × T {settings.Seq}, median of {settings.Steps} steps after {settings.Warmup} warm-up");
+        Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms)");
+        Console.WriteLine($"  peak RSS {Mib(rss)} vs estimate {Mib(estimate.Total)} (params {Mib(estimate.ParameterBytes)}, grads {Mib(estimate.GradientBytes)}, AdamW {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)})" +
+            (rss is long r ? $": {(double)r / estimate.Total:F2}×" : ""));
+        return 0;
+    }
+
+    public static JsonObject Json(string config, string device, long parameters, TrainBenchResult r, MemoryEstimate estimate, long? rss) => new()
+    {
+        ["bench"] = "train",
+        ["config"] = config,
+        ["device"] = device,
+        ["parameters"] = parameters,
+        ["batch"] = r.Settings.Batch,
+        ["seq"] = r.Settings.Seq,
+        ["steps"] = r.Settings.Steps,
+        ["warmup"] = r.Settings.Warmup,
+        ["threads"] = Environment.ProcessorCount,
+        ["tokens_per_s"] = Math.Round(r.TokensPerSecond, 1),
+        ["median_step_ms"] = Math.Round(r.MedianStepMs, 3),
+        ["phase_ms"] = new JsonObject
+        {
+            ["data"] = Math.Round(r.MedianPhases.Data.TotalMilliseconds, 3),
+            ["forward"] = Math.Round(r.MedianPhases.Forward.TotalMilliseconds, 3),
+            ["backward"] = Math.Round(r.MedianPhases.Backward.TotalMilliseconds, 3),
+            ["optimizer"] = Math.Round(r.MedianPhases.Optimizer.TotalMilliseconds, 3),
+        },
+        ["step_ms"] = new JsonArray(r.StepMs.Select(ms => (JsonNode?)Math.Round(ms, 3)).ToArray()),
+        ["peak_rss_bytes"] = rss,
+        ["estimate_bytes"] = new JsonObject
+        {
+            ["params"] = estimate.ParameterBytes,
+            ["grads"] = estimate.GradientBytes,
+            ["adamw"] = estimate.OptimizerBytes,
+            ["activations"] = estimate.ActivationBytes,
+            ["total"] = estimate.Total,
+        },
+        ["rss_over_estimate"] = rss is long b ? Math.Round((double)b / estimate.Total, 3) : null,
+    };
+
+    private static string Mib(long? bytes) => bytes is long b ? $"{b / (1024.0 * 1024):F1} MiB" : "n/a";
+}

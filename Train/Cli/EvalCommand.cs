@@ -1,0 +1,97 @@
+// `moe eval --checkpoint DIR --tokens FILE [--device D] [--json]`: the loss of a trained model on
+// given token sequences. FILE is a JSON array of token-id sequences ([[1, 2, 3], [4, 5]]); each
+// sequence is run on its own (lengths may differ), its tokens 0..n-2 predicting 1..n-1.
+// Prints the mean next-token cross-entropy over all predicted tokens ("loss") and the balance loss
+// Σ_layers aux_l averaged over the sequences ("aux_loss", computed as in training, with per-layer
+// values), as text or, with --json, as one JSON object. A bad file is one line on stderr, exit 1.
+using System.CommandLine;
+using System.Text.Json;
+using MoeFromScratch.Autograd;
+using MoeFromScratch.Model;
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Devices;
+
+namespace MoeFromScratch.Train.Cli;
+
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, a run folder (its latest checkpoint), or an HF-style model folder.", Required = true };
+        var tokens = new Option<string>("--tokens") { Description = "A JSON file: an array of token-id sequences, each at least 2 tokens long.", Required = true };
+        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("eval", "Mean next-token cross-entropy and balance loss of a model on token sequences.")
+        {
+            checkpoint, tokens, device, json,
+        };
+        command.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(tokens)!, parse.GetValue(device)!, parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(string path, string tokensFile, string device, bool json)
+    {
+        string folder = File.Exists(Path.Combine(path, "config.json")) ? path : CheckpointStore.Resolve(path);
+        using var backend = DeviceSelector.Open(device);
+        using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
+        var sequences = ReadSequences(tokensFile, model.Config.VocabSize, model.Config.MaxPositionEmbeddings + 1);
+
+        double ceSum = 0, auxSum = 0;
+        long predicted = 0;
+        int layers = model.Config.NumHiddenLayers;
+        var auxPerLayer = new double[layers];
+        using var noGrad = Grad.NoGrad();
+        foreach (var sequence in sequences)
+        {
+            using var scope = new TensorScope();
+            int T = sequence.Length - 1;
+            var inputs = Tensor.FromArray(sequence[..T], [1, T], backend);       // (1, T)
+            var targets = Tensor.FromArray(sequence[1..], [1, T], backend);      // (1, T)
+            var output = model.Forward(inputs, targets, training: true);         // training: the balance losses are computed
+            ceSum += output.LmLoss!.Item() * T;
+            predicted += T;
+            auxSum += output.AuxLoss.Item();
+            foreach (var (layer, moe) in output.MoeLayers) auxPerLayer[layer] += moe.AuxLoss.Item();
+        }
+        double loss = ceSum / predicted, aux = auxSum / sequences.Count;
+        var perLayer = Enumerable.Range(0, layers).Where(model.Config.IsMoeLayer).ToDictionary(l => l.ToString(), l => auxPerLayer[l] / sequences.Count);
+        if (json)
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["loss"] = loss, ["aux_loss"] = aux, ["aux_per_layer"] = perLayer,
+                ["sequences"] = sequences.Count, ["tokens"] = predicted, ["checkpoint"] = folder,
+            }));
+        else
+            Console.WriteLine($"{folder}: {sequences.Count} sequences, {predicted} predicted tokens; loss {loss:F6} (mean next-token cross-entropy), " +
+                $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : ": " + string.Join(", ", perLayer.Select(p => $"layer {p.Key} {p.Value:F6}")))})");
+        return 0;
+    }
+
+    /// <summary>The sequences of a tokens file, checked: ids in 0..V-1, lengths 2..maxLength.</summary>
+    public static List<int[]> ReadSequences(string file, int vocabSize, int maxLength)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException($"--tokens {file}: no such file");
+        List<int[]>? sequences;
+        try
+        {
+            sequences = JsonSerializer.Deserialize<List<int[]>>(File.ReadAllText(file));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"--tokens {file}: expected a JSON array of token-id arrays such as [[1, 2, 3], [4, 5]] ({e.Message.Split('\n')[0].TrimEnd('.')})");
+        }
+        if (sequences is null || sequences.Count == 0)
+            throw new InvalidDataException($"--tokens {file}: no sequences (expected a JSON array of token-id arrays)");
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            var s = sequences[i] ?? throw new InvalidDataException($"--tokens {file}: sequence {i} is null");
+            if (s.Length < 2 || s.Length > maxLength)
+                throw new InvalidDataException($"--tokens {file}: sequence {i} has {s.Length} tokens, expected 2..{maxLength} (max_position_embeddings + 1)");
+            int bad = Array.FindIndex(s, t => t < 0 || t >= vocabSize);
+            if (bad >= 0)
+                throw new InvalidDataException($"--tokens {file}: sequence {i} holds token id {s[bad]} at {bad}, outside the vocabulary 0..{vocabSize - 1}");
+        }
+        return sequences;
+    }
+}

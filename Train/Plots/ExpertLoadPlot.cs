@@ -1,0 +1,56 @@
+// expert_load.png: a heatmap, MoE layer × routed expert, of each expert's share of the layer's
+// routed token slots (N·K per step) summed over the last `lastSteps` steps of the run, with a
+// colorbar. Balanced routing is a flat 1/E everywhere; a collapsed router is one bright column.
+// Rows are MoE layers in model order (a dense first layer has no row). Not drawn: per-step load
+// (metrics.jsonl has it; a heatmap over steps would need one plot per layer).
+using ScottPlot;
+
+namespace MoeFromScratch.Train.Plots;
+
+public static class ExpertLoadPlot
+{
+    public const int DefaultLastSteps = 100;
+
+    /// <summary>null when the run has no MoE layer (a dense model) or no step yet.</summary>
+    public static Plot? Draw(RunMetrics run, int lastSteps = DefaultLastSteps)
+    {
+        var steps = run.Train.Where(p => p.ExpertLoad.Count > 0).TakeLast(lastSteps).ToList();
+        if (steps.Count == 0) return null;
+        var share = Share(steps);
+        int layers = share.GetLength(0), experts = share.GetLength(1);
+
+        var plot = new Plot();
+        var heatmap = plot.Add.Heatmap(share);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.FlipVertically = true;   // row 0 (the first MoE layer) at the bottom, like the y axis
+        plot.Add.ColorBar(heatmap).Label = "share of routed tokens";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Title($"Expert load, steps {steps[0].Step}–{steps[^1].Step} (uniform = 1/{experts} = {1.0 / experts:0.###})");
+        plot.XLabel("routed expert");
+        plot.YLabel("MoE layer");
+        plot.Axes.SetLimits(-0.5, experts - 0.5, -0.5, layers - 0.5);
+        return plot;
+    }
+
+    /// <summary>(layers, E): tokens of each expert over the steps, divided by the layer's total.</summary>
+    public static double[,] Share(IReadOnlyList<TrainPoint> steps)
+    {
+        int layers = steps[0].ExpertLoad.Count, experts = steps[0].ExpertLoad[0].Length;
+        var sum = new double[layers, experts];
+        foreach (var step in steps)
+        {
+            if (step.ExpertLoad.Count != layers || step.ExpertLoad.Any(l => l.Length != experts))
+                throw new InvalidDataException($"step {step.Step}: expert_load is not {layers} layers × {experts} experts like step {steps[0].Step}");
+            for (int l = 0; l < layers; l++)
+                for (int e = 0; e < experts; e++) sum[l, e] += step.ExpertLoad[l][e];
+        }
+        for (int l = 0; l < layers; l++)
+        {
+            double total = 0;
+            for (int e = 0; e < experts; e++) total += sum[l, e];
+            for (int e = 0; e < experts; e++) sum[l, e] = total > 0 ? sum[l, e] / total : double.NaN;
+        }
+        return sum;
+    }
+}
