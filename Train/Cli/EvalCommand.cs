@@ -59,8 +59,12 @@ public static class EvalCommand
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             {
-                ["loss"] = loss, ["aux_loss"] = aux, ["aux_per_layer"] = perLayer,
-                ["sequences"] = sequences.Count, ["tokens"] = predicted, ["checkpoint"] = folder,
+                ["loss"] = loss,
+                ["aux_loss"] = aux,
+                ["aux_per_layer"] = perLayer,
+                ["sequences"] = sequences.Count,
+                ["tokens"] = predicted,
+                ["checkpoint"] = folder,
             }));
         else
             Console.WriteLine($"{folder}: {sequences.Count} sequences, {predicted} predicted tokens; loss {loss:F6} (mean next-token cross-entropy), " +
