@@ -105,6 +105,7 @@ def main():
         "bench": "train", "config": args.name or os.path.splitext(os.path.basename(args.config))[0],
         "device": "torch-cpu", "parameters": n_params, "batch": B, "seq": T, "steps": args.steps, "warmup": args.warmup,
         "tokens_per_s": round(B * T / (median_ms / 1e3), 1), "median_step_ms": round(median_ms, 3),
+        "best_step_ms": round(min(totals), 3),
         "phase_ms": {k: round(statistics.median(v), 3) for k, v in phases.items()},
         "step_ms": [round(t, 3) for t in totals],
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

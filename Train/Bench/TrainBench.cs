@@ -26,8 +26,11 @@ public sealed record TrainBenchSettings(int Batch, int Seq, int Steps, int Warmu
     }
 }
 
-/// <summary>Medians over the timed steps, in milliseconds; Phases: data, forward, backward, optimizer (clip + AdamW).</summary>
-public sealed record TrainBenchResult(TrainBenchSettings Settings, double MedianStepMs, PhaseTimes MedianPhases, IReadOnlyList<double> StepMs)
+/// <summary>Medians over the timed steps, in milliseconds; Phases: data, forward, backward, optimizer (clip + AdamW).
+/// GcPauseMs: the runtime's total GC pause during the timed steps; Gen2Collections: full collections then
+/// (the CPU tensors are pinned arrays, which only a gen2 collection frees).</summary>
+public sealed record TrainBenchResult(TrainBenchSettings Settings, double MedianStepMs, PhaseTimes MedianPhases, IReadOnlyList<double> StepMs,
+    double GcPauseMs, int Gen2Collections)
 {
     public double TokensPerSecond => Settings.Batch * Settings.Seq / (MedianStepMs / 1000);
 }
@@ -59,9 +62,12 @@ public static class TrainBench
             var steps = new StepCollector();
             new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps).Run();
             var timed = steps.Times.Skip(s.Warmup).ToList();
+            // the counters as the last warm-up step ended (or before the run, without warm-up) and at the end
+            var (gcStart, gen2Start) = s.Warmup > 0 ? steps.Gc[s.Warmup - 1] : steps.GcBefore;
+            var (gcEnd, gen2End) = steps.Gc[^1];
             return new TrainBenchResult(s, Median(timed.Select(t => t.Total)),
                 new PhaseTimes(Span(timed, t => t.Data), Span(timed, t => t.Forward), Span(timed, t => t.Backward), Span(timed, t => t.Optimizer)),
-                timed.Select(t => t.Total.TotalMilliseconds).ToList());
+                timed.Select(t => t.Total.TotalMilliseconds).ToList(), (gcEnd - gcStart).TotalMilliseconds, gen2End - gen2Start);
         }
         finally
         {
@@ -88,7 +94,15 @@ public static class TrainBench
     private sealed class StepCollector : ITrainingReporter
     {
         public List<PhaseTimes> Times { get; } = [];
+        public List<(TimeSpan Pause, int Gen2)> Gc { get; } = [];
+        public (TimeSpan Pause, int Gen2) GcBefore { get; } = Now();
 
-        public void StepDone(StepReport report) => Times.Add(report.Times);
+        public void StepDone(StepReport report)
+        {
+            Times.Add(report.Times);
+            Gc.Add(Now());
+        }
+
+        private static (TimeSpan, int) Now() => (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
     }
 }

@@ -1,6 +1,7 @@
-// `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--json]`:
+// `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--warmup W] [--json]`:
 // training throughput — tokens/s of full training steps on random tokens (Bench/TrainBench.cs),
-// median of N after 2 warm-up steps, per-phase medians, peak RSS beside an estimate of what training
+// median of N after W (2) warm-up steps, and the fastest step (on a shared machine interference only
+// adds time), per-phase medians, peak RSS beside an estimate of what training
 // must hold (Bench/PeakMemory.cs). `--save-config PATH` only writes the resolved config.json (for the
 // PyTorch peer, Benchmarks/python/torch_train_bench.py) and exits. Batch and sequence default to
 // `moe train`'s, so the number is the one a training run sees.
@@ -24,15 +25,16 @@ public static class BenchCommand
         var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "cpu" };
         var batch = new Option<int>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize}, as moe train).", DefaultValueFactory = _ => defaults.BatchSize };
         var seq = new Option<int>("--seq") { Description = $"Tokens per sequence, T (default {defaults.SequenceLength}, as moe train).", DefaultValueFactory = _ => defaults.SequenceLength };
-        var steps = new Option<int>("--steps") { Description = "Timed steps, after 2 warm-up steps; the median is reported (default 10).", DefaultValueFactory = _ => 10 };
+        var steps = new Option<int>("--steps") { Description = "Timed steps, after the warm-up; the median is reported (default 10).", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (default 2).", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of text." };
         var saveConfig = new Option<string?>("--save-config") { Description = "Only write the resolved config.json to this path (for the PyTorch peer) and exit." };
         var command = new Command("train", "Tokens/s of full training steps (forward, backward, clip, AdamW) on random tokens.")
         {
-            config, device, batch, seq, steps, json, saveConfig,
+            config, device, batch, seq, steps, warmup, json, saveConfig,
         };
         command.SetAction(parse => RunTrain(parse.GetValue(config)!, parse.GetValue(device)!, parse.GetValue(saveConfig),
-            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps)), parse.GetValue(json)));
+            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup)), parse.GetValue(json)));
         return command;
     }
 
@@ -48,6 +50,7 @@ public static class BenchCommand
         settings.Validate();
         using var backend = DeviceSelector.Open(deviceName);
         var model = ModelFactory.Create(config, backend, settings.Seed);
+        using var ownsModel = model as IDisposable;
         long parameters = model.Module.Parameters().Sum(p => p.Numel);
         var result = TrainBench.Run(model, settings);
         var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq));
@@ -59,8 +62,8 @@ public static class BenchCommand
             return 0;
         }
         var p = result.MedianPhases;
-        Console.WriteLine($"bench train: config {configName} ({parameters:N0} parameters) on {backend.Name}, B {settings.Batch} × T {settings.Seq}, median of {settings.Steps} steps after {settings.Warmup} warm-up");
-        Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms)");
+        Console.WriteLine($"bench train: config {configName} ({parameters:N0} parameters) on {backend.Name}, B {settings.Batch} × T {settings.Seq}, median of {settings.Steps} steps after {settings.Warmup} warm-up (fastest step {result.StepMs.Min():F1} ms)");
+        Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms); GC pauses {result.GcPauseMs / settings.Steps:F1} ms a step, {result.Gen2Collections} gen2 collections");
         Console.WriteLine($"  peak RSS {Mib(rss)} vs estimate {Mib(estimate.Total)} (params {Mib(estimate.ParameterBytes)}, grads {Mib(estimate.GradientBytes)}, AdamW {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)})" +
             (rss is long r ? $": {(double)r / estimate.Total:F2}×" : ""));
         return 0;
@@ -79,6 +82,7 @@ public static class BenchCommand
         ["threads"] = Environment.ProcessorCount,
         ["tokens_per_s"] = Math.Round(r.TokensPerSecond, 1),
         ["median_step_ms"] = Math.Round(r.MedianStepMs, 3),
+        ["best_step_ms"] = Math.Round(r.StepMs.Min(), 3),
         ["phase_ms"] = new JsonObject
         {
             ["data"] = Math.Round(r.MedianPhases.Data.TotalMilliseconds, 3),
@@ -86,6 +90,8 @@ public static class BenchCommand
             ["backward"] = Math.Round(r.MedianPhases.Backward.TotalMilliseconds, 3),
             ["optimizer"] = Math.Round(r.MedianPhases.Optimizer.TotalMilliseconds, 3),
         },
+        ["gc_pause_ms_per_step"] = Math.Round(r.GcPauseMs / r.Settings.Steps, 3),
+        ["gen2_collections"] = r.Gen2Collections,
         ["step_ms"] = new JsonArray(r.StepMs.Select(ms => (JsonNode?)Math.Round(ms, 3)).ToArray()),
         ["peak_rss_bytes"] = rss,
         ["estimate_bytes"] = new JsonObject
