@@ -85,8 +85,13 @@ public static class MoeQuick
         {
             var config = new MoeConfig
             {
-                HiddenSize = hidden, MoeIntermediateSize = width, NRoutedExperts = experts, NumExpertsPerTok = active,
-                NSharedExperts = shared, AuxLossAlpha = 0.001, SeqAux = true,
+                HiddenSize = hidden,
+                MoeIntermediateSize = width,
+                NRoutedExperts = experts,
+                NumExpertsPerTok = active,
+                NSharedExperts = shared,
+                AuxLossAlpha = 0.001,
+                SeqAux = true,
             };
             _backend = backend;
             _layer = new MoeLayer(config, 0, 0.3, 1, backend, DType.Float32); // init wider than 0.006 so routing spreads over the experts

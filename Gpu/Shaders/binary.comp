@@ -63,6 +63,23 @@ float binary_formula(float x, float y)
     }
 }
 
+// Integer power by repeated squaring: exact, where float pow gives 3^4 = 80.99998 and truncates
+// to 80. A negative exponent truncates toward zero as the reference does (only |x| == 1 survives;
+// 0^-n is +inf saturated). Overflow wraps, where the reference saturates (documented gap).
+int pow_int(int x, int y)
+{
+    if (y < 0)
+    {
+        if (x == 0) return 2147483647;
+        if (x == 1 || x == -1) return (y & 1) != 0 ? x : 1;
+        return 0;
+    }
+    int result = 1;
+    for (int base_ = x, e = y; e > 0; e >>= 1, base_ *= base_)
+        if ((e & 1) != 0) result *= base_;
+    return result;
+}
+
 int binary_int(int x, int y)
 {
     switch (OP)
@@ -73,6 +90,7 @@ int binary_int(int x, int y)
         case DIV: return y == 0 ? 0 : x / y;   // the reference saturates ±inf; 0 here (documented gap)
         case MAX: return max(x, y);
         case MIN: return min(x, y);
+        case POW: return pow_int(x, y);
         case EQ: return x == y ? 1 : 0;
         case NE: return x != y ? 1 : 0;
         case LT: return x < y ? 1 : 0;
@@ -87,7 +105,7 @@ void main()
     FOR_EACH_ELEMENT(i, p.numel)
     {
         uint x = a[operand_offset(0, i)], z = b[operand_offset(1, i)];
-        y[p.offset[3] + i] = DTYPE == DT_I32 && OP != POW
+        y[p.offset[3] + i] = DTYPE == DT_I32
             ? uint(binary_int(int(x), int(z)))
             : from_float(binary_formula(to_float(x, DTYPE), to_float(z, DTYPE)), DTYPE);
     }

@@ -46,7 +46,7 @@ public sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Entries, 
     {
         // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException.
         if (!System.Text.Unicode.Utf8.IsValid(json))
-            throw new CheckpointException($"{file}: header is not valid UTF-8");
+            throw new CheckpointException($"{file}: header is not valid JSON: it is not valid UTF-8");
         JsonDocument document;
         try { document = JsonDocument.Parse(json); }
         catch (JsonException e) { throw new CheckpointException($"{file}: header is not valid JSON: {e.Message.ReplaceLineEndings(" ")}"); }

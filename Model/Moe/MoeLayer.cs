@@ -138,5 +138,6 @@ public sealed class MoeLayer : Module
                 throw new ShapeException($"MoeLayer: {name} is {Shape.Format(p.Shape)}, got {Shape.Format(t.Shape)}");
             using var source = t.To(p.Data.Backend, p.DType);
             p.Data.Backend.Copy(source, p.Data);
-        });
+        }
+    );
 }

@@ -46,7 +46,9 @@ public sealed class CliErrorTests : IDisposable
         string moe = Path.Combine(AppContext.BaseDirectory, "moe.dll");
         var start = new ProcessStartInfo("dotnet", $"\"{moe}\" {args}")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
             Environment = { ["XDG_CACHE_HOME"] = Path.GetTempPath() },
         };
         using var process = Process.Start(start)!;

@@ -16,7 +16,10 @@ public sealed class GpuMemoryErrorTests
         int? index = VulkanDevices.List().FirstOrDefault(d => d.Type == VulkanDeviceType.Cpu)?.Index;
         using var gpu = new VulkanBackend(new VulkanOptions
         {
-            DeviceIndex = index, AllowCpuDevice = true, PoolBlockBytes = 256 << 10, MemoryLimitBytes = 1 << 20,
+            DeviceIndex = index,
+            AllowCpuDevice = true,
+            PoolBlockBytes = 256 << 10,
+            MemoryLimitBytes = 1 << 20,
         });
         using var small = Tensor.Zeros([1024], DType.Float32, gpu);          // 4 KiB: fits
         var error = Assert.Throws<GpuOutOfMemoryException>(() => Tensor.Zeros([1 << 20], DType.Float32, gpu)); // 4 MiB: does not

@@ -18,8 +18,14 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
 {
     internal static readonly MoeConfig Micro = MoePresets.Tiny with
     {
-        VocabSize = 16, HiddenSize = 8, IntermediateSize = 8, MoeIntermediateSize = 4,
-        NumAttentionHeads = 2, NumKeyValueHeads = 2, NRoutedExperts = 4, NumExpertsPerTok = 2,
+        VocabSize = 16,
+        HiddenSize = 8,
+        IntermediateSize = 8,
+        MoeIntermediateSize = 4,
+        NumAttentionHeads = 2,
+        NumKeyValueHeads = 2,
+        NRoutedExperts = 4,
+        NumExpertsPerTok = 2,
     };
 
     private readonly FuzzFolder _folder = new();

@@ -38,8 +38,8 @@ public sealed class GenerationTests
     [Fact]
     public void Bad_sampling_options_name_the_option()
     {
-        Assert.Equal("--top-p 0: expected 0 < p <= 1", Assert.Throws<ArgumentException>(() => new Sampler(1, 0, 0)).Message);
-        Assert.StartsWith("--temperature -1", Assert.Throws<ArgumentException>(() => new Sampler(-1, 1, 0)).Message);
+        Assert.Equal("--top-p 0: expected 0 < p <= 1", Assert.Throws<MoeFromScratch.Tensors.UsageException>(() => new Sampler(1, 0, 0)).Message);
+        Assert.StartsWith("--temperature -1", Assert.Throws<MoeFromScratch.Tensors.UsageException>(() => new Sampler(-1, 1, 0)).Message);
     }
 
     [Fact]

@@ -32,8 +32,8 @@ public sealed class TrainBenchTests
     [Fact]
     public void Bad_settings_are_one_line_errors()
     {
-        Assert.StartsWith("--steps 0", Assert.Throws<ArgumentException>(() => new TrainBenchSettings(1, 1, 0).Validate()).Message);
+        Assert.StartsWith("--steps 0", Assert.Throws<MoeFromScratch.Tensors.UsageException>(() => new TrainBenchSettings(1, 1, 0).Validate()).Message);
         var model = new BigramLm(TrainingFixture.Vocab, TrainingFixture.Channels, seed: 3, TrainingFixture.Backend);
-        Assert.StartsWith("--seq 65", Assert.Throws<ArgumentException>(() => TrainBench.Run(model, new TrainBenchSettings(1, 65, 1))).Message);
+        Assert.StartsWith("--seq 65", Assert.Throws<MoeFromScratch.Tensors.UsageException>(() => TrainBench.Run(model, new TrainBenchSettings(1, 65, 1))).Message);
     }
 }

@@ -18,9 +18,9 @@ public sealed record TrainBenchSettings(int Batch, int Seq, int Steps, int Warmu
 {
     public TrainBenchSettings Validate()
     {
-        if (Batch < 1) throw new ArgumentException($"--batch {Batch}: expected >= 1");
-        if (Seq < 1) throw new ArgumentException($"--seq {Seq}: expected >= 1");
-        if (Steps < 1) throw new ArgumentException($"--steps {Steps}: expected >= 1");
+        if (Batch < 1) throw new Tensors.UsageException($"--batch {Batch}: expected >= 1");
+        if (Seq < 1) throw new Tensors.UsageException($"--seq {Seq}: expected >= 1");
+        if (Steps < 1) throw new Tensors.UsageException($"--steps {Steps}: expected >= 1");
         if (Warmup < 0) throw new ArgumentException($"warm-up steps {Warmup}: expected >= 0");
         return this;
     }
@@ -41,7 +41,7 @@ public static class TrainBench
     {
         s.Validate();
         if (s.Seq > model.MaxSequenceLength)
-            throw new ArgumentException($"--seq {s.Seq}: longer than the model's longest sequence {model.MaxSequenceLength}");
+            throw new Tensors.UsageException($"--seq {s.Seq}: longer than the model's longest sequence {model.MaxSequenceLength}");
         var settings = (training ?? new TrainSettings()) with
         {
             Steps = s.Warmup + s.Steps,

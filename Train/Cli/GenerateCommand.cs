@@ -34,7 +34,7 @@ public static class GenerateCommand
 
     private static int Run(string path, string prompt, int maxTokens, double temperature, double topP, int seed, string device)
     {
-        if (maxTokens < 0) throw new ArgumentException($"--max-tokens {maxTokens}: expected >= 0");
+        if (maxTokens < 0) throw new Tensors.UsageException($"--max-tokens {maxTokens}: expected >= 0");
         var sampler = new Sampler(temperature, topP, seed);
         string folder = File.Exists(Path.Combine(path, "config.json")) ? path : CheckpointStore.Resolve(path);
         var config = MoeConfigJson.Load(Path.Combine(folder, "config.json"));

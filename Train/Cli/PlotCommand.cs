@@ -20,7 +20,7 @@ public static class PlotCommand
         command.SetAction(parse =>
         {
             int lastSteps = parse.GetValue(last);
-            if (lastSteps < 1) throw new ArgumentException($"--last {lastSteps}: expected >= 1");
+            if (lastSteps < 1) throw new Tensors.UsageException($"--last {lastSteps}: expected >= 1");
             foreach (var path in RunPlots.WriteAll(parse.GetValue(run)!, lastSteps)) Console.WriteLine(path);
             return 0;
         });

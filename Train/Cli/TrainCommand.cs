@@ -67,13 +67,13 @@ public static class TrainCommand
         var settings = Settings(o, saved?.Settings);
         string runFolder = o.Out ?? (resumeFolder is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFolder))! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss")));
         if (settings.SequenceLength > config.MaxPositionEmbeddings)
-            throw new ArgumentException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
+            throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
         var corpus = settings.Data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(settings.Data);
         var prepared = TokenizedCorpus.Prepare(corpus, config.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot());
         if (prepared.Tokenizer.VocabSize != config.VocabSize)
-            throw new InvalidDataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {config.VocabSize}");
+            throw new Tensors.DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {config.VocabSize}");
         using var trainTokens = prepared.OpenTrain();
         using var validationTokens = prepared.OpenValidation();
         var train = new TokenBatches(trainTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Random);

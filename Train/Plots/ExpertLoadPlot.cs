@@ -41,7 +41,7 @@ public static class ExpertLoadPlot
         foreach (var step in steps)
         {
             if (step.ExpertLoad.Count != layers || step.ExpertLoad.Any(l => l.Length != experts))
-                throw new InvalidDataException($"step {step.Step}: expert_load is not {layers} layers × {experts} experts like step {steps[0].Step}");
+                throw new Tensors.DataException($"step {step.Step}: expert_load is not {layers} layers × {experts} experts like step {steps[0].Step}");
             for (int l = 0; l < layers; l++)
                 for (int e = 0; e < experts; e++) sum[l, e] += step.ExpertLoad[l][e];
         }

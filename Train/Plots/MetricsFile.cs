@@ -19,7 +19,7 @@ public static class MetricsFile
 {
     public static RunMetrics Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such metrics file");
+        if (!File.Exists(path)) throw new Tensors.DataException($"{path}: no such metrics file");
         string text = File.ReadAllText(path);
         var lines = text.Split('\n');
         var train = new List<TrainPoint>();
@@ -49,7 +49,7 @@ public static class MetricsFile
             catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
             {
                 if (unterminated) continue;
-                throw new InvalidDataException($"{path}:{i + 1}: malformed metrics line: {OneLine(e.Message)}");
+                throw new Tensors.DataException($"{path}:{i + 1}: malformed metrics line: {OneLine(e.Message)}");
             }
         }
         return new RunMetrics(path, train, eval);

@@ -16,9 +16,9 @@ public static class RunPlots
     /// <summary>Writes the plots of the run in runFolder; returns the paths written.</summary>
     public static IReadOnlyList<string> WriteAll(string runFolder, int lastSteps = ExpertLoadPlot.DefaultLastSteps)
     {
-        if (!Directory.Exists(runFolder)) throw new DirectoryNotFoundException($"{runFolder}: no such run folder");
+        if (!Directory.Exists(runFolder)) throw new Tensors.DataException($"{runFolder}: no such run folder");
         var run = MetricsFile.Read(Path.Combine(runFolder, MetricsLog.FileName));
-        if (run.Train.Count == 0) throw new InvalidDataException($"{run.Path}: no training steps to plot");
+        if (run.Train.Count == 0) throw new Tensors.DataException($"{run.Path}: no training steps to plot");
         var written = new List<string> { Save(LossPlot.Draw(run), Path.Combine(runFolder, LossFile)) };
         if (ExpertLoadPlot.Draw(run, lastSteps) is { } load) written.Add(Save(load, Path.Combine(runFolder, ExpertLoadFile)));
         return written;

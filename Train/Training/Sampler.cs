@@ -13,8 +13,8 @@ public sealed class Sampler
 
     public Sampler(double temperature, double topP, int seed)
     {
-        if (!(temperature >= 0) || double.IsInfinity(temperature)) throw new ArgumentException($"--temperature {temperature}: expected a number >= 0");
-        if (!(topP > 0 && topP <= 1)) throw new ArgumentException($"--top-p {topP}: expected 0 < p <= 1");
+        if (!(temperature >= 0) || double.IsInfinity(temperature)) throw new Tensors.UsageException($"--temperature {temperature}: expected a number >= 0");
+        if (!(topP > 0 && topP <= 1)) throw new Tensors.UsageException($"--top-p {topP}: expected 0 < p <= 1");
         (Temperature, TopP, _random) = (temperature, topP, new Random(seed));
     }
 

@@ -6,18 +6,18 @@ namespace MoeFromScratch.Train.Training;
 
 public sealed record TrainSettings
 {
-    public long Steps { get; init; } = 500;            // optimizer iterations in the whole run
+    public long Steps { get; init; } = 200;            // optimizer iterations in the whole run
     public int BatchSize { get; init; } = 8;           // B sequences per step
     public int SequenceLength { get; init; } = 128;    // T tokens per sequence
     public double LearningRate { get; init; } = 1e-3;  // peak; paper: 1.08e-3 at 2B, 4.2e-4 at 16B
-    public long WarmupSteps { get; init; } = 50;       // linear warmup (paper: 2K of far more steps)
+    public long WarmupSteps { get; init; } = 20;       // linear warmup (paper: 2K of far more steps)
     public string Schedule { get; init; } = "step";    // "step" (paper: ×0.316 at 80% and 90%) or "cosine"
     public double WeightDecay { get; init; } = 0.1;    // paper; matrices only (AdamW.Decays)
     public double MaxGradNorm { get; init; } = 1.0;    // paper: clip at global norm 1.0
     public ulong Seed { get; init; } = 1337;           // model init and batch sampling
-    public long EvalEvery { get; init; } = 100;        // steps between validation passes; 0 = never
+    public long EvalEvery { get; init; } = 50;         // steps between validation passes; 0 = never
     public int EvalBatches { get; init; } = 8;         // validation batches per pass (always the same ones)
-    public long SaveEvery { get; init; } = 250;        // steps between checkpoints; 0 = only at the end
+    public long SaveEvery { get; init; } = 100;        // steps between checkpoints; 0 = only at the end
     public int MaxBadSteps { get; init; } = 5;         // non-finite losses in a row before giving up
     public string? Data { get; init; }                 // --data: text file or folder; null = the default corpus
 

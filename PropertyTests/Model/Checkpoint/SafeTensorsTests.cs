@@ -152,7 +152,7 @@ public sealed class SafeTensorsTests
 
     [Theory]
     [InlineData("""{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]""", "header is not valid JSON")]
-    [InlineData("\u00ff\u00fe", "header is not valid JSON")]
+    [InlineData("\u00ff\u00fe", "header is not valid JSON: it is not valid UTF-8")]
     [InlineData("[1,2]", "header must be a JSON object")]
     [InlineData("""{"__metadata__":{"k":1}}""", "__metadata__ 'k' must be a string")]
     [InlineData("""{"__metadata__":[]}""", "__metadata__ must be an object")]

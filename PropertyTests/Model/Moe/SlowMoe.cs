@@ -15,8 +15,18 @@ public sealed record MoeCase(int B, int T, int C, int I, int E, int K, int S, in
 {
     public MoeConfig Config(MoeKind kind = MoeKind.DeepSeek, bool normTopk = false, double alpha = 0, double alpha2 = 0, int devices = 1, bool seqAux = true) => new()
     {
-        VocabSize = 50, HiddenSize = C, MoeIntermediateSize = I, NRoutedExperts = E, NumExpertsPerTok = K, NSharedExperts = S,
-        MoeKind = kind, NormTopkProb = normTopk, AuxLossAlpha = alpha, DeviceAuxLossAlpha = alpha2, NDeviceGroups = devices, SeqAux = seqAux,
+        VocabSize = 50,
+        HiddenSize = C,
+        MoeIntermediateSize = I,
+        NRoutedExperts = E,
+        NumExpertsPerTok = K,
+        NSharedExperts = S,
+        MoeKind = kind,
+        NormTopkProb = normTopk,
+        AuxLossAlpha = alpha,
+        DeviceAuxLossAlpha = alpha2,
+        NDeviceGroups = devices,
+        SeqAux = seqAux,
     };
 
     public override string ToString() => $"B={B} T={T} C={C} I={I} E={E} K={K} S={S} seed={Seed}";
