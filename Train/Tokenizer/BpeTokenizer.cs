@@ -6,6 +6,8 @@
 // special tokens: "<|endoftext|>" in the input is encoded as ordinary bytes; the data pipeline
 // inserts the special id itself.
 // Follows GPT-2 `encoder.py` (bpe by rank) and HuggingFace tokenizers' BPE model.
+using System.Collections.Concurrent;
+
 namespace MoeFromScratch.Train.Tokenizer;
 
 public sealed class BpeTokenizer
@@ -16,8 +18,9 @@ public sealed class BpeTokenizer
     private readonly byte[][] _tokenBytes;                         // id -> the bytes it stands for
     private readonly int[] _byteToId;                               // byte -> the id of its one-byte token
     private readonly Dictionary<long, (int Rank, int Id)> _merges;  // (left, right) -> rank and merged id
-    private readonly Dictionary<string, int[]> _cache = new();      // pre-token (ByteLevel text) -> ids
-    private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    // pre-token (ByteLevel text) -> ids; concurrent because one tokenizer may encode on many threads
+    private readonly ConcurrentDictionary<string, int[]> _cache = new();
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
 
     /// <summary>Merges in rank order, as (left id, right id, merged id).</summary>
     public IReadOnlyList<(int Left, int Right, int Merged)> Merges { get; }
@@ -88,7 +91,7 @@ public sealed class BpeTokenizer
             if (!_cacheLookup.TryGetValue(key[..length], out var cached))
             {
                 cached = EncodePiece(piece);
-                _cacheLookup[key[..length]] = cached;
+                _cacheLookup.TryAdd(key[..length], cached);
             }
             ids.AddRange(cached);
         }
