@@ -43,22 +43,8 @@ public static class GenerateCommand
         var model = ModelFactory.Create(config, backend, seed: 0);
         ModelWeights.Load(folder, model.Module);
 
-        // An empty prompt starts from <|endoftext|>, the document boundary the model was trained on.
-        int[] ids = tokenizer.Encode(prompt);
-        if (ids.Length == 0)
-            ids = tokenizer.EndOfTextId is int eot ? [eot] : throw new ArgumentException("--prompt is empty and the tokenizer has no <|endoftext|> to start from");
-        Console.Write(prompt);
-        using var decoder = model.StartDecoding();
-        var text = new TextStream(tokenizer);
-        var logits = decoder.Append(ids);
-        for (int i = 0; i < maxTokens; i++)
-        {
-            int next = sampler.Next(logits);
-            if (next == tokenizer.EndOfTextId) break;
-            Console.Write(text.Push(next));
-            logits = decoder.Append([next]);
-        }
-        Console.WriteLine(text.Flush());
+        TextGenerator.Generate(model, tokenizer, prompt, maxTokens, sampler, Console.Write);
+        Console.WriteLine();
         return 0;
     }
 }

@@ -13,6 +13,7 @@ using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Plots;
+using MoeFromScratch.Train.Tokenizer;
 using MoeFromScratch.Train.Training;
 using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
@@ -112,6 +113,7 @@ public static class TrainCommand
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
                 (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
             RunPlots.TryWriteAll(runFolder);
+            PrintSample(model, prepared.Tokenizer, (int)settings.Seed);
             return 0;
         }
         catch (TrainingDivergedException e)
@@ -123,6 +125,14 @@ public static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    // A few sampled tokens, so the end of a run shows what the model has learned.
+    private static void PrintSample(ILanguageModel model, BpeTokenizer tokenizer, int seed)
+    {
+        Console.Write("sample: ");
+        TextGenerator.Generate(model, tokenizer, "Gets the", maxTokens: 40, new Sampler(temperature: 0.8, topP: 0.95, seed), Console.Write);
+        Console.WriteLine();
     }
 
     // Options given on the command line win; then the resumed run's settings; then the defaults.
