@@ -2,7 +2,7 @@
 // what the experts of a trained MoE model do, on its validation split (Analysis/ExpertAnalysis.cs):
 // expert load per layer, the paper's redundancy test, fewer activated experts, and routing by kind
 // of text with a specialisation score. Writes analysis.json and the plots into --out (default
-// DIR/analysis) and prints tables, or with --json the same JSON on stdout (progress on stderr).
+// DIR/analysis, DIR as given: a run folder or a checkpoint) and prints tables, or with --json the same JSON on stdout (progress on stderr).
 // The data is the corpus the model was trained on: --data, else the run's saved setting, else the
 // default corpus; its cached tokenizer must be the checkpoint's, or the token ids would mean other
 // text. Batch and sequence length are the run's (or `moe train`'s defaults for a bare model folder).
@@ -27,7 +27,7 @@ public static class AnalyzeCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, a run folder (its latest checkpoint), or an HF-style model folder.", Required = true };
         var data = new Option<string?>("--data") { Description = "The text the model was trained on (default: the run's --data, else the default corpus)." };
-        var output = new Option<string?>("--out") { Description = "Folder for analysis.json and the plots (default: <checkpoint>/analysis)." };
+        var output = new Option<string?>("--out") { Description = "Folder for analysis.json and the plots (default: <--checkpoint>/analysis)." };
         var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
         var batches = new Option<int?>("--batches") { Description = "Validation batches per pass (default: the whole validation split once)." };
         var json = new Option<bool>("--json") { Description = "Print analysis.json on stdout instead of tables." };
@@ -62,9 +62,9 @@ public static class AnalyzeCommand
         progress.WriteLine($"analysing {folder} on {backend.Name}: {split.Data.Count} validation batches of {split.Data.Batches.BatchSize} × {split.Data.Batches.ContextLength} tokens per pass");
         var result = ExpertAnalysis.Run(model, split.Data, progress.WriteLine) with { Checkpoint = folder, Data = prepared.Folder };
 
-        string outFolder = o.Out ?? Path.Combine(folder, "analysis");
+        string outFolder = o.Out ?? Path.Combine(o.Checkpoint, "analysis");
         var written = new List<string> { AnalysisJson.Write(result, outFolder) };
-        written.AddRange(AnalysisPlots.WriteAll(result, outFolder, Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))));
+        written.AddRange(AnalysisPlots.WriteAll(result, outFolder, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(o.Checkpoint)))));
         if (o.Json) Console.WriteLine(AnalysisJson.Serialize(result));
         else AnalysisTables.Write(result, AnsiConsole.Console);
         progress.WriteLine($"wrote {string.Join(", ", written)}");
