@@ -41,7 +41,8 @@ public sealed class CliErrorTests : IDisposable
         Assert.DoesNotContain("   at ", stderr);
     }
 
-    private static (int Exit, string Stdout, string Stderr) RunMoe(string args)
+    /// <summary>Runs the built moe.dll with args (a child process, 60 s at most); other tests reuse it.</summary>
+    internal static (int Exit, string Stdout, string Stderr) RunMoe(string args)
     {
         string moe = Path.Combine(AppContext.BaseDirectory, "moe.dll");
         var start = new ProcessStartInfo("dotnet", $"\"{moe}\" {args}")
