@@ -42,6 +42,7 @@ public sealed class Trainer(
     {
         State = state with { Settings = settings };
         train.Seek(new DataPosition(state.DataStep));
+        LastSavedStep = state.Step;   // that checkpoint exists: saving it again would replace the folder `latest` names
     }
 
     public TrainResult Run(CancellationToken cancel = default)
@@ -55,7 +56,7 @@ public sealed class Trainer(
 
         while (State.Step < settings.Steps && !cancel.IsCancellationRequested)
         {
-            var report = TrainStep(State.Step);
+            var report = TrainStep(State.Step) with { Memory = StepMemory.Sample(_backend) };   // what the step left allocated
             losses.Add(report.Skipped is null ? report.Loss : double.NaN);
             State = State with
             {
