@@ -1,7 +1,8 @@
 // Ctrl-C (SIGINT) and SIGTERM stop `moe train` cleanly: the step in flight finishes, a checkpoint
 // is saved at that step boundary (the run saves nowhere else: --save-every 0), one stderr line says
 // so, and the exit code is 0. The checkpoint holds exactly the steps metrics.jsonl recorded, loads
-// completely, and `--resume` finishes the run with the uninterrupted run's losses, bit for bit.
+// completely, and `--resume` finishes the run with the uninterrupted run's losses, bit for bit;
+// resuming the finished run once more leaves its last checkpoint alone.
 using System.Text.RegularExpressions;
 using MoeFromScratch.Train.Checkpointing;
 
@@ -40,6 +41,13 @@ public sealed class InterruptTests : IDisposable
         Assert.True(finish.Code == 0, finish.ToString());
         Assert.Contains($"resuming from {Path.Combine(folder, CheckpointStore.FolderName(stoppedAt))} at step {stoppedAt}", finish.Stdout);
         Assert.Equal(TinyRun.Straight.Losses, TinyRun.Losses(folder));
+
+        // resuming the finished run has nothing to do, and must not rewrite the checkpoint `latest` names
+        string last = Path.Combine(folder, CheckpointStore.FolderName(TinyRun.Steps));
+        var written = Directory.GetFiles(last).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        var again = MoeProcess.Run(_run.Resume(folder));
+        Assert.True(again.Code == 0, again.ToString());
+        Assert.Equal(written, Directory.GetFiles(last).ToDictionary(f => f, File.GetLastWriteTimeUtc));
     }
 
     private static readonly Regex Stopped = new($@"^stopped at step (\d+)/{TinyRun.Steps}; checkpoint (\S+);", RegexOptions.Multiline);

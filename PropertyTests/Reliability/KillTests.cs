@@ -8,10 +8,11 @@
 // bit (CPU).
 using System.Diagnostics;
 using MoeFromScratch.Train.Checkpointing;
+using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class KillTests : IDisposable
+public sealed class KillTests(ITestOutputHelper output) : IDisposable
 {
     private const int Kills = 24;
     private readonly TinyRun _run = new();
@@ -50,6 +51,7 @@ public sealed class KillTests : IDisposable
                 TinyRun.Load(checkpoint);   // every folder under a checkpoint's name is complete
         }
 
+        output.WriteLine($"seed {seed}: {Kills} kills, {insideSave} inside a save, the last at step {latest}; {loaded.Count} checkpoints loaded");
         var finish = MoeProcess.Run(_run.Resume(folder));
         Assert.True(finish.Code == 0, $"seed {seed}: {finish}");
         Assert.Contains($"done at step {TinyRun.Steps}/{TinyRun.Steps}", finish.Stdout);

@@ -1,11 +1,12 @@
 // `moe train` when its output cannot be written, through the CLI and real kernel failures that a
 // test can cause even as root (where chmod stops nothing): a file size limit (ulimit -f, so write(2)
 // fails with EFBIG halfway through optimizer.safetensors), a checkpoint name taken by a regular file
-// (the very last step of a save, the rename, fails), an --out that is a file or lies under one; and,
-// for other users only, a run folder made read-only with chmod. Each must exit 1 with exactly one
-// stderr line `moe: error: <path>: cannot be written (...)` and no stack trace, and leave the last
-// checkpoint and `latest` byte for byte as they were, with no temporary folder behind; after a
-// failed save, resuming (with the obstacle gone) finishes the run from that checkpoint.
+// (the very last step of a save, the rename, fails), an --out that is a file or lies under one, a
+// --cache under a file; and, for other users only, a run folder made read-only with chmod. Each
+// must exit 1 with exactly one stderr line `moe: error: <path>: cannot be written (...)` and no
+// stack trace, and leave the last checkpoint and `latest` byte for byte as they were, with no
+// temporary folder behind; after a failed save, resuming (with the obstacle gone) finishes the run
+// from that checkpoint.
 using System.Runtime.Versioning;
 using MoeFromScratch.Train.Checkpointing;
 
@@ -73,6 +74,16 @@ public sealed class OutputFailureTests : IClassFixture<OutputFailureTests.ThreeS
         var exit = MoeProcess.Run(_run.Train(path, steps: 2));
         AssertOneLineError(exit, $"{Path.Combine(path, "metrics.jsonl")}: cannot be written (");
         Assert.Equal("a regular file", File.ReadAllText(Path.Combine(_folder, "file")));
+    }
+
+    [Fact]
+    public void A_cache_folder_that_cannot_be_made_is_one_line_naming_it()
+    {
+        File.WriteAllText(Path.Combine(_folder, "file"), "a regular file");
+        string cache = Path.Combine(_folder, "file", "cache");
+        var exit = MoeProcess.Run(_run.Train(_run.RunFolder($"run-{Guid.NewGuid():N}"), steps: 2).Replace($"--cache {_run.Cache}", $"--cache {cache}"));
+        AssertOneLineError(exit, $"{cache}/");
+        Assert.Contains("cannot be written (", exit.Stderr);
     }
 
     [ChmodFact]

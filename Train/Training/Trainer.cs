@@ -6,6 +6,8 @@
 // A step whose loss or gradient norm is NaN/inf is skipped (no update; the batch is consumed),
 // with a warning; MaxBadSteps of them in a row stop the run with TrainingDivergedException and
 // nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
+// After each step the report carries what stays allocated (StepMemory), so metrics.jsonl shows
+// whether a long run's memory is flat.
 // Not here: building the model, data or optimizer (TrainCommand), drawing progress (reporters).
 using System.Diagnostics;
 using MoeFromScratch.Tensors;
