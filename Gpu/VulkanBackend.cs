@@ -53,6 +53,9 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Pool bytes held by live storages: flat across training steps when nothing leaks.</summary>
     public long BytesInUse => _pool.BytesInUse;
 
+    /// <summary>Device memory the pool holds in blocks, in use or free: grows only when a block is added.</summary>
+    public long BytesReserved => _pool.BytesReserved;
+
     /// <summary>Counters for tests and benchmarks: dispatches recorded, submits, barriers.</summary>
     public (int Dispatches, int Submits, int Barriers) Counters => (_stream.Dispatches, _stream.Submits, _stream.Barriers);
 

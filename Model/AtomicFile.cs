@@ -1,28 +1,69 @@
 // AtomicFile: write a file so that readers see either the old one or the complete new one, never
 // a half-written file (a crash mid-save must not destroy the last good checkpoint). The temporary
-// file sits in the same folder, because a rename is only atomic within one file system.
+// file sits in the same folder, because a rename is only atomic within one file system; it is
+// flushed to disk before the rename and deleted when anything fails. A write past a file size
+// limit (EFBIG), which .NET reports as ArgumentOutOfRangeException, is turned into the IOException
+// it is, like a full disk (ENOSPC).
+// Every atomic write of the project goes through here (Train/Data/AtomicFile forwards), so one
+// seam, InjectWriteFaults, lets tests fail any of them midway the way a full disk does.
+// It is not a lock: two writers racing both succeed and the last rename wins.
 namespace MoeFromScratch.Model;
 
 public static class AtomicFile
 {
+    private static readonly AsyncLocal<Func<Stream, Stream>?> Faults = new();
+
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var stream = Faults.Value is { } wrap ? wrap(file) : file)
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                stream.Flush();
+                file.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
+        }
+        catch (ArgumentOutOfRangeException e) when (e.TargetSite?.DeclaringType == typeof(RandomAccess))
+        {
+            // .NET reports EFBIG (past the file system's or the process's file size limit) this way
+            throw new IOException("File too large (EFBIG: past the file system's or the process's file size limit)", e);
         }
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
         }
+    }
+
+    public static void WriteAllText(string path, string text) =>
+        Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    public const string TemporarySuffix = ".tmp";
+
+    /// <summary>True for the name of a temporary file Write makes (".name.pid.guid.tmp").</summary>
+    public static bool IsTemporary(string fileName) =>
+        fileName.StartsWith('.') && fileName.EndsWith(TemporarySuffix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Test seam: until the returned scope is disposed, every stream Write hands out in this async
+    /// flow goes through wrap first (say, one that throws IOException "No space left on device"
+    /// after N bytes). Other threads and flows, such as tests running in parallel, are unaffected.
+    /// </summary>
+    public static IDisposable InjectWriteFaults(Func<Stream, Stream> wrap)
+    {
+        var previous = Faults.Value;
+        Faults.Value = wrap;
+        return new Restore(() => Faults.Value = previous);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
     }
 }

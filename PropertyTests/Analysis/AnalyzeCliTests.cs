@@ -43,7 +43,7 @@ public sealed class AnalyzeCliTests : IDisposable
         File.WriteAllText(Path.Combine(other, "b.md"), SampleText.Documents[0]);
         string args = command.Replace("{dense}", dense).Replace("{moe}", moe).Replace("{other}", other).Replace("{cache}", _folder.File("cache"));
 
-        var (exit, stdout, stderr) = CliErrorTests.RunMoe(args);
+        var (exit, stdout, stderr) = MoeProcess.Run(args);
 
         Assert.True(exit == 1, $"moe {args}: exit code {exit}; stdout: {stdout}; stderr: {stderr}");
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -38,7 +38,7 @@ public sealed class RunPlotsTests : IDisposable
             Assert.Equal(RunPlots.Width, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)));
             Assert.Equal(RunPlots.Height, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
         }
-        Assert.Empty(Directory.GetFiles(_folder, "*.tmp-*"));
+        Assert.DoesNotContain(Directory.GetFiles(_folder), f => MoeFromScratch.Model.AtomicFile.IsTemporary(Path.GetFileName(f)));
     }
 
     [Fact]

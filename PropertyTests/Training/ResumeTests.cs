@@ -51,8 +51,9 @@ public sealed class ResumeTests
             File.WriteAllText(Path.Combine(folder, "half-written.bin"), "...");
             throw new IOException("simulated: no space left on device");
         });
-        Assert.Throws<IOException>(() => run.Checkpoint.Save(later, [failing]));
-        Assert.Throws<IOException>(() => run.Checkpoint.Save(run.Trainer.State, [failing]));   // over the same step
+        var error = Assert.Throws<MoeFromScratch.Tensors.MoeUserException>(() => run.Checkpoint.Save(later, [failing]));
+        Assert.Equal(MoeFromScratch.Tensors.UserErrorKind.Output, error.Kind);   // a one-line error at the CLI, not a crash
+        Assert.Throws<MoeFromScratch.Tensors.MoeUserException>(() => run.Checkpoint.Save(run.Trainer.State, [failing]));   // over the same step
 
         Assert.Equal("checkpoint-000006", File.ReadAllText(Path.Combine(fixture.RunFolder, CheckpointStore.LatestFile)).Trim());
         Assert.Equal(["checkpoint-000006", "latest"], Directory.EnumerateFileSystemEntries(fixture.RunFolder).Select(Path.GetFileName).Order());

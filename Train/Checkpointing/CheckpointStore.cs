@@ -3,7 +3,10 @@
 //   runs/<name>/latest               the name of the newest complete checkpoint, replaced atomically
 //   runs/<name>/metrics.jsonl
 // A save writes the new folder first and moves `latest` only after it is complete, so `latest`
-// always names a loadable checkpoint, even if the process dies mid-save. Old checkpoints are kept.
+// always names a loadable checkpoint, even if the process dies mid-save. Old checkpoints are kept;
+// temporary folders a killed run left behind are deleted at the next save (AtomicFolder). A write
+// that fails (disk full, read-only folder) is a one-line user error naming the folder, and leaves
+// the previous checkpoint and `latest` as they were.
 // What goes inside a checkpoint is the caller's (TrainingCheckpoint): this file only names parts.
 namespace MoeFromScratch.Train.Checkpointing;
 
@@ -20,11 +23,15 @@ public static class CheckpointStore
     public static string Save(string runFolder, long step, IEnumerable<CheckpointPart> parts)
     {
         string folder = Path.Combine(runFolder, FolderName(step));
-        AtomicFolder.Write(folder, temporary =>
+        Tensors.UserFiles.Write(folder, () =>
         {
-            foreach (var part in parts) part.Write(temporary);
-        });
-        Data.AtomicFile.WriteAllText(Path.Combine(runFolder, LatestFile), FolderName(step) + "\n");
+            AtomicFolder.RemoveAbandoned(runFolder);
+            AtomicFolder.Write(folder, temporary =>
+            {
+                foreach (var part in parts) part.Write(temporary);
+            });
+            Data.AtomicFile.WriteAllText(Path.Combine(runFolder, LatestFile), FolderName(step) + "\n");
+        }, kept: $"the previous checkpoint and '{LatestFile}' are as they were");
         return folder;
     }
 

@@ -3,9 +3,10 @@
 // The loop itself is Training/Trainer.cs; this file turns options into its pieces. A fresh run
 // writes runs/<timestamp>/ (checkpoint-NNNNNN/ folders, `latest`, metrics.jsonl); `--resume DIR`
 // continues a run from its checkpoint with the saved settings (options given again override them,
-// at the price of exactness). Ctrl-C stops at the next step boundary and saves; a second Ctrl-C
-// kills the process (the last complete checkpoint stays intact).
+// at the price of exactness). Ctrl-C (or SIGTERM) stops at the next step boundary, saves and exits
+// 0; a second one kills the process (the last complete checkpoint stays intact).
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
@@ -88,19 +89,21 @@ public static class TrainCommand
         var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, prepared.Tokenizer);
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
-        Console.WriteLine($"model {o.Config ?? DefaultConfig} on {backend.Name}; data {prepared.Folder}; run folder {runFolder}" +
+        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name}; data {prepared.Folder}; run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
-        // the loop, with Ctrl-C asking for a clean stop at the next step boundary
+        // the loop, with Ctrl-C (SIGINT) or SIGTERM asking for a clean stop at the next step boundary
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        void OnStopSignal(PosixSignalContext context)
         {
-            if (cancel.IsCancellationRequested) return;   // a second Ctrl-C ends the process
-            e.Cancel = true;
+            if (cancel.IsCancellationRequested) return;   // a second one ends the process at once
+            context.Cancel = true;
             cancel.Cancel();
-            Console.Error.WriteLine("moe: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
-        };
-        Console.CancelKeyPress += onCancel;
+            string what = context.Signal == PosixSignal.SIGINT ? "Ctrl-C" : context.Signal.ToString();
+            Console.Error.WriteLine($"moe: {what}: stopping after this step and saving a checkpoint ({what} again to quit at once)");
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         try
         {
             var result = RunWithReporter(reporter =>
@@ -113,17 +116,13 @@ public static class TrainCommand
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
                 (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
             RunPlots.TryWriteAll(runFolder);
-            PrintSample(model, prepared.Tokenizer, (int)settings.Seed);
+            if (!result.Cancelled) PrintSample(model, prepared.Tokenizer, (int)settings.Seed);
             return 0;
         }
         catch (TrainingDivergedException e)
         {
             Console.Error.WriteLine($"moe: error: {e.Message}");
             return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

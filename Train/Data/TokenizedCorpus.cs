@@ -2,7 +2,8 @@
 // (trained on the training split only) and the train/validation token files with their kinds.
 // Everything lives in one folder named by a hash of (corpus text, vocab size, format version),
 // <cache>/<corpus>-v<vocab>-<hash>/, so changing the text or the vocab size trains afresh and
-// anything else reuses. Every file is written atomically; a missing file is simply rebuilt.
+// anything else reuses. Every file is written atomically; a missing file is simply rebuilt. A
+// cache folder that cannot be written (read-only, full, under a file) is a one-line user error.
 // It is not a general artifact store: there is no eviction; delete the folder to free space.
 using System.Diagnostics;
 using System.Security.Cryptography;
@@ -55,7 +56,7 @@ public sealed record TokenizedCorpus(
         else
         {
             tokenizer = BpeTrainer.Train(corpus.Training.Select(d => d.Text), vocabSize);
-            TokenizerJson.Save(tokenizer, tokenizerPath);
+            Tensors.UserFiles.Write(folder, () => TokenizerJson.Save(tokenizer, tokenizerPath));
         }
         var tokenizerTime = clock.Elapsed;
 
@@ -64,8 +65,11 @@ public sealed record TokenizedCorpus(
         bool tokensCached = tokenizerCached && prepared.TokenFilesValid();
         if (!tokensCached)
         {
-            WriteSplit(tokenizer, corpus.Training, prepared.TrainTokensPath, prepared.TrainKindsPath);
-            WriteSplit(tokenizer, corpus.Validation, prepared.ValidationTokensPath, prepared.ValidationKindsPath);
+            Tensors.UserFiles.Write(folder, () =>
+            {
+                WriteSplit(tokenizer, corpus.Training, prepared.TrainTokensPath, prepared.TrainKindsPath);
+                WriteSplit(tokenizer, corpus.Validation, prepared.ValidationTokensPath, prepared.ValidationKindsPath);
+            });
         }
         return prepared with { TokensFromCache = tokensCached, EncodeTime = clock.Elapsed };
     }

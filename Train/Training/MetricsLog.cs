@@ -2,10 +2,12 @@
 // a crash loses at most the line being written and `tail -f` / pandas can read it while training.
 // Lines: {"kind":"train","step":..,"loss":..,"lm_loss":..,"aux_loss":..,"aux_per_layer":[..],
 // "lr":..,"grad_norm":..,"tokens_per_s":..,"expert_load":[[..],..],"skipped":null|"why",
-// "data_ms":..,"forward_ms":..,"backward_ms":..,"optimizer_ms":..} and {"kind":"eval","step":..,"val_loss":..}.
+// "data_ms":..,"forward_ms":..,"backward_ms":..,"optimizer_ms":..,"device_bytes":..|null,
+// "device_reserved_bytes":..|null,"rss_bytes":..|null} (StepMemory) and {"kind":"eval","step":..,"val_loss":..}.
 // Resuming from step S first drops lines of steps >= S (written after that checkpoint by the
 // interrupted run), rewriting the file atomically, so each step appears once.
-// Non-finite numbers are written as null (JSON has no NaN).
+// Non-finite numbers are written as null (JSON has no NaN). A folder or disk that refuses the
+// writes is a one-line user error naming the file.
 using System.Text.Json;
 
 namespace MoeFromScratch.Train.Training;
@@ -20,9 +22,13 @@ public sealed class MetricsLog : IDisposable
     public MetricsLog(string folder, long resumeStep = 0)
     {
         Path = System.IO.Path.Combine(folder, FileName);
-        Directory.CreateDirectory(folder);
-        if (resumeStep > 0 && File.Exists(Path)) DropStepsFrom(resumeStep);
-        _stream = new FileStream(Path, resumeStep > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read);
+        _stream = Tensors.UserFiles.Write(Path, () =>
+        {
+            Directory.CreateDirectory(folder);
+            if (resumeStep > 0 && File.Exists(Path)) DropStepsFrom(resumeStep);
+            // unbuffered: each line is one write, and a failed write leaves nothing for Dispose to retry
+            return new FileStream(Path, resumeStep > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        });
     }
 
     public void Write(StepReport r) => Line(w =>
@@ -52,6 +58,9 @@ public sealed class MetricsLog : IDisposable
         Number(w, "forward_ms", r.Times.Forward.TotalMilliseconds);
         Number(w, "backward_ms", r.Times.Backward.TotalMilliseconds);
         Number(w, "optimizer_ms", r.Times.Optimizer.TotalMilliseconds);
+        Bytes(w, "device_bytes", r.Memory.DeviceBytesInUse);
+        Bytes(w, "device_reserved_bytes", r.Memory.DeviceBytesReserved);
+        Bytes(w, "rss_bytes", r.Memory.RssBytes);
     });
 
     public void Write(EvalReport r) => Line(w =>
@@ -71,8 +80,11 @@ public sealed class MetricsLog : IDisposable
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
-        _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);  // one write per line
-        _stream.Flush();
+        Tensors.UserFiles.Write(Path, () =>
+        {
+            _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);  // one write per line
+            _stream.Flush();
+        });
     }
 
     private static void Number(Utf8JsonWriter w, string? name, double value)
@@ -80,6 +92,12 @@ public sealed class MetricsLog : IDisposable
         if (name is not null) w.WritePropertyName(name);
         if (double.IsFinite(value)) w.WriteNumberValue(value);
         else w.WriteNullValue();
+    }
+
+    private static void Bytes(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is long v) w.WriteNumber(name, v);
+        else w.WriteNull(name);
     }
 
     private void DropStepsFrom(long resumeStep)

@@ -13,6 +13,7 @@ public readonly record struct PhaseTimes(TimeSpan Data, TimeSpan Forward, TimeSp
 
 /// <param name="Step">0-based index of the step just taken; TotalSteps steps in the run.</param>
 /// <param name="Skipped">Why the update was skipped (non-finite loss or gradient), else null.</param>
+/// <param name="Memory">What stays allocated once the step's temporaries are freed.</param>
 public sealed record StepReport(
     long Step,
     long TotalSteps,
@@ -26,7 +27,8 @@ public sealed record StepReport(
     long Tokens,
     double TokensPerSecond,
     PhaseTimes Times,
-    string? Skipped);
+    string? Skipped,
+    StepMemory Memory = default);
 
 /// <param name="Step">Steps completed when the validation pass ran.</param>
 public sealed record EvalReport(long Step, double ValidationLoss, int Batches, TimeSpan Time);

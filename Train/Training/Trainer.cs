@@ -6,6 +6,8 @@
 // A step whose loss or gradient norm is NaN/inf is skipped (no update; the batch is consumed),
 // with a warning; MaxBadSteps of them in a row stop the run with TrainingDivergedException and
 // nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
+// After each step the report carries what stays allocated (StepMemory), so metrics.jsonl shows
+// whether a long run's memory is flat.
 // Not here: building the model, data or optimizer (TrainCommand), drawing progress (reporters).
 using System.Diagnostics;
 using MoeFromScratch.Tensors;
@@ -42,6 +44,7 @@ public sealed class Trainer(
     {
         State = state with { Settings = settings };
         train.Seek(new DataPosition(state.DataStep));
+        LastSavedStep = state.Step;   // that checkpoint exists: saving it again would replace the folder `latest` names
     }
 
     public TrainResult Run(CancellationToken cancel = default)
@@ -55,7 +58,7 @@ public sealed class Trainer(
 
         while (State.Step < settings.Steps && !cancel.IsCancellationRequested)
         {
-            var report = TrainStep(State.Step);
+            var report = TrainStep(State.Step) with { Memory = StepMemory.Sample(_backend) };   // what the step left allocated
             losses.Add(report.Skipped is null ? report.Loss : double.NaN);
             State = State with
             {
