@@ -71,7 +71,7 @@ public sealed class ExperimentRunTests : IDisposable
         Assert.Equal(saved.ValidationLoss, ValidationPass.Run(model, split.Data, new RoutingOverride()));
 
         // and `moe analyze` on the run folder (data, batch and sequence from its trainer state) says the same
-        var (exit, stdout, stderr) = Reliability.MoeProcess.Run($"analyze --checkpoint \"{saved.Folder}\" --cache \"{Cache}\" --device cpu --json --out \"{Path.Combine(_root, "analysis")}\"");
+        var (exit, stdout, stderr) = Reliability.MoeProcess.Run($"analyze --checkpoint {saved.Folder} --cache {Cache} --device cpu --json --out {Path.Combine(_root, "analysis")}");
         Assert.True(exit == 0, stderr);
         using var analysis = JsonDocument.Parse(stdout);
         Assert.Equal(saved.ValidationLoss, analysis.RootElement.GetProperty("validation_loss").GetDouble());
