@@ -128,6 +128,20 @@ public sealed class ExpertAnalysisTests : IDisposable
         Assert.Contains("some/folder: a dense model with no MoE layer", e.Message);
     }
 
+    [Fact]
+    public void The_unigram_baseline_is_the_smoothed_training_frequency_of_each_target()
+    {
+        // train: three 0s and one 1 over V = 2 -> add-one p(0) = 4/6, p(1) = 2/6;
+        // validation: 0 1 0 1 ... so the targets alternate and the mean is −(ln 4/6 + ln 2/6) / 2
+        string train = Path.Combine(_folder, "u.train"), validation = Path.Combine(_folder, "u.val");
+        TokenFile.Write(train, 2, [[0, 0, 0, 1]]);
+        TokenFile.Write(validation, 2, [Enumerable.Range(0, B * T + 1).Select(i => i % 2).ToArray()]);
+        using var trainTokens = TokenFile.Open(train);
+        using var validationTokens = TokenFile.Open(validation);
+        var data = new ValidationData(new TokenBatches(validationTokens, B, T, seed: 0, WindowOrder.Sequential), null, 1);
+        Assert.Equal(-(Math.Log(4.0 / 6) + Math.Log(2.0 / 6)) / 2, UnigramBaseline.Loss(trainTokens, data), 12);
+    }
+
     [Theory]
     [InlineData(63, new[] { 0, 4, 8, 12, 16 })]
     [InlineData(16, new[] { 0, 1, 2, 3, 4 })]

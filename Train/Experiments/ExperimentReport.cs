@@ -53,7 +53,7 @@ public static class ExperimentReport
         md.AppendLine(c, $"#### `{r.Experiment}`: {r.Summary}").AppendLine();
         md.AppendLine(c, $"Command: `{r.Command}` · scale {r.Scale} · device {r.Device} ({r.Cores} cores) · seed {r.Seed} · " +
             $"{r.Steps} steps × {r.BatchSize} × {r.SequenceLength} = {r.TokensPerModel:N0} training tokens per model · " +
-            $"validation loss over {r.ValidationTokens:N0} tokens · started {r.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC · wall {Duration(r.WallSeconds)} in total").AppendLine();
+            $"validation loss over {r.ValidationTokens:N0} tokens (token frequencies alone: {r.UnigramLoss:F4}) · started {r.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC · wall {Duration(r.WallSeconds)} in total").AppendLine();
         md.AppendLine("| model | feed-forward layer | total params | activated params | val loss | paper Pile loss (2B) | wall |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (var m in r.Models)

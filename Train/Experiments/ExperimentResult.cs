@@ -15,8 +15,9 @@ public sealed record ModelResult(
 
 /// <param name="TokensPerModel">Training tokens each model saw: Steps·B·T.</param>
 /// <param name="ValidationTokens">Tokens the final validation loss averages over.</param>
+/// <param name="UnigramLoss">The same validation loss for token frequencies alone (Analysis/UnigramBaseline.cs).</param>
 /// <param name="Findings">One line per comparison the paper makes, computed from the numbers above.</param>
 public sealed record ExperimentResult(
     string Experiment, string Summary, string PaperClaim, string Command, string Scale, string Device, int Cores, ulong Seed,
-    long Steps, int BatchSize, int SequenceLength, long TokensPerModel, long ValidationTokens, string Data,
+    long Steps, int BatchSize, int SequenceLength, long TokensPerModel, long ValidationTokens, double UnigramLoss, string Data,
     DateTimeOffset Started, double WallSeconds, IReadOnlyList<ModelResult> Models, IReadOnlyList<string> Findings);

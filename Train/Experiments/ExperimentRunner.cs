@@ -54,8 +54,9 @@ public static class ExperimentRunner
         using var trainTokens = prepared.OpenTrain();
         using var split = new ValidationSplit(prepared, s.BatchSize, s.SequenceLength, batches: null);
         using var backend = DeviceSelector.Open(o.Device);
+        double unigram = UnigramBaseline.Loss(trainTokens, split.Data);
         log.WriteLine($"experiment {o.Name} ({s.Name} scale) on {backend.Name}: {experiment.Models.Count} models × {steps} steps of {s.BatchSize} × {s.SequenceLength} tokens, " +
-            $"seed {o.Seed}; validation {split.Data.Count} batches ({split.Data.Tokens:N0} tokens) of {prepared.Folder}; out {o.Out}");
+            $"seed {o.Seed}; validation {split.Data.Count} batches ({split.Data.Tokens:N0} tokens, unigram loss {unigram:F4}) of {prepared.Folder}; out {o.Out}");
 
         var started = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();
@@ -65,7 +66,7 @@ public static class ExperimentRunner
         double wall = clock.Elapsed.TotalSeconds;
         log.WriteLine($"experiment {o.Name}: {wall:F0} s in total");
         return new ExperimentResult(o.Name, experiment.Summary, experiment.Claim, o.Command, s.Name, backend.Name, Environment.ProcessorCount, o.Seed,
-            steps, s.BatchSize, s.SequenceLength, steps * s.BatchSize * s.SequenceLength, split.Data.Tokens, prepared.Folder,
+            steps, s.BatchSize, s.SequenceLength, steps * s.BatchSize * s.SequenceLength, split.Data.Tokens, unigram, prepared.Folder,
             started, wall, models, ExperimentFindings.Of(experiment, models));
     }
 
