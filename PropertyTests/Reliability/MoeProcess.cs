@@ -15,7 +15,8 @@ namespace MoeFromScratch.PropertyTests.Reliability;
 internal sealed partial class MoeProcess : IDisposable
 {
     public const int SigInt = 2, SigKill = 9, SigTerm = 15;
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);   // on 2 busy cores a start alone takes seconds
+    // A hang guard, not a timing: the whole suite on 2 shared cores runs a 150-step tiny run in minutes.
+    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
 
     private readonly Process _process;
     private readonly BlockingCollection<string> _stdoutLines = [];
