@@ -2,13 +2,13 @@
 // experts, scatter, balance loss) per routed-expert count at fixed K' and expert width, median of
 // several repetitions after warm-up, as a table or one JSON object per line. It answers the
 // question of the fine-grained design: does doubling the routed experts at fixed active compute
-// stay cheap? (Target: at most +15% per doubling.) Beside the wall-clock medians it prints the
-// process CPU time of a repetition (less disturbed by other processes on a shared machine than wall
-// time, but it counts spinning workers too) and, measured on its own, the part of the backward that
-// follows the total rather than the activated parameters ("param ms": the (E, C, I) weight
-// gradients written and accumulated; see MeasureParameterWork). Not a statistical harness
-// (BenchmarkDotNet is); times include the one host sync of the dispatch. Arguments are parsed by
-// hand, like GemmQuick.
+// stay cheap? (Target: at most +15% per doubling.) "vs prev" is the median, over repetitions, of
+// the ratio to the previous expert count timed just before it, so slow swings of a shared
+// machine's load cancel. Also printed: the process CPU time of a repetition (it counts spinning
+// workers too) and, measured on its own, the part of the backward that follows the total rather
+// than the activated parameters ("param ms": the (E, C, I) weight gradients written and
+// accumulated; see MeasureParameterWork). Not a statistical harness (BenchmarkDotNet is); times
+// include the one host sync of the dispatch. Arguments are parsed by hand, like GemmQuick.
 using System.Diagnostics;
 using System.Globalization;
 using MoeFromScratch.Autograd;
@@ -64,15 +64,15 @@ public static class MoeQuick
         // a shared machine falls on all of them alike instead of on whichever ran during a busy spell.
         for (int r = -2; r < reps; r++)
             foreach (var c in cases) c.Measure(r);
-        double? previous = null;
+        Case? previous = null;
         foreach (var c in cases)
         {
             var (forward, backward, total, best, cpu, parameterWork) = c.Summary();
-            string ratio = previous is { } p ? (total / p).ToString("F3", CultureInfo.InvariantCulture) : "null";
+            string ratio = previous is null ? "null" : c.RatioTo(previous).ToString("F3", CultureInfo.InvariantCulture);
             Console.WriteLine(json
                 ? string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"moe\",\"device\":\"{device}\",\"tokens\":{tokens},\"hidden\":{hidden},\"expert_width\":{width},\"experts\":{c.Experts},\"active\":{active},\"shared\":{shared},\"forward_ms\":{forward:F2},\"backward_ms\":{backward:F2},\"total_ms\":{total:F2},\"best_total_ms\":{best:F2},\"cpu_ms\":{cpu:F2},\"parameter_work_ms\":{parameterWork:F2},\"ratio_vs_previous\":{ratio},\"reps\":{reps},\"threads\":{Environment.ProcessorCount}}}")
                 : string.Create(CultureInfo.InvariantCulture, $"{device,-8} {tokens,6} {hidden,5} {width,5} {c.Experts,4} {active,3} {forward,9:F2} {backward,9:F2} {total,9:F2} {best,9:F2} {cpu,9:F2} {parameterWork,9:F2} {ratio,8}"));
-            previous = total;
+            previous = c;
         }
         foreach (var c in cases) c.Dispose();
         return 0;
@@ -150,6 +150,13 @@ public static class MoeQuick
             _backend.Synchronize();
             return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
+
+        /// <summary>
+        /// The median over repetitions of this count's forward+backward time over other's in the same
+        /// repetition: the two ran back to back, so slow swings of the machine's load cancel.
+        /// </summary>
+        public double RatioTo(Case other) =>
+            Median(_forward.Select((f, r) => (f + _backward[r]) / (other._forward[r] + other._backward[r])).ToArray());
 
         /// <summary>Medians of forward, backward and their sum, the fastest sum, the process CPU time and the parameter-sized work.</summary>
         public (double Forward, double Backward, double Total, double Best, double Cpu, double ParameterWork) Summary()
