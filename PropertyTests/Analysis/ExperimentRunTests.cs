@@ -17,14 +17,14 @@ public sealed class ExperimentRunTests : IDisposable
 
     public ExperimentRunTests()
     {
-        // Fewer than 100 documents: the last file (z.md) is the validation split.
-        for (int i = 0; i < 6; i++)
+        // 200 one-document files: documents 99 and 199 are the validation split (Corpus.ValidationStride),
+        // one prose and one code, so the routing-by-kind score has two kinds to compare.
+        string[] extensions = [".md", ".cs", ".xml"];
+        for (int i = 0; i < 200; i++)
         {
-            File.WriteAllText(Path.Combine(Data, $"a{i}.md"), SampleText.Documents[i]);
-            File.WriteAllText(Path.Combine(Data, $"b{i}.cs"), SampleText.Documents[10 + i]);
-            File.WriteAllText(Path.Combine(Data, $"c{i}.xml"), $"<doc><item n=\"{i}\">{SampleText.Documents[20 + i]}</item></doc>");
+            string extension = i == 99 ? ".md" : i == 199 ? ".cs" : extensions[i % 3];
+            File.WriteAllText(Path.Combine(Data, $"f{i:D3}{extension}"), SampleText.Documents[i % SampleText.Documents.Count]);
         }
-        File.WriteAllText(Path.Combine(Data, "z.md"), SampleText.Documents[30]);
     }
 
     private string Data => Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
@@ -88,6 +88,11 @@ public sealed class ExperimentRunTests : IDisposable
         Assert.Equal([2.060, 1.932, 1.881, 1.867, 1.808], result.Models.Select(m => m.PaperLoss!.Value));
         Assert.All(result.Models, m => Assert.True(double.IsFinite(m.ValidationLoss)));
         Assert.Contains(result.Findings, f => f.Contains("of 10 pairs in the paper's order"));
+        Assert.Contains(result.Findings, f => f.Contains("the hash router's"));
+        // every MoE model gets the plain pass's load and routing by kind, no sweeps; the dense model none
+        Assert.Null(result.Models[0].Analysis);
+        Assert.All(result.Models.Skip(1), m => Assert.Empty(m.Analysis!.Redundancy));
+        Assert.All(result.Models.Skip(1), m => Assert.Equal(m.ValidationLoss, m.Analysis!.ValidationLoss));
         Assert.True(result.Models[0].TotalParameters < result.Models[4].TotalParameters);
         // Switch activates one FFN of width F per layer, as Dense does, plus its router (E × C per layer)
         var tiny = ExperimentScale.Tiny;

@@ -36,7 +36,8 @@ public static class ExpertAnalysis
     /// <summary>Routed experts to disable for a ratio of sixteenths: round(r·E), half away from zero.</summary>
     public static int DisabledCount(int sixteenths, int experts) => (int)Math.Round(sixteenths * experts / 16.0, MidpointRounding.AwayFromZero);
 
-    public static AnalysisResult Run(DeepSeekMoe model, ValidationData data, Action<string>? progress = null)
+    /// <param name="sweeps">false: the plain pass only (loss, load, routing by kind), no redundancy or K' sweep.</param>
+    public static AnalysisResult Run(DeepSeekMoe model, ValidationData data, Action<string>? progress = null, bool sweeps = true)
     {
         var config = model.Config;
         RequireMoe(config, "model");
@@ -59,7 +60,9 @@ public static class ExpertAnalysis
         var notes = new List<string>();
         var redundancy = new List<RedundancyPoint>();
         var active = new List<ActiveExpertsPoint>();
-        if (!config.HasRouter)
+        if (!sweeps)
+            notes.Add("plain pass only: the redundancy and active-expert sweeps were not asked for");
+        else if (!config.HasRouter)
             notes.Add("hash routing picks one expert by token id and has no router scores: the redundancy and active-expert sweeps do not apply");
         else
         {

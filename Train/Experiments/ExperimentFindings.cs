@@ -11,7 +11,7 @@ public static class ExperimentFindings
     {
         List<string> findings = experiment.Name switch
         {
-            "baselines" => Ordering(models),
+            "baselines" => [.. Ordering(models), .. Specialisation(models)],
             "ablation-shared" => [Pair(models[0], models[1], "the shared expert")],
             "ablation-granularity" => [Granularity(models)],
             "redundancy" => Redundancy(models[0], models[1]),
@@ -38,11 +38,22 @@ public static class ExperimentFindings
 
     private static List<string> Ordering(IReadOnlyList<ModelResult> models)
     {
-        string ours = string.Join(" < ", models.OrderBy(m => m.ValidationLoss).Select(m => $"{m.Name} {m.ValidationLoss:F3}"));
+        string ours = string.Join(" < ", models.OrderBy(m => m.ValidationLoss).Select(m => $"{m.Name} {m.ValidationLoss:F4}"));
         string paper = string.Join(" < ", models.Where(m => m.PaperLoss is not null).OrderBy(m => m.PaperLoss).Select(m => $"{m.Name} {m.PaperLoss:F3}"));
         var (agree, pairs) = PairsInPaperOrder(models);
         return [$"Ordering by validation loss, best first — ours: {ours}; paper (Pile): {paper}. " +
             $"{agree} of {pairs} pairs in the paper's order: the ordering {(agree == pairs ? "matches" : "does not match")}."];
+    }
+
+    // The specialisation score of every MoE model, against the hash router's (token identity alone).
+    private static List<string> Specialisation(IReadOnlyList<ModelResult> models)
+    {
+        var scored = models.Where(m => m.Analysis?.MeanSpecialization is not null).OrderByDescending(m => m.Analysis!.MeanSpecialization).ToList();
+        if (scored.Count == 0) return [];
+        var hash = scored.FirstOrDefault(m => m.MoeKind == "hash");
+        return [$"Specialisation by kind of text (NMI, mean over layers), highest first: {string.Join(", ", scored.Select(m => $"{m.Name} {m.Analysis!.MeanSpecialization:F4}"))}" +
+            (hash is null ? "." : $"; the hash router's {hash.Analysis!.MeanSpecialization:F4} is what token identity alone gives, " +
+            $"and {scored.Count(m => m.Analysis!.MeanSpecialization > hash.Analysis!.MeanSpecialization)} learned router(s) exceed it.")];
     }
 
     private static string Pair(ModelResult with, ModelResult without, string what)

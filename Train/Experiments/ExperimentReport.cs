@@ -36,7 +36,7 @@ public static class ExperimentReport
             MovingAverage(r.Run.Train.Select(p => p.LmLoss).ToList(), SmoothingSteps))).ToList(),
             $"{result.Experiment}: training LM loss (mean of the last {SmoothingSteps} steps)", "step", "LM loss", markers: false), Path.Combine(folder, "train_loss.png")));
 
-        var analysed = result.Models.Where(m => m.Analysis is not null).Select(m => (m.Name, m.Analysis!)).ToList();
+        var analysed = result.Models.Where(m => m.Analysis is { Redundancy.Count: > 0 }).Select(m => (m.Name, m.Analysis!)).ToList();
         if (analysed.Count > 0)
         {
             written.Add(RunPlots.Save(AnalysisPlots.Redundancy(analysed), Path.Combine(folder, AnalysisPlots.RedundancyFile)));
@@ -54,14 +54,17 @@ public static class ExperimentReport
         md.AppendLine(c, $"Command: `{r.Command}` · scale {r.Scale} · device {r.Device} ({r.Cores} cores) · seed {r.Seed} · " +
             $"{r.Steps} steps × {r.BatchSize} × {r.SequenceLength} = {r.TokensPerModel:N0} training tokens per model · " +
             $"validation loss over {r.ValidationTokens:N0} tokens (token frequencies alone: {r.UnigramLoss:F4}) · started {r.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC · wall {Duration(r.WallSeconds)} in total").AppendLine();
-        md.AppendLine("| model | feed-forward layer | total params | activated params | val loss | paper Pile loss (2B) | wall |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        md.AppendLine("| model | feed-forward layer | total params | activated params | val loss | paper Pile loss (2B) | load max/mean | NMI(kind; expert) | wall |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in r.Models)
             md.AppendLine(c, $"| {m.Name} | {m.Design} | {m.TotalParameters:N0} | {m.ActivatedParameters:N0} | {m.ValidationLoss:F4} | " +
-                $"{(m.PaperLoss is double p ? p.ToString("F3", c) : "—")} | {Duration(m.WallSeconds)} |");
+                $"{Number(m.PaperLoss, "F3", c)} | {Number(m.Analysis?.Layers.Average(l => l.Load.MaxOverMean), "F2", c)} | " +
+                $"{Number(m.Analysis?.MeanSpecialization, "F4", c)} | {Duration(m.WallSeconds)} |");
         md.AppendLine();
+        md.AppendLine("Load max/mean and NMI (the specialisation score, `moe analyze`) are means over the MoE layers on the validation split; " +
+            "a hash router's NMI is what token identity alone gives.").AppendLine();
 
-        var analysed = r.Models.Where(m => m.Analysis is not null).ToList();
+        var analysed = r.Models.Where(m => m.Analysis is { Redundancy.Count: > 0 }).ToList();
         if (analysed.Count > 0)
         {
             md.AppendLine("| top experts disabled | " + string.Join(" | ", analysed.Select(m => $"{m.Name} val loss (Δ)")) + " |");
@@ -79,6 +82,8 @@ public static class ExperimentReport
         foreach (var f in r.Findings) md.AppendLine(c, $"- {f}");
         return md.ToString();
     }
+
+    private static string Number(double? value, string format, CultureInfo c) => value is double v ? v.ToString(format, c) : "—";
 
     private static string Cell(AnalysisResult a, int i, CultureInfo c)
     {

@@ -9,6 +9,7 @@ namespace MoeFromScratch.Train.Experiments;
 /// <param name="TrainSeconds">Wall time of the training loop alone; WallSeconds adds the final evaluation, analysis and save.</param>
 /// <param name="Folder">The model's run folder: metrics.jsonl, its checkpoint, analysis/ when analysed.</param>
 /// <param name="Checkpoint">The final checkpoint (an HF model folder plus optimizer and trainer state).</param>
+/// <param name="Analysis">The expert analysis on the validation split (with the sweeps in the redundancy experiment); null for the dense model.</param>
 public sealed record ModelResult(
     string Name, string Design, string MoeKind, long TotalParameters, long ActivatedParameters,
     double ValidationLoss, double? PaperLoss, double TrainSeconds, double WallSeconds, string Folder, string Checkpoint, AnalysisResult? Analysis);

@@ -1,9 +1,10 @@
 // ExperimentRunner: trains every model of an experiment through the ordinary Trainer — the same
 // training batches (one seed), the same token budget, the same backbone and recipe — then measures
-// each on the whole validation split (Analysis/ValidationPass.cs) and, for the redundancy
-// experiment, runs the expert analysis. Each model gets a run folder OUT/<name>/ as `moe train`
+// each on the whole validation split: the expert analysis's plain pass for a MoE model (its loss,
+// load and routing by kind; with the sweeps too for the redundancy experiment), a plain
+// ValidationPass for the dense one. Each model gets a run folder OUT/<name>/ as `moe train`
 // writes one — metrics.jsonl and a final checkpoint (`moe analyze --checkpoint OUT/<name>` and
-// `moe train --resume OUT/<name> --steps M` work on it) — plus analysis/ when analysed.
+// `moe train --resume OUT/<name> --steps M` work on it) — plus analysis/ for a MoE model.
 // Wall time is measured per model (training; then with evaluation, analysis and save) and in total.
 // Not here: which models (ExperimentCatalog), what the numbers say (ExperimentFindings), files and
 // tables (ExperimentReport).
@@ -62,7 +63,7 @@ public static class ExperimentRunner
         var clock = Stopwatch.StartNew();
         var models = new List<ModelResult>();
         foreach (var variant in experiment.Models)
-            models.Add(TrainOne(variant, experiment.Analyze, settings, trainTokens, split.Data, prepared, backend, Path.Combine(o.Out, variant.Name), log));
+            models.Add(TrainOne(variant, experiment.Sweeps, settings, trainTokens, split.Data, prepared, backend, Path.Combine(o.Out, variant.Name), log));
         double wall = clock.Elapsed.TotalSeconds;
         log.WriteLine($"experiment {o.Name}: {wall:F0} s in total");
         return new ExperimentResult(o.Name, experiment.Summary, experiment.Claim, o.Command, s.Name, backend.Name, Environment.ProcessorCount, o.Seed,
@@ -70,7 +71,7 @@ public static class ExperimentRunner
             started, wall, models, ExperimentFindings.Of(experiment, models));
     }
 
-    private static ModelResult TrainOne(ModelVariant variant, bool analyze, TrainSettings settings, TokenFile trainTokens, ValidationData validation,
+    private static ModelResult TrainOne(ModelVariant variant, bool sweeps, TrainSettings settings, TokenFile trainTokens, ValidationData validation,
         TokenizedCorpus prepared, Tensors.IBackend backend, string folder, TextWriter log)
     {
         var (total, activated) = ParameterCount.Of(variant.Config);
@@ -88,11 +89,12 @@ public static class ExperimentRunner
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
+        // MoE models: the analysis's plain pass gives the loss with the load and routing by kind; dense: the loss alone
         AnalysisResult? analysis = null;
         double loss;
-        if (analyze)
+        if (Enumerable.Range(0, variant.Config.NumHiddenLayers).Any(variant.Config.IsMoeLayer))
         {
-            analysis = ExpertAnalysis.Run(model.Model, validation, line => log.WriteLine($"  {line}")) with { Checkpoint = checkpoint, Data = prepared.Folder };
+            analysis = ExpertAnalysis.Run(model.Model, validation, line => log.WriteLine($"  {line}"), sweeps) with { Checkpoint = checkpoint, Data = prepared.Folder };
             string analysisFolder = Path.Combine(folder, AnalysisFolder);
             AnalysisJson.Write(analysis, analysisFolder);
             AnalysisPlots.WriteAll(analysis, analysisFolder, variant.Name);
