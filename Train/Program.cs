@@ -14,6 +14,8 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
     EvalCommand.Create(),
     PlotCommand.Create(),
     BenchCommand.Create(),
+    AnalyzeCommand.Create(),
+    ExperimentCommand.Create(),
 };
 
 // The default handler would print user errors with a stack trace; CliErrors decides instead.

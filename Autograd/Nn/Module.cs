@@ -5,6 +5,7 @@
 // "layers.0.mlp.experts.3.up_proj.weight"). No registration ritual; [StateName("...")] overrides
 // a name where the convention does not fit. Not here: buffers, hooks, train/eval modes.
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text;
 
@@ -17,8 +18,15 @@ public sealed class StateNameAttribute(string name) : Attribute
     public string Name { get; } = name;
 }
 
+// The annotation makes the trimmer keep every field and property of Module and of every type derived
+// from it, which is exactly what the reflection walk below reads (so `moe` can be published trimmed).
+[DynamicallyAccessedMembers(ModuleMembers)]
 public abstract class Module
 {
+    private const DynamicallyAccessedMemberTypes ModuleMembers =
+        DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields
+        | DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.NonPublicProperties;
+
     /// <summary>Every parameter with its dotted name, in declaration order; a shared parameter appears once.</summary>
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
     {
@@ -60,6 +68,7 @@ public abstract class Module
 
     // Instance fields from the base class down, in declaration order; an auto-property shows up as
     // its backing field "<Name>k__BackingField". Only members that can hold parameters are kept.
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Every type walked derives from Module, whose [DynamicallyAccessedMembers] keeps all fields and properties of derived types.")]
     private static IEnumerable<(string, object)> Members(Module module)
     {
         var types = new Stack<Type>();
@@ -78,6 +87,7 @@ public abstract class Module
         || (typeof(IEnumerable).IsAssignableFrom(type) && type != typeof(string)
             && (type.IsArray ? HoldsParameters(type.GetElementType()!) : type.GetGenericArguments().Any(HoldsParameters)));
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "type derives from Module, whose [DynamicallyAccessedMembers] keeps its properties.")]
     private static string StateName(Type type, FieldInfo field)
     {
         string name = field.Name;

@@ -99,7 +99,10 @@ public static unsafe partial class GemmQuick
         {
             reps = (int)Math.Clamp(1e11 / flops, 5, 200);
         }
-        for (int w = 0; w < Math.Max(2, reps / 5); w++)
+        // Warm up for at least half a second as well: the runtime's background re-JIT of the hot
+        // methods (tiered compilation) otherwise shares a core with the timed repetitions.
+        long warmStart = Stopwatch.GetTimestamp();
+        for (int w = 0; w < Math.Max(2, reps / 5) || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 0.5; w++)
         {
             dev.Multiply();
         }

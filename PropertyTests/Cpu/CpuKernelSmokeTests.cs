@@ -328,4 +328,21 @@ public class CpuKernelSmokeTests
         var dw = Tensor.GroupedMatMulWeightGrad(x, Random(on, [200, 25], 18), offsets);
         return [a.MatMul(b), a.MatMul(b.Select(0, 3)), y, dw];
     });
+
+    [Fact]
+    public void ManyExpertsSpreadAcrossCoresMatchTheReference() => MatchesReference(on =>
+    {
+        // 40 experts (cores claim whole experts): sizes 0..144 rows, so some are empty, some take
+        // Gemm's direct small path and some its blocked one. Forward, the dx pass (wᵀ as a strided
+        // view), weight grad.
+        var sizes = Enumerable.Range(0, 40).Select(g => g % 9 == 4 ? 0 : g * 37 % 145).ToArray();
+        var offsets = new int[41];
+        for (int g = 0; g < 40; g++) offsets[g + 1] = offsets[g] + sizes[g];
+        int rows = offsets[40];
+        var x = Random(on, [rows, 70], 19);
+        var w = Random(on, [40, 70, 45], 20);
+        var dy = Random(on, [rows, 45], 21);
+        var bounds = Tensor.FromArray(offsets, [41], on);
+        return [Tensor.GroupedMatMul(x, w, bounds), Tensor.GroupedMatMul(dy, w.Transpose(1, 2), bounds), Tensor.GroupedMatMulWeightGrad(x, dy, bounds)];
+    });
 }

@@ -66,15 +66,33 @@ public sealed unsafe class GemmTests
         Check<double>(new GemmCase(m, n, k, transA, transB, 0, accumulate, (int)GemmIsaSelection.Detected, false, k), DoubleTolerance);
     }
 
-    // Big enough that the work is split over every core: one wide (split by columns), one tall (by rows).
+    // Big enough that the work is split over every core: wide (split by columns, A packed once and
+    // shared) and tall (by rows, B shared), with the shared buffer either holding all of K or so small
+    // that K is cut into several chunks (the last one ragged), each accumulating onto the one before.
     [Theory]
-    [InlineData(384, 512, 256)]
-    [InlineData(1000, 40, 300)]
-    public void Float_threaded_path_matches_reference(int m, int n, int k)
+    [InlineData(384, 512, 256, false, true, true, false)]
+    [InlineData(1000, 40, 300, false, false, true, false)]
+    [InlineData(390, 700, 1100, true, false, false, true)]
+    [InlineData(1300, 200, 900, true, true, false, true)]
+    [InlineData(1300, 200, 900, false, true, true, true)]
+    public void Float_threaded_path_matches_reference(int m, int n, int k, bool transA, bool transB, bool accumulate, bool chunked)
     {
-        Assert.True(GemmParallel.PartsFor(m, n, k, 6, 16) == Math.Min(Environment.ProcessorCount, 64) || Environment.ProcessorCount == 1,
+        Assert.True(GemmParallel.PartsFor(m, n, k, 6, 16) >= Math.Min(Environment.ProcessorCount, 64) || Environment.ProcessorCount == 1,
             "shape too small to use every worker");
-        Check<float>(new GemmCase(m, n, k, false, true, 0, true, (int)GemmIsaSelection.Detected, false, 7), FloatTolerance);
+        // A budget below one KC-deep slice of the shared operand still packs one slice per chunk, so K is
+        // then cut into ceil(k / KC) chunks.
+        GemmParallel.t_sharedPackBytesOverride = chunked ? 1 : null;
+        GemmParallel.t_waitForPool = true;
+        try
+        {
+            Check<float>(new GemmCase(m, n, k, transA, transB, 3, accumulate, (int)GemmIsaSelection.Detected, false, m + k), FloatTolerance);
+            Check<double>(new GemmCase(m, n, k, transA, transB, 0, accumulate, (int)GemmIsaSelection.Detected, false, n + k), DoubleTolerance);
+        }
+        finally
+        {
+            GemmParallel.t_sharedPackBytesOverride = null;
+            GemmParallel.t_waitForPool = false;
+        }
     }
 
     // Concurrent callers contend for the worker pool; the losers must run serially and still be right.

@@ -1,6 +1,10 @@
 // TrainBench on the BigramLm stand-in: the timed steps are the requested ones after the warm-up,
 // the medians are sane (the phases of the median step add up to about a step), the JSON carries the
-// promised keys, and the memory estimate's arithmetic (16 bytes a parameter) holds.
+// promised keys, and the memory estimate's arithmetic (16 bytes a parameter) holds. On the CPU the
+// allocator's counts come with it: what stays between steps is exactly the weights, their gradients
+// and AdamW's moments, and once warmed up a step takes every block from the cache.
+using MoeFromScratch.Tensors.Cpu;
+using MoeFromScratch.Tensors.Cpu.Memory;
 using MoeFromScratch.Train.Bench;
 using MoeFromScratch.Train.Cli;
 
@@ -27,6 +31,23 @@ public sealed class TrainBenchTests
         foreach (var key in new[] { "tokens_per_s", "config", "device", "batch", "seq", "median_step_ms", "phase_ms", "peak_rss_bytes", "estimate_bytes" })
             Assert.True(json.ContainsKey(key), key);
         if (OperatingSystem.IsLinux()) Assert.True(PeakMemory.PeakRssBytes() > 1 << 20);
+    }
+
+    [Fact]
+    public void On_the_cpu_it_counts_tensor_memory_and_a_warm_step_asks_the_os_for_nothing()
+    {
+        var allocator = new CpuAllocator();
+        var model = new BigramLm(TrainingFixture.Vocab, TrainingFixture.Channels, seed: 3, new CpuBackend(allocator));
+        long parameterBytes = 4 * model.Parameters().Sum(p => p.Numel);
+        var memory = TrainBench.Run(model, new TrainBenchSettings(Batch: 4, Seq: 8, Steps: 3)).Memory!;
+
+        Assert.Equal(0, memory.TimedOsAllocations);
+        Assert.True(memory.TimedAllocations > 0);
+        Assert.Equal(4 * parameterBytes, memory.PersistentBytes);      // weights, grads, AdamW m and v; nothing else stays
+        Assert.True(memory.TapeBytes > 4 * 8 * TrainingFixture.Vocab * 4, $"tape {memory.TapeBytes} bytes holds less than the logits");
+        Assert.True(memory.PeakLiveBytes >= memory.PersistentBytes + memory.TapeBytes && memory.PeakReservedBytes >= memory.PeakLiveBytes, memory.ToString());
+        // Afterwards only the model remains: the bench disposed its optimizer, the tape probe freed what it made.
+        Assert.Equal((0L, 2 * parameterBytes), (memory.Allocator.Leaked, allocator.Stats.RequestedBytes));
     }
 
     [Fact]

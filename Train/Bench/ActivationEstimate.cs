@@ -1,17 +1,28 @@
-// ActivationEstimate: float32 elements the forward pass of a DeepSeekMoE model leaves on the autograd
-// tape for the backward pass, counted from the config (B, T known), 4 bytes each. Every op output
-// is assumed kept until backward (a tape keeps what its backward closures reference). Per token:
+// ActivationEstimate: bytes the forward pass of a DeepSeekMoE model leaves alive for the backward
+// pass, from the config (B, T known). Every op output stays alive until the step ends (the step's
+// TensorScope holds each Variable, and each tape node holds its inputs and output), so this counts
+// every op output plus the extra tensors ops save (RMSNorm's rstd, routing indices), 4 bytes each
+// (float32 and int32 alike). Per token, N = B·T tokens:
 //   embedding                     C
-//   attention block (each layer)  norm C, q k v 3C, RoPE'd q k 2C, scores and probs 2·NH·T,
-//                                 att·v C, o_proj C, residual C                 = 9C + 2·NH·T
-//   dense FFN (width I)           norm C, gate up silu product 4I, down C, residual C = 3C + 4I
-//   MoE layer                     norm C, router logits and probs 2E, K gathered copies K·C,
-//                                 per copy gate up silu product 4·Is and down C, weighted K·C,
-//                                 shared experts 4·S·Is + C, combine C, residual C
-//                                 = 4C + 2E + 3K·C + 4K·Is + 4S·Is
-//   head                          norm C, logits V, softmax V                    = C + 2V
-// An estimate, not a count of the engine's real buffers: fused kernels keep less, layout copies
-// (transposes made contiguous) keep more, and transient backward buffers are not counted.
+//   attention block (each layer)  norm C + rstd 1, q k v 3C, RoPE'd q k 2C,
+//                                 scores, scaled, masked, probs 4·NH·T, att·v C, heads
+//                                 made contiguous C, o_proj C, residual C   = 10C + 1 + 4·NH·T
+//   dense FFN (width I)           norm C + 1, gate silu up product 4I, down C, residual C
+//                                                                           = 3C + 1 + 4I
+//   MoE layer                     norm C + 1, residual C,
+//                                 shared experts (S > 0) 4·S·Is + C and shared + routed C,
+//                                 router logits and probs 2E and top-K values and indices 2K
+//                                 (renormalised gates, GShard: sums 1 and gates K; hash
+//                                 routing: constant gates and indices 2K instead),
+//                                 gathered rows K·C and their index K, per copy gate silu up
+//                                 product 4·Is and down C, gates gathered K and their index K
+//                                 (hash: constant gates, no index kept), weighted K·C, zeros to
+//                                 index-add into C, index-added C
+//   head                          norm C + 1, logits V, per-token losses 1  = C + 2 + V
+// Per batch, each MoE layer keeps its group offsets, E+1. Left out: the balance-loss tensors,
+// (B, E) or smaller, a few per MoE layer, and the loss scalars — under 0.01% of the total for the
+// presets (PropertyTests/Training/ActivationEstimateTests.cs counts the real tape against this).
+// Not counted either: the backward pass's gradients and temporaries, which come and go.
 using MoeFromScratch.Model.Config;
 
 namespace MoeFromScratch.Train.Bench;
@@ -21,20 +32,27 @@ public static class ActivationEstimate
     public static long Bytes(MoeConfig c, int batch, int seq)
     {
         long C = c.HiddenSize, NH = c.NumAttentionHeads, T = seq, V = c.VocabSize;
-        long perToken = C + C + 2 * V;                                  // embedding; final norm, logits, softmax
+        long perToken = C + (C + 2 + V);                                // embedding; head
+        long perBatch = 0;
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
-            perToken += 9 * C + 2 * NH * T;                             // attention block
+            perToken += 10 * C + 1 + 4 * NH * T;                        // attention block
             if (c.IsMoeLayer(l))
             {
                 long E = c.NRoutedExperts, K = c.NumExpertsPerTok, Is = c.MoeIntermediateSize, S = c.NSharedExperts;
-                perToken += 4 * C + 2 * E + 3 * K * C + 4 * K * Is + 4 * S * Is;
+                perToken += C + 1 + C;                                  // norm, residual
+                if (S > 0) perToken += 4 * S * Is + C + C;              // shared experts, shared + routed
+                if (!c.HasRouter) perToken += 2 * K;                    // hash: constant gates, indices
+                else perToken += 2 * E + 2 * K + (c.NormTopkProb || c.MoeKind == MoeKind.GShard ? 1 + K : 0);
+                perToken += K * C + K + 4 * K * Is + K * C + K * C + C + C;  // dispatch, experts, combine
+                perToken += c.HasRouter ? 2 * K : K;                    // gates gathered (and their index when they need a gradient)
+                perBatch += E + 1;                                      // group offsets
             }
             else
             {
-                perToken += 3 * C + 4L * c.IntermediateSize;
+                perToken += 3 * C + 1 + 4L * c.IntermediateSize;
             }
         }
-        return 4 * perToken * batch * seq;
+        return 4 * (perToken * batch * seq + perBatch);
     }
 }

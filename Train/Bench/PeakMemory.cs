@@ -2,8 +2,8 @@
 // estimate of what training a model must hold: parameters, their gradients, AdamW's two moments
 // (4 bytes each per float32 parameter, so 16 bytes a parameter), plus the activations the autograd
 // tape keeps from the forward pass for the backward pass (ActivationEstimate).
-// Not a measurement of live tensors: the CPU backend's buffers are pinned managed arrays that the GC
-// frees when it runs, so RSS also holds garbage not yet collected, the runtime and the JIT.
+// Not a measurement of live tensors: RSS also holds the runtime, the JIT's code and the managed heap,
+// and the CPU allocator's cache of freed blocks (Bench/TensorMemory.cs counts the tensors themselves).
 namespace MoeFromScratch.Train.Bench;
 
 public sealed record MemoryEstimate(long ParameterBytes, long GradientBytes, long OptimizerBytes, long ActivationBytes)

@@ -4,6 +4,7 @@
 // `Warmup` steps (JIT, first allocations, GEMM packing buffers) are dropped; the result is the median
 // of the next `Steps`, per phase too (each phase ends with a device Synchronize in the Trainer).
 // Not a convergence test: the learning rate schedule runs but nobody looks at the loss.
+using MoeFromScratch.Tensors.Cpu.Memory;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Training;
@@ -28,9 +29,10 @@ public sealed record TrainBenchSettings(int Batch, int Seq, int Steps, int Warmu
 
 /// <summary>Medians over the timed steps, in milliseconds; Phases: data, forward, backward, optimizer (clip + AdamW).
 /// GcPauseMs: the runtime's total GC pause during the timed steps; Gen2Collections: full collections then
-/// (the CPU tensors are pinned arrays, which only a gen2 collection frees).</summary>
+/// (tensors do not live on the GC heap; collections come from the rest of the program).
+/// Memory: the CPU allocator's counts over the timed steps and of one forward's tape (null off the CPU).</summary>
 public sealed record TrainBenchResult(TrainBenchSettings Settings, double MedianStepMs, PhaseTimes MedianPhases, IReadOnlyList<double> StepMs,
-    double GcPauseMs, int Gen2Collections)
+    double GcPauseMs, int Gen2Collections, TensorMemory? Memory)
 {
     public double TokensPerSecond => Settings.Batch * Settings.Seq / (MedianStepMs / 1000);
 }
@@ -59,15 +61,24 @@ public static class TrainBench
             TokenFile.Write(path, model.VocabSize, [RandomTokens(model.VocabSize, Math.Max(1 << 16, 4 * s.Batch * (s.Seq + 1)), s.Seed)]);
             using var tokens = TokenFile.Open(path);
             using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
-            var steps = new StepCollector();
+            var backend = model.Module.Parameters().First().Backend;
+            var allocator = TensorMemory.AllocatorOf(backend);
+            AllocatorStats warmedUp = default;
+            var steps = new StepCollector(s.Warmup, () =>
+            {
+                allocator?.ResetPeaks();
+                warmedUp = allocator?.Stats ?? default;
+            });
             new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps).Run();
             var timed = steps.Times.Skip(s.Warmup).ToList();
             // the counters as the last warm-up step ended (or before the run, without warm-up) and at the end
             var (gcStart, gen2Start) = s.Warmup > 0 ? steps.Gc[s.Warmup - 1] : steps.GcBefore;
             var (gcEnd, gen2End) = steps.Gc[^1];
+            var memory = allocator is null ? null
+                : TensorMemory.Probe(allocator, warmedUp, model, RandomTokens(model.VocabSize, s.Batch * (s.Seq + 1), s.Seed + 1), s.Batch, s.Seq, backend);
             return new TrainBenchResult(s, Median(timed.Select(t => t.Total)),
                 new PhaseTimes(Span(timed, t => t.Data), Span(timed, t => t.Forward), Span(timed, t => t.Backward), Span(timed, t => t.Optimizer)),
-                timed.Select(t => t.Total.TotalMilliseconds).ToList(), (gcEnd - gcStart).TotalMilliseconds, gen2End - gen2Start);
+                timed.Select(t => t.Total.TotalMilliseconds).ToList(), (gcEnd - gcStart).TotalMilliseconds, gen2End - gen2Start, memory);
         }
         finally
         {
@@ -91,8 +102,18 @@ public static class TrainBench
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
+    /// <summary>Collects each step's times and GC counters; calls warmedUp once the warm-up steps are done.</summary>
     private sealed class StepCollector : ITrainingReporter
     {
+        private readonly int _warmup;
+        private readonly Action _warmedUp;
+
+        public StepCollector(int warmup, Action warmedUp)
+        {
+            (_warmup, _warmedUp) = (warmup, warmedUp);
+            if (warmup == 0) warmedUp();
+        }
+
         public List<PhaseTimes> Times { get; } = [];
         public List<(TimeSpan Pause, int Gen2)> Gc { get; } = [];
         public (TimeSpan Pause, int Gen2) GcBefore { get; } = Now();
@@ -101,6 +122,7 @@ public static class TrainBench
         {
             Times.Add(report.Times);
             Gc.Add(Now());
+            if (Times.Count == _warmup) _warmedUp();
         }
 
         private static (TimeSpan, int) Now() => (GC.GetTotalPauseDuration(), GC.CollectionCount(2));

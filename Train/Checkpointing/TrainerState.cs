@@ -18,15 +18,7 @@ public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, l
 {
     public const string FileName = "trainer_state.json";
 
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        RespectRequiredConstructorParameters = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
-    public void Save(string path) => Data.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Options) + "\n");
+    public void Save(string path) => Data.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, TrainJson.Default.TrainerState) + "\n");
 
     public static TrainerState Load(string path)
     {
@@ -34,7 +26,7 @@ public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, l
         TrainerState? state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(Tensors.UserFiles.Read(path, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(path)), Options);
+            state = JsonSerializer.Deserialize<TrainerState>(Tensors.UserFiles.Read(path, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(path)), TrainJson.Default.TrainerState);
         }
         catch (JsonException e)
         {

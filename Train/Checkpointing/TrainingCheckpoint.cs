@@ -28,7 +28,7 @@ public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, A
 
     private IEnumerable<CheckpointPart> Parts(TrainerState state)
     {
-        yield return new("model", folder => ModelWeights.Save(folder, model.Module, config));
+        yield return new("model", folder => model.SaveWeights(folder, config));
         if (tokenizer is not null)
             yield return new("tokenizer", folder => TokenizerJson.Save(tokenizer, Path.Combine(folder, "tokenizer.json")));
         yield return new("optimizer", folder => SafeTensorsFile.Write(Path.Combine(folder, OptimizerFile), optimizer.StateTensors(), StoredDType.F32));
@@ -40,7 +40,7 @@ public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, A
     {
         string folder = CheckpointStore.Resolve(path);
         var state = TrainerState.Load(Path.Combine(folder, TrainerState.FileName));
-        ModelWeights.Load(folder, model.Module);
+        model.LoadWeights(folder);
         string optimizerPath = Path.Combine(folder, OptimizerFile);
         var moments = SafeTensorsFile.Read(optimizerPath);
         try

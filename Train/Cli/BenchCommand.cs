@@ -1,9 +1,10 @@
 // `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--warmup W] [--json]`:
 // training throughput — tokens/s of full training steps on random tokens (Bench/TrainBench.cs),
 // median of N after W (2) warm-up steps, and the fastest step (on a shared machine interference only
-// adds time), per-phase medians, peak RSS beside an estimate of what training
-// must hold (Bench/PeakMemory.cs). `--save-config PATH` only writes the resolved config.json (for the
-// PyTorch peer, Benchmarks/python/torch_train_bench.py) and exits. Batch and sequence default to
+// adds time), per-phase medians, peak RSS beside an estimate of what training must hold
+// (Bench/PeakMemory.cs), and on the CPU the allocator's counts of tensor bytes (Bench/TensorMemory.cs).
+// `--save-config PATH` only writes the resolved config.json (for the PyTorch peer,
+// Benchmarks/python/torch_train_bench.py) and exits. Batch and sequence default to
 // `moe train`'s, so the number is the one a training run sees.
 using System.CommandLine;
 using System.Text.Json.Nodes;
@@ -66,6 +67,10 @@ public static class BenchCommand
         Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms); GC pauses {result.GcPauseMs / settings.Steps:F1} ms a step, {result.Gen2Collections} gen2 collections");
         Console.WriteLine($"  peak RSS {Mib(rss)} vs estimate {Mib(estimate.Total)} (params {Mib(estimate.ParameterBytes)}, grads {Mib(estimate.GradientBytes)}, AdamW {Mib(estimate.OptimizerBytes)}, activations {Mib(estimate.ActivationBytes)})" +
             (rss is long r ? $": {(double)r / estimate.Total:F2}×" : ""));
+        if (result.Memory is { } m)
+            Console.WriteLine($"  CPU tensors (allocator counts): persistent {Mib(m.PersistentBytes)}, tape after forward {Mib(m.TapeBytes)} (estimated {Mib(estimate.ActivationBytes)}), " +
+                $"peak live {Mib(m.PeakLiveBytes)}, allocator peak reserved {Mib(m.PeakReservedBytes)}; timed steps: {m.TimedOsAllocations} of {m.TimedAllocations} allocations went to the OS; {m.Allocator.Leaked} leaked; " +
+                $"GC heap committed {Mib(GC.GetGCMemoryInfo().TotalCommittedBytes)}");
         return 0;
     }
 
@@ -103,6 +108,17 @@ public static class BenchCommand
             ["total"] = estimate.Total,
         },
         ["rss_over_estimate"] = rss is long b ? Math.Round((double)b / estimate.Total, 3) : null,
+        ["gc_committed_bytes"] = GC.GetGCMemoryInfo().TotalCommittedBytes,
+        ["cpu_tensor_bytes"] = r.Memory is not { } m ? null : new JsonObject
+        {
+            ["persistent"] = m.PersistentBytes,
+            ["tape"] = m.TapeBytes,
+            ["peak_live"] = m.PeakLiveBytes,
+            ["peak_reserved"] = m.PeakReservedBytes,
+            ["timed_allocations"] = m.TimedAllocations,
+            ["timed_os_allocations"] = m.TimedOsAllocations,
+            ["leaked"] = m.Allocator.Leaked,
+        },
     };
 
     private static string Mib(long? bytes) => bytes is long b ? $"{b / (1024.0 * 1024):F1} MiB" : "n/a";

@@ -23,7 +23,7 @@ public static class DevicesCommand
         if (asJson)
         {
             var array = new JsonArray();
-            foreach (var d in devices) array.Add(d.ToJson());
+            foreach (var d in devices) array.Add((JsonNode)d.ToJson());
             Console.WriteLine(array.ToJsonString());
             return 0;
         }

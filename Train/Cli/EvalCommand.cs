@@ -6,6 +6,7 @@
 // values), as text or, with --json, as one JSON object. A bad file is one line on stderr, exit 1.
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
 using MoeFromScratch.Tensors;
@@ -57,15 +58,15 @@ public static class EvalCommand
         double loss = ceSum / predicted, aux = auxSum / sequences.Count;
         var perLayer = Enumerable.Range(0, layers).Where(model.Config.IsMoeLayer).ToDictionary(l => l.ToString(), l => auxPerLayer[l] / sequences.Count);
         if (json)
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            Console.WriteLine(new JsonObject
             {
                 ["loss"] = loss,
                 ["aux_loss"] = aux,
-                ["aux_per_layer"] = perLayer,
+                ["aux_per_layer"] = new JsonObject(perLayer.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
                 ["sequences"] = sequences.Count,
                 ["tokens"] = predicted,
                 ["checkpoint"] = folder,
-            }));
+            }.ToJsonString());
         else
             Console.WriteLine($"{folder}: {sequences.Count} sequences, {predicted} predicted tokens; loss {loss:F6} (mean next-token cross-entropy), " +
                 $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : ": " + string.Join(", ", perLayer.Select(p => $"layer {p.Key} {p.Value:F6}")))})");
@@ -79,7 +80,7 @@ public static class EvalCommand
         List<int[]>? sequences;
         try
         {
-            sequences = JsonSerializer.Deserialize<List<int[]>>(File.ReadAllText(file));
+            sequences = JsonSerializer.Deserialize(File.ReadAllText(file), TrainJson.Default.ListInt32Array);
         }
         catch (JsonException e)
         {

@@ -41,7 +41,7 @@ public static class GenerateCommand
         var tokenizer = TokenizerJson.Load(Path.Combine(folder, "tokenizer.json"));
         using var backend = DeviceSelector.Open(device);
         var model = ModelFactory.Create(config, backend, seed: 0);
-        ModelWeights.Load(folder, model.Module);
+        model.LoadWeights(folder);
 
         TextGenerator.Generate(model, tokenizer, prompt, maxTokens, sampler, Console.Write);
         Console.WriteLine();

@@ -18,10 +18,11 @@ public static class DefaultCorpus
 
     public static Corpus Load()
     {
-        var roots = DotnetRoots().ToList();
-        string folder = roots.Select(FindDocsFolder).FirstOrDefault(f => f is not null)
+        var searched = Candidates().ToList();
+        string folder = searched.Where(r => Directory.Exists(Path.Combine(r, "packs", Pack))).Select(FindDocsFolder).FirstOrDefault(f => f is not null)
             ?? throw new Tensors.DataException(
-                $"no .NET reference documentation found under {string.Join(" or ", roots.Select(r => Path.Combine(r, "packs", Pack)))}; pass --data PATH to train on your own text");
+                $"no .NET reference documentation ({Path.Combine("packs", Pack)}) under {string.Join(", ", searched)}; "
+                + "set DOTNET_ROOT to a .NET SDK folder or pass --data PATH to train on your own text");
         return FromFolder(folder);
     }
 
@@ -50,18 +51,20 @@ public static class DefaultCorpus
     }
 
     // DOTNET_ROOT first (what the user set), then the folders above the running runtime
-    // (<root>/shared/Microsoft.NETCore.App/<version>/), then above the host executable.
-    private static IEnumerable<string> DotnetRoots()
+    // (<root>/shared/Microsoft.NETCore.App/<version>/), then above the host executable, then the usual
+    // install folders (a self-contained `moe` runs from its own folder, away from any SDK).
+    private static IEnumerable<string> Candidates()
     {
         var seen = new HashSet<string>();
         var candidates = new List<string?> { Environment.GetEnvironmentVariable("DOTNET_ROOT") };
         for (var dir = new DirectoryInfo(RuntimeEnvironment.GetRuntimeDirectory()); dir is not null; dir = dir.Parent)
             candidates.Add(dir.FullName);
         if (Environment.ProcessPath is { } host) candidates.Add(Path.GetDirectoryName(host));
+        candidates.AddRange(["/usr/share/dotnet", "/usr/lib/dotnet", "/usr/local/share/dotnet",
+            Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet")]);
         foreach (var candidate in candidates)
         {
-            if (string.IsNullOrEmpty(candidate) || !seen.Add(Path.GetFullPath(candidate))) continue;
-            if (Directory.Exists(Path.Combine(candidate, "packs", Pack))) yield return candidate;
+            if (!string.IsNullOrEmpty(candidate) && seen.Add(Path.GetFullPath(candidate))) yield return Path.GetFullPath(candidate);
         }
     }
 

@@ -17,18 +17,29 @@ public static class ExpertLoadPlot
         var steps = run.Train.Where(p => p.ExpertLoad.Count > 0).TakeLast(lastSteps).ToList();
         if (steps.Count == 0) return null;
         var share = Share(steps);
-        int layers = share.GetLength(0), experts = share.GetLength(1);
+        return Heatmap(share, $"Expert load, steps {steps[0].Step}–{steps[^1].Step} (uniform = 1/{share.GetLength(1)} = {1.0 / share.GetLength(1):0.###})");
+    }
 
+    /// <summary>
+    /// A (rows, E) heatmap of shares with a colorbar, row 0 at the bottom; rows are MoE layers unless
+    /// rowLabels names them. `moe analyze` draws its load and routing-by-kind maps with it.
+    /// </summary>
+    public static Plot Heatmap(double[,] share, string title, string yLabel = "MoE layer", IReadOnlyList<string>? rowLabels = null,
+        string colorLabel = "share of routed tokens")
+    {
+        int layers = share.GetLength(0), experts = share.GetLength(1);
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(share);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.FlipVertically = true;   // row 0 (the first MoE layer) at the bottom, like the y axis
-        plot.Add.ColorBar(heatmap).Label = "share of routed tokens";
+        plot.Add.ColorBar(heatmap).Label = colorLabel;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Title($"Expert load, steps {steps[0].Step}–{steps[^1].Step} (uniform = 1/{experts} = {1.0 / experts:0.###})");
+        plot.Axes.Left.TickGenerator = rowLabels is null
+            ? new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }
+            : new ScottPlot.TickGenerators.NumericManual(Enumerable.Range(0, layers).Select(r => (double)r).ToArray(), [.. rowLabels]);
+        plot.Title(title);
         plot.XLabel("routed expert");
-        plot.YLabel("MoE layer");
+        plot.YLabel(yLabel);
         plot.Axes.SetLimits(-0.5, experts - 0.5, -0.5, layers - 0.5);
         return plot;
     }

@@ -37,7 +37,8 @@ public static class RunPlots
         }
     }
 
-    private static string Save(Plot plot, string path)
+    /// <summary>Writes the plot as a PNG (Width × Height) atomically; returns the path.</summary>
+    public static string Save(Plot plot, string path)
     {
         byte[] png = plot.GetImageBytes(Width, Height, ImageFormat.Png);
         AtomicFile.Write(path, stream => stream.Write(png));

@@ -27,11 +27,11 @@ public static class TokenizerJson
         for (int id = 0; id < tokenizer.VocabSize; id++) vocab[Spelling(tokenizer, id)] = id;
         var merges = new JsonArray();
         foreach (var (left, right, _) in tokenizer.Merges)
-            merges.Add($"{Spelling(tokenizer, left)} {Spelling(tokenizer, right)}");
+            merges.Add((JsonNode?)JsonValue.Create($"{Spelling(tokenizer, left)} {Spelling(tokenizer, right)}"));
         var added = new JsonArray();
         foreach (var (id, content) in tokenizer.SpecialTokens.OrderBy(kv => kv.Key))
         {
-            added.Add(new JsonObject
+            added.Add((JsonNode)new JsonObject
             {
                 ["id"] = id,
                 ["content"] = content,

@@ -2,9 +2,12 @@
 // ILanguageModel surface the trainer, the checkpoints and `moe generate` use. Forward runs in
 // training mode (balance losses on) whenever a graph is being recorded, in inference mode under
 // Grad.NoGrad() (validation, generation), as the official model's self.training would be.
-// StartDecoding returns a KV-cached decoder (KvCachedDecoder below) instead of the recomputing one.
+// StartDecoding returns a KV-cached decoder (KvCachedDecoder below) instead of the recomputing one,
+// and the weights go to disk in the official HF layout (Model/Checkpoint/ModelWeights).
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
+using MoeFromScratch.Model.Checkpoint;
+using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Layers;
 using MoeFromScratch.Tensors;
 
@@ -26,6 +29,11 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
     }
 
     public IDecoder StartDecoding() => new KvCachedDecoder(Model);
+
+    /// <summary>An HF model folder: the stacked routed experts are written per expert under the official names.</summary>
+    public void SaveWeights(string folder, MoeConfig? config) => ModelWeights.Save(Model, folder);
+
+    public void LoadWeights(string folder) => ModelWeights.LoadInto(Model, folder);
 
     public void Dispose() => Model.Dispose();
 }

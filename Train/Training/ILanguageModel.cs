@@ -4,7 +4,9 @@
 // It is deliberately minimal: no config, no device moves, no train/eval modes (nothing here uses
 // dropout). Names of Module.NamedParameters() are the checkpoint's tensor names.
 using MoeFromScratch.Autograd;
+using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Checkpointing;
 
 namespace MoeFromScratch.Train.Training;
 
@@ -24,6 +26,15 @@ public interface ILanguageModel
     /// only logits are wanted. Records a graph unless called under Grad.NoGrad().
     /// </summary>
     LmOutput Forward(Tensor tokens, Tensor? targets);
+
+    /// <summary>
+    /// Writes the weights into a checkpoint folder (with config.json when a config is given). The
+    /// default stores NamedParameters() as they are; a model with an official on-disk layout overrides it.
+    /// </summary>
+    void SaveWeights(string folder, MoeConfig? config) => ModuleWeights.Save(folder, Module, config);
+
+    /// <summary>Loads weights written by <see cref="SaveWeights"/> into the existing parameters.</summary>
+    void LoadWeights(string folder) => ModuleWeights.Load(folder, Module);
 
     /// <summary>
     /// Generation: a decoder that takes tokens a few at a time and returns the next-token logits.

@@ -1,14 +1,15 @@
 // The blocked GEMM driver: the five loops of the BLIS/GotoBLAS algorithm around a micro-kernel
 // (jc over NC-wide panels of B, pc over KC-deep slices, pack B, ic over MC-tall blocks of A, pack A,
-// then jr/ir over the NR x MR tiles). Single-threaded on a sub-problem; GemmParallel splits the work.
-// Not the small-problem path (GemmSmall) and not the dispatch (Gemm).
+// then jr/ir over the NR x MR tiles). Single-threaded on a sub-problem; the parallel split, with its
+// operand packed once and shared, is in GemmDriverParallel.cs. Not the small-problem path (GemmSmall)
+// and not the dispatch (Gemm).
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
-internal static unsafe class GemmDriver<T, TKernel>
+internal static unsafe partial class GemmDriver<T, TKernel>
     where T : unmanaged, INumber<T>
     where TKernel : struct, IGemmKernel<T>
 {
@@ -30,57 +31,23 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
-    /// <summary>Splits over workers when the problem is large enough to amortise the hand-off.</summary>
-    public static void Multiply(in GemmJob job)
-    {
-        int parts = GemmParallel.PartsFor(job.M, job.N, job.K, TKernel.MR, TKernel.NR);
-        if (parts <= 1)
-        {
-            Serial(job.M, job.N, job.K, (T*)job.A, job.ARowStride, job.AColStride, (T*)job.B, job.BRowStride, job.BColStride, (T*)job.C, job.Ldc, job.Accumulate);
-            return;
-        }
-        GemmParallel.Run(&RunPart, job, parts);
-    }
-
-    /// <summary>
-    /// One worker's share: a contiguous range of C columns (or rows when C is tall), rounded to whole
-    /// tiles. Each worker packs its own B range and its own copy of A, so workers never synchronise;
-    /// the duplicated A packing is O(m k) against O(m n k / parts) multiply work.
-    /// </summary>
-    private static void RunPart(GemmJob* job, int part, int parts)
-    {
-        if (job->N >= job->M)
-        {
-            int chunk = RoundUp((job->N + parts - 1) / parts, TKernel.NR);
-            int j0 = part * chunk;
-            int nn = Math.Min(chunk, job->N - j0);
-            if (nn > 0)
-            {
-                Serial(job->M, nn, job->K, (T*)job->A, job->ARowStride, job->AColStride,
-                    (T*)job->B + j0 * job->BColStride, job->BRowStride, job->BColStride, (T*)job->C + j0, job->Ldc, job->Accumulate);
-            }
-        }
-        else
-        {
-            int chunk = RoundUp((job->M + parts - 1) / parts, TKernel.MR);
-            int i0 = part * chunk;
-            int mm = Math.Min(chunk, job->M - i0);
-            if (mm > 0)
-            {
-                Serial(mm, job->N, job->K, (T*)job->A + i0 * job->ARowStride, job->ARowStride, job->AColStride,
-                    (T*)job->B, job->BRowStride, job->BColStride, (T*)job->C + i0 * job->Ldc, job->Ldc, job->Accumulate);
-            }
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Serial(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+        => Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, default, default);
+
+    /// <summary>
+    /// The five loops. An operand given as <paramref name="packedA"/> / <paramref name="packedB"/> was
+    /// packed beforehand (shared by the parallel parts) and is read from there instead of being packed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Serial(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate,
+        PrePacked packedA, PrePacked packedB)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         int kcMax = Math.Min(KC, k);
         int ncMax = Math.Min(NC, RoundUp(n, nr));
-        T* packA = EnsurePackA();
-        T* packB = EnsurePackB((long)kcMax * ncMax);
+        T* packA = packedA.IsEmpty ? EnsurePackA() : null;
+        T* packB = packedB.IsEmpty ? EnsurePackB((long)kcMax * ncMax) : null;
         T* edge = stackalloc T[mr * nr];
 
         for (int jc = 0; jc < n; jc += NC)
@@ -91,19 +58,35 @@ internal static unsafe class GemmDriver<T, TKernel>
                 int kc = Math.Min(KC, k - pc);
                 // Later k slices add onto what the first one wrote.
                 bool acc = accumulate || pc > 0;
-                GemmPacking<T, TKernel>.PackB(packB, b + pc * brs + jc * bcs, brs, bcs, kc, nc);
+                T* panelB = packB;
+                if (packedB.IsEmpty)
+                {
+                    GemmPacking<T, TKernel>.PackB(packB, b + pc * brs + jc * bcs, brs, bcs, kc, nc);
+                }
+                else
+                {
+                    panelB = packedB.At(pc / KC, kc, jc);
+                }
                 for (int ic = 0; ic < m; ic += MC)
                 {
                     int mc = Math.Min(MC, m - ic);
-                    GemmPacking<T, TKernel>.PackA(packA, a + ic * ars + pc * acs, ars, acs, mc, kc);
+                    T* blockA = packA;
+                    if (packedA.IsEmpty)
+                    {
+                        GemmPacking<T, TKernel>.PackA(packA, a + ic * ars + pc * acs, ars, acs, mc, kc);
+                    }
+                    else
+                    {
+                        blockA = packedA.At(pc / KC, kc, ic);
+                    }
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
-                        T* bSliver = packB + (long)jr * kc;
+                        T* bSliver = panelB + (long)jr * kc;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir);
-                            T* aSliver = packA + (long)ir * kc;
+                            T* aSliver = blockA + (long)ir * kc;
                             T* cTile = c + (ic + ir) * ldc + jc + jr;
                             if (rows == mr && cols == nr)
                             {
@@ -128,6 +111,21 @@ internal static unsafe class GemmDriver<T, TKernel>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// An operand packed ahead of the loops: KC-deep slices SliceStride elements apart, each holding the
+    /// operand's slivers in order, so the block starting at row (or column) index sits at
+    /// Base + slice * SliceStride + index * kc. Default (null Base) means "pack it yourself".
+    /// </summary>
+    internal readonly struct PrePacked(T* @base, long sliceStride)
+    {
+        private readonly T* _base = @base;
+        private readonly long _sliceStride = sliceStride;
+
+        public bool IsEmpty => _base == null;
+
+        public T* At(int slice, int kc, int index) => _base + slice * _sliceStride + (long)index * kc;
     }
 
     private static T* EnsurePackA()

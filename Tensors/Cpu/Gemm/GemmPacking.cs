@@ -35,6 +35,11 @@ internal static unsafe class GemmPacking<T, TKernel>
                     dst += mr;
                 }
             }
+            else if (rows == mr && colStride == 1 && GemmPackTranspose.Applies<T>(mr))
+            {
+                GemmPackTranspose.PackRows6((float*)dst, (float*)src, rowStride, kc);
+                dst += mr * kc;
+            }
             else if (rows == mr && colStride == 1)
             {
                 // Row-major A (the common case): MR row streams read in step, each with unit stride.

@@ -1,8 +1,10 @@
 // Threading for the blocked GEMM: a tiny persistent pool of Environment.ProcessorCount - 1 workers that
 // the calling thread joins, handed a job by value and a function pointer, so a parallel multiply
-// allocates nothing. Parts are claimed from an atomic counter rather than assigned, so on a busy machine a
-// late (descheduled) worker's share is picked up by whoever is free instead of being waited for. Deliberately not the .NET ThreadPool/Parallel.For (per-call allocations, queueing
-// latency) and not a general scheduler: one parallel GEMM at a time; a concurrent caller runs serially.
+// allocates nothing. Parts are claimed from an atomic counter rather than assigned, so on a busy machine
+// a late (descheduled) worker's share is picked up by whoever is free instead of being waited for.
+// Deliberately not the .NET ThreadPool/Parallel.For (per-call allocations, queueing latency) and not a
+// general scheduler: one parallel GEMM owns the pool at a time (TryAcquire), and a caller that finds it
+// taken runs serially. The owner may run several jobs back to back (pack, then multiply).
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
@@ -15,6 +17,12 @@ internal unsafe struct GemmJob
     public void* A, B, C;
     public long ARowStride, AColStride, BRowStride, BColStride, Ldc;
     public bool Accumulate;
+
+    /// <summary>The operand packed once for all parts (A when splitting columns, B when splitting rows).</summary>
+    public void* Shared;
+
+    /// <summary>Elements between consecutive KC-deep slices of <see cref="Shared"/>.</summary>
+    public long SharedSliceStride;
 }
 
 internal static unsafe class GemmParallel
@@ -53,50 +61,59 @@ internal static unsafe class GemmParallel
         return Math.Max(1, Math.Min(byWork, tiles));
     }
 
+    /// <summary>
+    /// Bytes a parallel multiply may use for its shared packed operand; the K dimension is cut into
+    /// chunks that fit. Tests lower it (on the calling thread) to exercise the chunking.
+    /// </summary>
+    [ThreadStatic] internal static long? t_sharedPackBytesOverride;
+
+    internal const long DefaultSharedPackBytes = 16L << 20;
+
+    public static long SharedPackBytes => t_sharedPackBytesOverride ?? DefaultSharedPackBytes;
+
+    /// <summary>Tests set this (on the calling thread) so a multiply waits for the pool instead of running serially.</summary>
+    [ThreadStatic] internal static bool t_waitForPool;
+
+    /// <summary>Takes the pool for this thread's multiply; false when there are no workers or another multiply has them.</summary>
+    public static bool TryAcquire() => WorkerCount > 0 && Monitor.TryEnter(Gate, t_waitForPool ? Timeout.Infinite : 0);
+
+    public static void ReleasePool() => Monitor.Exit(Gate);
+
+    /// <summary>Runs body(job, part, parts) for every part on the pool, which the caller must hold (TryAcquire).</summary>
     public static void Run(delegate*<GemmJob*, int, int, void> body, in GemmJob job, int parts)
     {
+        System.Diagnostics.Debug.Assert(Monitor.IsEntered(Gate), "GemmParallel.Run without TryAcquire");
         GemmJob local = job;
-        if (WorkerCount == 0 || parts <= 1 || !Monitor.TryEnter(Gate))
+        if (parts <= 1)
         {
-            // No workers, or another multiply owns them: do every part here rather than queue behind it.
-            for (int part = 0; part < parts; part++)
-            {
-                body(&local, part, parts);
-            }
+            body(&local, 0, 1);
             return;
         }
-        try
+        EnsureStarted();
+        // Close claiming while the job is rewritten: a straggler from the last job then claims nothing.
+        Volatile.Write(ref s_nextPart, int.MaxValue / 2);
+        *s_job = local;
+        s_body = body;
+        s_parts = parts;
+        s_failure = null;
+        Volatile.Write(ref s_partsDone, 0);
+        // Opens claiming and publishes the job (full fences), then wakes whoever has gone to sleep.
+        Interlocked.Exchange(ref s_nextPart, 0);
+        Interlocked.Increment(ref s_generation);
+        for (int w = 0; w < WorkerCount; w++)
         {
-            EnsureStarted();
-            // Close claiming while the job is rewritten: a straggler from the last job then claims nothing.
-            Volatile.Write(ref s_nextPart, int.MaxValue / 2);
-            *s_job = local;
-            s_body = body;
-            s_parts = parts;
-            s_failure = null;
-            Volatile.Write(ref s_partsDone, 0);
-            // Opens claiming and publishes the job (full fences), then wakes whoever has gone to sleep.
-            Interlocked.Exchange(ref s_nextPart, 0);
-            Interlocked.Increment(ref s_generation);
-            for (int w = 0; w < WorkerCount; w++)
+            if (Interlocked.CompareExchange(ref s_sleeping![w], 0, 1) == 1)
             {
-                if (Interlocked.CompareExchange(ref s_sleeping![w], 0, 1) == 1)
-                {
-                    s_wake![w].Release();
-                }
+                s_wake![w].Release();
             }
-            ClaimParts();
-            var spin = default(SpinWait);
-            while (Volatile.Read(ref s_partsDone) < parts)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-            s_failure?.Throw();
         }
-        finally
+        ClaimParts();
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref s_partsDone) < parts)
         {
-            Monitor.Exit(Gate);
+            spin.SpinOnce(sleep1Threshold: -1);
         }
+        s_failure?.Throw();
     }
 
     private static void ClaimParts()

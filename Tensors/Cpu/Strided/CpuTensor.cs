@@ -2,8 +2,9 @@
 // to its first element when it must be contiguous), layouts and bases built from tensors, and the
 // checks that make those safe (right backend, right dtype).
 //
-// Pointers are stable because CpuStorage pins its array for life. Kernels add each tensor's
-// Offset (usually through a layout's bases) and walk with its strides.
+// Pointers are stable because a CpuStorage is one native block that never moves (until the storage
+// is released). Kernels add each tensor's Offset (usually through a layout's bases) and walk with
+// its strides.
 // It deliberately is not: a view type; Tensor already is one.
 namespace MoeFromScratch.Tensors.Cpu;
 

@@ -1,11 +1,12 @@
-// A model's weights to and from a HuggingFace-style folder (model.safetensors, or shards plus an
-// index), under the names Module.NamedParameters() gives them, in float32 so nothing is rounded.
-// With a MoeConfig the save also checks the names and shapes against the config's layout and
-// writes config.json (Model/Checkpoint/ModelCheckpoint); without one (test models) it writes
-// only the tensors. Loading copies into the existing parameters, on whatever device they live,
-// and names every missing, unexpected or misshapen tensor. A DeepSeekMoe model goes through
-// Model/Checkpoint/ModelWeights, which writes its stacked routed experts as the official per-expert
-// [out, in] tensors (and joins them again on load), so its folders are HF model folders.
+// Any module's weights to and from a HuggingFace-style folder (model.safetensors, or shards plus an
+// index), under the names Module.NamedParameters() gives them, in float32 so nothing is rounded:
+// the default behind ILanguageModel.SaveWeights/LoadWeights. With a MoeConfig the save also checks
+// the names and shapes against the config's layout and writes config.json
+// (Model/Checkpoint/ModelCheckpoint); without one (test models) it writes only the tensors. Loading
+// copies into the existing parameters, on whatever device they live, and names every missing,
+// unexpected or misshapen tensor. Not the DeepSeekMoE layout: that model's stacked experts are
+// stored per expert under the official names (Model/Checkpoint/ModelWeights), which its
+// ILanguageModel implementation uses instead.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
@@ -14,15 +15,10 @@ using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Checkpointing;
 
-public static class ModelWeights
+public static class ModuleWeights
 {
     public static void Save(string folder, Module module, MoeConfig? config)
     {
-        if (module is DeepSeekMoe deepSeek)
-        {
-            Model.Checkpoint.ModelWeights.Save(deepSeek, folder);
-            return;
-        }
         var weights = module.NamedParameters().Select(np => (np.Name, np.Parameter.Data)).ToList();
         if (config is null) ShardedCheckpoint.Write(folder, weights, StoredDType.F32, ModelCheckpoint.DefaultMaxShardBytes);
         else ModelCheckpoint.Save(folder, config, weights);
@@ -30,11 +26,6 @@ public static class ModelWeights
 
     public static void Load(string folder, Module module)
     {
-        if (module is DeepSeekMoe deepSeek)
-        {
-            Model.Checkpoint.ModelWeights.LoadInto(deepSeek, folder);
-            return;
-        }
         var saved = ShardedCheckpoint.Read(folder);
         try
         {

@@ -1,0 +1,199 @@
+// CpuBackend, the MoE grouped GEMMs (a group is one expert's contiguous block of rows):
+//   GroupedMatMul            y[rows of g] = x[rows of g] @ w[g]           (forward, and dx with wᵀ)
+//   GroupedMatMulWeightGrad  dw[g] = x[rows of g]ᵀ @ dy[rows of g]        (weight gradient)
+// Strides go straight to the GEMM: a transposed w (the dx pass) or xᵀ (the weight gradient) is a
+// swap of strides, never a copy.
+//
+// The point of this file is how groups meet cores. With many groups (fine-grained experts) each
+// group's product runs single-threaded and the cores CLAIM whole groups, one at a time, from a
+// shared counter. The alternative — every group's GEMM split across the cores, as Gemm.Multiply does
+// with a large product — costs one pool hand-off per group and packs each group's A once per core,
+// so its overhead grows with the number of experts at fixed active compute (and on a loaded machine
+// every hand-off may wait for a descheduled worker). Claiming rather than assigning groups means a
+// core that gets interrupted only delays the groups it holds, not a fixed share.
+// With few groups (under two per core) each product is big enough to thread itself, and does.
+// It deliberately is not: a GEMM (Tensors/Cpu/Gemm), nor the scheduler of batched MatMul.
+using System.Numerics;
+
+namespace MoeFromScratch.Tensors.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: GroupedMatMul<float>(x, w, offsets, y); break;
+            case DType.Float64: GroupedMatMul<double>(x, w, offsets, y); break;
+            default: throw CpuTensor.Unsupported("GroupedMatMul", x.DType);
+        }
+    }
+
+    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: GroupedMatMulWeightGrad<float>(x, dy, offsets, dw); break;
+            case DType.Float64: GroupedMatMulWeightGrad<double>(x, dy, offsets, dw); break;
+            default: throw CpuTensor.Unsupported("GroupedMatMulWeightGrad", x.DType);
+        }
+    }
+
+    private static void GroupedMatMul<T>(Tensor x, Tensor w, Tensor offsets, Tensor y) where T : unmanaged, INumber<T>
+    {
+        const string op = "GroupedMatMul";
+        int rows = x.Shape[0], k = x.Shape[1], groups = w.Shape[0], n = w.Shape[2];
+        using var bounds = new DenseCopy<int>(op, offsets);
+        CheckGroupOffsets(op, bounds.Pointer, groups, rows);
+        T* yp = CpuTensor.Contiguous<T>(op, y);
+        // Rows before the first group or after the last belong to no expert: they get zeros.
+        new Span<T>(yp, bounds.Pointer[0] * n).Clear();
+        new Span<T>(yp + (long)bounds.Pointer[groups] * n, (rows - bounds.Pointer[groups]) * n).Clear();
+        ForEachGroup(groups, (long)rows * k * n, new GroupedBody<T>(
+            CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, w) + w.Offset, w.Strides, yp, bounds.Pointer, k, n));
+    }
+
+    /// <summary>Group g: y[rows of g] = x[rows of g] @ w[g]; groups own disjoint rows, so they may run at once.</summary>
+    private readonly struct GroupedBody<T>(T* x, long[] xStrides, T* w, long[] wStrides, T* y, int* offsets, int k, int n) : IGroupBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int g, GroupGemm gemm)
+        {
+            int first = offsets[g], count = offsets[g + 1] - first;
+            if (count == 0) return;
+            gemm.Multiply(count, n, k,
+                x + first * xStrides[0], xStrides[0], xStrides[1],
+                w + g * wStrides[0], wStrides[1], wStrides[2],
+                y + (long)first * n, n);
+        }
+    }
+
+    private static void GroupedMatMulWeightGrad<T>(Tensor x, Tensor dy, Tensor offsets, Tensor dw) where T : unmanaged, INumber<T>
+    {
+        const string op = "GroupedMatMulWeightGrad";
+        int rows = x.Shape[0], k = x.Shape[1], n = dy.Shape[1], groups = dw.Shape[0];
+        using var bounds = new DenseCopy<int>(op, offsets);
+        CheckGroupOffsets(op, bounds.Pointer, groups, rows);
+        ForEachGroup(groups, (long)rows * k * n, new WeightGradBody<T>(
+            CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, dy) + dy.Offset, dy.Strides,
+            CpuTensor.Contiguous<T>(op, dw), bounds.Pointer, k, n));
+    }
+
+    /// <summary>Group g: dw[g] = x[rows of g]ᵀ @ dy[rows of g], or zeros for a group with no rows.</summary>
+    private readonly struct WeightGradBody<T>(T* x, long[] xStrides, T* dy, long[] dyStrides, T* dw, int* offsets, int k, int n) : IGroupBody
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int g, GroupGemm gemm)
+        {
+            int first = offsets[g], count = offsets[g + 1] - first;
+            T* dwg = dw + (long)g * k * n;
+            if (count == 0)
+            {
+                new Span<T>(dwg, k * n).Clear(); // an expert that saw no tokens gets a zero gradient
+                return;
+            }
+            // x_gᵀ: element (kk, r) of the transpose is x[first + r, kk] — the strides swap places.
+            gemm.Multiply(k, n, count,
+                x + first * xStrides[0], xStrides[1], xStrides[0],
+                dy + first * dyStrides[0], dyStrides[0], dyStrides[1],
+                dwg, n);
+        }
+    }
+
+    /// <summary>One group's product; the scheduler hands it the GEMM to use for it.</summary>
+    private interface IGroupBody
+    {
+        void Run(int g, GroupGemm gemm);
+    }
+
+    /// <summary>Below this many multiply-adds in all, spreading the groups costs more than it saves.</summary>
+    private const long MinSpreadWork = 1L << 20;
+
+    /// <summary>
+    /// Runs groups [0, groups) whose products total `work` multiply-adds: claimed one by one by every
+    /// core, each product single-threaded, when there are at least two groups per core; otherwise in
+    /// order on this thread, each product free to thread itself.
+    /// </summary>
+    private static void ForEachGroup<TBody>(int groups, long work, TBody body) where TBody : struct, IGroupBody
+    {
+        int cores = Environment.ProcessorCount;
+        if (cores == 1 || groups < 2 * cores || work < MinSpreadWork)
+        {
+            for (int g = 0; g < groups; g++) body.Run(g, GroupGemm.MayThread);
+            return;
+        }
+        Spread(groups, cores, body, GroupGemm.SingleThreadedForThisThread());
+    }
+
+    // Kept apart: a lambda's closure is allocated on entry to the method that declares it.
+    private static void Spread<TBody>(int groups, int cores, TBody body, GroupGemm gemm) where TBody : struct, IGroupBody
+    {
+        int next = 0;
+        // A worker the OS starts late finds the counter exhausted and returns at once: nobody waits for it.
+        Parallel.For(0, cores, _ =>
+        {
+            var local = body;
+            for (int g = Interlocked.Increment(ref next) - 1; g < groups; g = Interlocked.Increment(ref next) - 1)
+                local.Run(g, gemm);
+        });
+    }
+
+    /// <summary>offsets must rise from within [0, rows]: group g owns rows offsets[g]..offsets[g+1].</summary>
+    private static void CheckGroupOffsets(string op, int* offsets, int groups, int rows)
+    {
+        for (int g = 0; g <= groups; g++)
+        {
+            int bound = offsets[g];
+            if (bound < 0 || bound > rows || (g > 0 && bound < offsets[g - 1]))
+                throw new ArgumentException($"{op}: offsets[{g}] = {bound} is out of range: offsets must be non-decreasing within [0, {rows}] for axis 0 of size {rows}");
+        }
+    }
+
+    /// <summary>
+    /// The multiply one group runs: Gemm.Multiply (which splits a large product over the GEMM pool),
+    /// or, for a thread that is itself one of several running groups, the same computation kept on
+    /// that thread. The single-threaded one mirrors Gemm.Dispatch — the direct loop below its
+    /// small-problem threshold, else the blocked driver with the kernel family Gemm would pick — with
+    /// both choices read on the calling thread (where tests override them) and carried to the others.
+    /// </summary>
+    private readonly struct GroupGemm
+    {
+        private readonly bool _singleThreaded;
+        private readonly GemmIsa _isa;
+        private readonly long _smallThreshold;
+
+        private GroupGemm(bool singleThreaded, GemmIsa isa, long smallThreshold)
+        {
+            _singleThreaded = singleThreaded;
+            _isa = isa;
+            _smallThreshold = smallThreshold;
+        }
+
+        public static GroupGemm MayThread => default;
+
+        public static GroupGemm SingleThreadedForThisThread() =>
+            new(true, GemmIsaSelection.Current, Gemm.t_smallThresholdOverride ?? Gemm.DefaultSmallThreshold);
+
+        /// <summary>c (m, n), row stride ldc, = a (m, k) @ b (k, n) with a and b at any strides.</summary>
+        public void Multiply<T>(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc)
+            where T : unmanaged, INumber<T>
+        {
+            if (!_singleThreaded || m == 0 || n == 0 || k == 0)
+            {
+                CpuBackend.Multiply(m, n, k, a, ars, acs, b, brs, bcs, c, ldc); // threads itself if large; k == 0 zero-fills
+                return;
+            }
+            if ((long)m * n * k < _smallThreshold)
+            {
+                GemmSmall<T>.Multiply(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate: false);
+                return;
+            }
+            switch (_isa)
+            {
+                case GemmIsa.Vector512: GemmDriver<T, GemmKernel512<T>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+                case GemmIsa.Vector256: GemmDriver<T, GemmKernel256<T>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+                default: GemmDriver<T, GemmKernelScalar<T>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+            }
+        }
+    }
+}

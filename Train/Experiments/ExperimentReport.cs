@@ -1,0 +1,103 @@
+// The files of one experiment run, written atomically into --out:
+//   results.json     the ExperimentResult (snake_case), every number below
+//   results.md       a markdown block to paste into docs/experiments.md as it is: how it ran, the
+//                    table (our validation loss beside the paper's Pile loss), the findings
+//   val_loss.png     validation loss against the step, every model overlaid
+//   train_loss.png   training LM loss (moving average over 10 steps), every model overlaid
+//   redundancy.png, active_experts.png   the analysed models' sweeps overlaid (redundancy experiment)
+// Not here: running anything (ExperimentRunner), judging the numbers (ExperimentFindings).
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MoeFromScratch.Train.Analysis;
+using MoeFromScratch.Train.Plots;
+using MoeFromScratch.Train.Training;
+
+namespace MoeFromScratch.Train.Experiments;
+
+public static class ExperimentReport
+{
+    public const string JsonFile = "results.json", MarkdownFile = "results.md";
+    public const int SmoothingSteps = 10;
+
+    /// <summary>Writes every file into folder; returns the paths written.</summary>
+    public static IReadOnlyList<string> Write(ExperimentResult result, string folder)
+    {
+        var written = new List<string>();
+        string json = Path.Combine(folder, JsonFile), markdown = Path.Combine(folder, MarkdownFile);
+        Data.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, AnalysisJson.Options) + "\n");
+        Data.AtomicFile.WriteAllText(markdown, Markdown(result));
+        written.AddRange([json, markdown]);
+
+        var runs = result.Models.Select(m => (m.Name, Run: MetricsFile.Read(Path.Combine(m.Folder, MetricsLog.FileName)))).ToList();
+        written.Add(RunPlots.Save(CurvesPlot.Draw(runs.Select(r => new Curve(r.Name, r.Run.Eval.Select(p => (double)p.Step).ToList(),
+            r.Run.Eval.Select(p => p.ValidationLoss).ToList())).ToList(), $"{result.Experiment}: validation loss", "step", "validation loss"), Path.Combine(folder, "val_loss.png")));
+        written.Add(RunPlots.Save(CurvesPlot.Draw(runs.Select(r => new Curve(r.Name, r.Run.Train.Select(p => (double)p.Step).ToList(),
+            MovingAverage(r.Run.Train.Select(p => p.LmLoss).ToList(), SmoothingSteps))).ToList(),
+            $"{result.Experiment}: training LM loss (mean of the last {SmoothingSteps} steps)", "step", "LM loss", markers: false), Path.Combine(folder, "train_loss.png")));
+
+        var analysed = result.Models.Where(m => m.Analysis is not null).Select(m => (m.Name, m.Analysis!)).ToList();
+        if (analysed.Count > 0)
+        {
+            written.Add(RunPlots.Save(AnalysisPlots.Redundancy(analysed), Path.Combine(folder, AnalysisPlots.RedundancyFile)));
+            written.Add(RunPlots.Save(AnalysisPlots.ActiveExperts(analysed), Path.Combine(folder, AnalysisPlots.ActiveFile)));
+        }
+        return written;
+    }
+
+    /// <summary>The markdown block: how it ran, one row per model, the sweeps when analysed, the findings.</summary>
+    public static string Markdown(ExperimentResult r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var md = new StringBuilder();
+        md.AppendLine(c, $"#### `{r.Experiment}`: {r.Summary}").AppendLine();
+        md.AppendLine(c, $"Command: `{r.Command}` · scale {r.Scale} · device {r.Device} ({r.Cores} cores) · seed {r.Seed} · " +
+            $"{r.Steps} steps × {r.BatchSize} × {r.SequenceLength} = {r.TokensPerModel:N0} training tokens per model · " +
+            $"validation loss over {r.ValidationTokens:N0} tokens (token frequencies alone: {r.UnigramLoss:F4}) · started {r.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC · wall {Duration(r.WallSeconds)} in total").AppendLine();
+        md.AppendLine("| model | feed-forward layer | total params | activated params | val loss | paper Pile loss (2B) | wall |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var m in r.Models)
+            md.AppendLine(c, $"| {m.Name} | {m.Design} | {m.TotalParameters:N0} | {m.ActivatedParameters:N0} | {m.ValidationLoss:F4} | " +
+                $"{(m.PaperLoss is double p ? p.ToString("F3", c) : "—")} | {Duration(m.WallSeconds)} |");
+        md.AppendLine();
+
+        var analysed = r.Models.Where(m => m.Analysis is not null).ToList();
+        if (analysed.Count > 0)
+        {
+            md.AppendLine("| top experts disabled | " + string.Join(" | ", analysed.Select(m => $"{m.Name} val loss (Δ)")) + " |");
+            md.AppendLine("|---|" + string.Concat(analysed.Select(_ => "---:|")));
+            for (int i = 0; i < analysed[0].Analysis!.Redundancy.Count; i++)
+                md.AppendLine($"| {analysed[0].Analysis!.Redundancy[i].RatioLabel} | " + string.Join(" | ", analysed.Select(m => Cell(m.Analysis!, i, c))) + " |");
+            md.AppendLine();
+            foreach (var m in analysed)
+                md.AppendLine($"{m.Name}, fewer activated routed experts: " +
+                    string.Join(", ", m.Analysis!.ActiveExpertsSweep.Select(p => $"K' = {p.ActiveExperts}: {p.ValidationLoss.ToString("F4", c)}")) +
+                    "; specialisation score (NMI, mean over layers): " + (m.Analysis.MeanSpecialization is double s ? s.ToString("F4", c) : "—") + ".");
+            md.AppendLine();
+        }
+        md.AppendLine(c, $"Paper: {r.PaperClaim}.").AppendLine();
+        foreach (var f in r.Findings) md.AppendLine(c, $"- {f}");
+        return md.ToString();
+    }
+
+    private static string Cell(AnalysisResult a, int i, CultureInfo c)
+    {
+        if (i >= a.Redundancy.Count) return "—";
+        var p = a.Redundancy[i];
+        return p.ValidationLoss is double v ? $"{v.ToString("F4", c)} ({(v - a.ValidationLoss).ToString("+0.0000;-0.0000;0", c)}), {p.Disabled} of {a.RoutedExperts}" : $"skipped: {p.Skipped}";
+    }
+
+    private static string Duration(double seconds) =>
+        seconds >= 90 ? $"{Math.Floor(seconds / 60):F0} min {seconds % 60:F0} s" : $"{seconds:F1} s";
+
+    private static List<double> MovingAverage(IReadOnlyList<double> values, int window)
+    {
+        var averaged = new List<double>(values.Count);
+        for (int i = 0; i < values.Count; i++)
+        {
+            var recent = values.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(window, i + 1)).Where(double.IsFinite).ToList();
+            averaged.Add(recent.Count == 0 ? double.NaN : recent.Average());
+        }
+        return averaged;
+    }
+}

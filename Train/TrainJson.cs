@@ -1,0 +1,17 @@
+// Compile-time JSON serialisers (System.Text.Json source generation) for the types the `moe` program
+// reads and writes with JsonSerializer, so it needs no runtime reflection and can be published
+// trimmed (as the GPU machine needs: a self-contained folder small enough to carry). Files built
+// node by node (JsonObject) need nothing here.
+using System.Text.Json.Serialization;
+using MoeFromScratch.Train.Checkpointing;
+
+namespace MoeFromScratch.Train;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    RespectRequiredConstructorParameters = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(TrainerState))]
+[JsonSerializable(typeof(List<int[]>))]
+internal sealed partial class TrainJson : JsonSerializerContext;
