@@ -14,18 +14,25 @@ public sealed class DeterminismTests
     {
         var reference = TinyRun.Straight;
         string folder = reference.Run.RunFolder($"again-{Guid.NewGuid():N}");   // same --data path: trainer_state.json names it
-        var exit = MoeProcess.Run(reference.Run.Train(folder, "--save-every 0"));
-        Assert.True(exit.Code == 0, exit.ToString());
+        try
+        {
+            var exit = MoeProcess.Run(reference.Run.Train(folder, "--save-every 0"));
+            Assert.True(exit.Code == 0, exit.ToString());
 
-        Assert.Equal(TinyRun.Steps, reference.Losses.Count);
-        Assert.True(reference.Losses.Distinct().Count() > 1, "the loss never changed: nothing was trained");
-        Assert.Equal(reference.Losses, TinyRun.Losses(folder));
-        string last = CheckpointStore.FolderName(TinyRun.Steps);
-        var expected = TinyRun.Snapshot(Path.Combine(reference.RunFolder, last));
-        var actual = TinyRun.Snapshot(Path.Combine(folder, last));
-        Assert.Equal(expected.Keys, actual.Keys);
-        foreach (var (file, bytes) in expected)
-            Assert.True(bytes.AsSpan().SequenceEqual(actual[file]), $"{last}/{file} differs between two runs with the same seed");
+            Assert.Equal(TinyRun.Steps, reference.Losses.Count);
+            Assert.True(reference.Losses.Distinct().Count() > 1, "the loss never changed: nothing was trained");
+            Assert.Equal(reference.Losses, TinyRun.Losses(folder));
+            string last = CheckpointStore.FolderName(TinyRun.Steps);
+            var expected = TinyRun.Snapshot(Path.Combine(reference.RunFolder, last));
+            var actual = TinyRun.Snapshot(Path.Combine(folder, last));
+            Assert.Equal(expected.Keys, actual.Keys);
+            foreach (var (file, bytes) in expected)
+                Assert.True(bytes.AsSpan().SequenceEqual(actual[file]), $"{last}/{file} differs between two runs with the same seed");
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
     }
 
     [VulkanFact]
