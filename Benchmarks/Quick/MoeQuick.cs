@@ -5,10 +5,11 @@
 // stay cheap? (Target: at most +15% per doubling.) "vs prev" is the median, over repetitions, of
 // the ratio to the previous expert count timed just before it, so slow swings of a shared
 // machine's load cancel. Also printed: the process CPU time of a repetition (it counts spinning
-// workers too) and, measured on its own, the part of the backward that follows the total rather
-// than the activated parameters ("param ms": the (E, C, I) weight gradients written and
-// accumulated; see MeasureParameterWork). Not a statistical harness (BenchmarkDotNet is); times
-// include the one host sync of the dispatch. Arguments are parsed by hand, like GemmQuick.
+// workers too), the mean GC pause within one (tensor arrays are GC memory), and, measured on its
+// own, the part of the backward that follows the total rather than the activated parameters
+// ("param ms": the (E, C, I) weight gradients written and accumulated; see MeasureParameterWork).
+// Not a statistical harness (BenchmarkDotNet is); times include the one host sync of the
+// dispatch. Arguments are parsed by hand, like GemmQuick.
 using System.Diagnostics;
 using System.Globalization;
 using MoeFromScratch.Autograd;
@@ -57,7 +58,7 @@ public static class MoeQuick
         if (vulkan is null && device != "cpu") return Fail($"unknown device '{device}' (supported: cpu, vulkan, vulkan:N)");
         IBackend backend = vulkan ?? (IBackend)Device.Cpu;
 
-        if (!json) Console.WriteLine($"{"device",-8} {"tokens",6} {"C",5} {"I",5} {"E",4} {"K",3} {"fwd ms",9} {"bwd ms",9} {"total ms",9} {"best",9} {"cpu ms",9} {"param ms",9} {"vs prev",8}");
+        if (!json) Console.WriteLine($"{"device",-8} {"tokens",6} {"C",5} {"I",5} {"E",4} {"K",3} {"fwd ms",9} {"bwd ms",9} {"total ms",9} {"best",9} {"cpu ms",9} {"gc ms",7} {"param ms",9} {"vs prev",8}");
         if (experts.Any(e => active > e)) return Fail($"--active {active} exceeds the smallest expert count");
         var cases = experts.Select(e => new Case(backend, tokens, hidden, width, e, active, shared, reps)).ToArray();
         // Round-robin: every repetition times each expert count once, so load from other processes on
@@ -67,11 +68,11 @@ public static class MoeQuick
         Case? previous = null;
         foreach (var c in cases)
         {
-            var (forward, backward, total, best, cpu, parameterWork) = c.Summary();
+            var (forward, backward, total, best, cpu, gc, parameterWork) = c.Summary();
             string ratio = previous is null ? "null" : c.RatioTo(previous).ToString("F3", CultureInfo.InvariantCulture);
             Console.WriteLine(json
-                ? string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"moe\",\"device\":\"{device}\",\"tokens\":{tokens},\"hidden\":{hidden},\"expert_width\":{width},\"experts\":{c.Experts},\"active\":{active},\"shared\":{shared},\"forward_ms\":{forward:F2},\"backward_ms\":{backward:F2},\"total_ms\":{total:F2},\"best_total_ms\":{best:F2},\"cpu_ms\":{cpu:F2},\"parameter_work_ms\":{parameterWork:F2},\"ratio_vs_previous\":{ratio},\"reps\":{reps},\"threads\":{Environment.ProcessorCount}}}")
-                : string.Create(CultureInfo.InvariantCulture, $"{device,-8} {tokens,6} {hidden,5} {width,5} {c.Experts,4} {active,3} {forward,9:F2} {backward,9:F2} {total,9:F2} {best,9:F2} {cpu,9:F2} {parameterWork,9:F2} {ratio,8}"));
+                ? string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"moe\",\"device\":\"{device}\",\"tokens\":{tokens},\"hidden\":{hidden},\"expert_width\":{width},\"experts\":{c.Experts},\"active\":{active},\"shared\":{shared},\"forward_ms\":{forward:F2},\"backward_ms\":{backward:F2},\"total_ms\":{total:F2},\"best_total_ms\":{best:F2},\"cpu_ms\":{cpu:F2},\"gc_pause_ms\":{gc:F2},\"parameter_work_ms\":{parameterWork:F2},\"ratio_vs_previous\":{ratio},\"reps\":{reps},\"threads\":{Environment.ProcessorCount}}}")
+                : string.Create(CultureInfo.InvariantCulture, $"{device,-8} {tokens,6} {hidden,5} {width,5} {c.Experts,4} {active,3} {forward,9:F2} {backward,9:F2} {total,9:F2} {best,9:F2} {cpu,9:F2} {gc,7:F2} {parameterWork,9:F2} {ratio,8}"));
             previous = c;
         }
         foreach (var c in cases) c.Dispose();
@@ -84,7 +85,7 @@ public static class MoeQuick
         private readonly IBackend _backend;
         private readonly MoeLayer _layer;
         private readonly Tensor _x, _ids, _seed, _oneToken, _firstExpertOnly;
-        private readonly double[] _forward, _backward, _cpu, _parameterWork;
+        private readonly double[] _forward, _backward, _cpu, _gc, _parameterWork;
 
         public Case(IBackend backend, int tokens, int hidden, int width, int experts, int active, int shared, int reps)
         {
@@ -108,6 +109,7 @@ public static class MoeQuick
             _forward = new double[reps];
             _backward = new double[reps];
             _cpu = new double[reps];
+            _gc = new double[reps];
             _parameterWork = new double[reps];
             Experts = experts;
         }
@@ -120,6 +122,7 @@ public static class MoeQuick
             _layer.ZeroGrad();
             _backend.Synchronize();
             var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            var gcStart = GC.GetTotalPauseDuration();
             long start = Stopwatch.GetTimestamp();
             var output = _layer.Forward(new Variable(_x, requiresGrad: true), _ids, training: true);
             _backend.Synchronize();
@@ -130,6 +133,7 @@ public static class MoeQuick
             _forward[r] = Stopwatch.GetElapsedTime(start, mid).TotalMilliseconds;
             _backward[r] = Stopwatch.GetElapsedTime(mid).TotalMilliseconds;
             _cpu[r] = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMilliseconds;
+            _gc[r] = (GC.GetTotalPauseDuration() - gcStart).TotalMilliseconds;
             _parameterWork[r] = MeasureParameterWork();
         }
 
@@ -158,11 +162,11 @@ public static class MoeQuick
         public double RatioTo(Case other) =>
             Median(_forward.Select((f, r) => (f + _backward[r]) / (other._forward[r] + other._backward[r])).ToArray());
 
-        /// <summary>Medians of forward, backward and their sum, the fastest sum, the process CPU time and the parameter-sized work.</summary>
-        public (double Forward, double Backward, double Total, double Best, double Cpu, double ParameterWork) Summary()
+        /// <summary>Medians of forward, backward and their sum, the fastest sum, the process CPU time and the parameter-sized work; the mean GC pause (collections are rare, so a median would hide them).</summary>
+        public (double Forward, double Backward, double Total, double Best, double Cpu, double Gc, double ParameterWork) Summary()
         {
             var total = _forward.Zip(_backward, (f, b) => f + b).Order().ToArray();
-            return (Median(_forward), Median(_backward), total[total.Length / 2], total[0], Median(_cpu), Median(_parameterWork));
+            return (Median(_forward), Median(_backward), total[total.Length / 2], total[0], Median(_cpu), _gc.Average(), Median(_parameterWork));
         }
 
         public void Dispose()
