@@ -82,7 +82,7 @@ public sealed unsafe class GemmTests
         // A budget below one KC-deep slice of the shared operand still packs one slice per chunk, so K is
         // then cut into ceil(k / KC) chunks.
         GemmParallel.t_sharedPackBytesOverride = chunked ? 1 : null;
-        GemmParallel.t_waitForPool = true;
+        WorkerPool.t_waitForPool = true;
         try
         {
             Check<float>(new GemmCase(m, n, k, transA, transB, 3, accumulate, (int)GemmIsaSelection.Detected, false, m + k), FloatTolerance);
@@ -91,7 +91,7 @@ public sealed unsafe class GemmTests
         finally
         {
             GemmParallel.t_sharedPackBytesOverride = null;
-            GemmParallel.t_waitForPool = false;
+            WorkerPool.t_waitForPool = false;
         }
     }
 

@@ -4,14 +4,14 @@
 // then only read: packing it per part instead cost a quarter of the time at 1024^3 on 2 cores, since
 // the row-major A gather is scalar. Two pool jobs per K chunk, pack then multiply; the pool's hand-off
 // between them is a spin, not a sleep. K is cut into chunks so the shared buffer stays bounded.
-// Not the loops themselves (GemmDriver.cs), not the pool (GemmParallel.cs).
+// Not the loops themselves (GemmDriver.cs), not the pool (Threading/WorkerPool.cs).
 using System.Runtime.InteropServices;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
 internal static unsafe partial class GemmDriver<T, TKernel>
 {
-    // The shared packed operand. Only the pool's owner touches it (GemmParallel.TryAcquire), so one suffices.
+    // The shared packed operand. Only the pool's owner touches it (WorkerPool.TryAcquire), so one suffices.
     private static T* s_shared;
     private static long s_sharedCapacity;
 
@@ -19,7 +19,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     public static void Multiply(in GemmJob job)
     {
         int parts = GemmParallel.PartsFor(job.M, job.N, job.K, TKernel.MR, TKernel.NR);
-        if (parts <= 1 || !GemmParallel.TryAcquire())
+        if (parts <= 1 || !WorkerPool.TryAcquire())
         {
             // Too small to split, or another multiply owns the pool: run here rather than queue behind it.
             Serial(job.M, job.N, job.K, (T*)job.A, job.ARowStride, job.AColStride, (T*)job.B, job.BRowStride, job.BColStride, (T*)job.C, job.Ldc, job.Accumulate);
@@ -31,7 +31,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         }
         finally
         {
-            GemmParallel.ReleasePool();
+            WorkerPool.Release();
         }
     }
 
@@ -57,8 +57,8 @@ internal static unsafe partial class GemmDriver<T, TKernel>
             chunk.SharedSliceStride = sliceStride;
 
             int blocks = PackBlocks(chunk, splitColumns);
-            GemmParallel.Run(splitColumns ? &PackSharedA : &PackSharedB, chunk, Math.Min(blocks, 2 * parts));
-            GemmParallel.Run(splitColumns ? &MultiplyColumns : &MultiplyRows, chunk, parts);
+            WorkerPool.Run(splitColumns ? &PackSharedA : &PackSharedB, &chunk, Math.Min(blocks, 2 * parts));
+            WorkerPool.Run(splitColumns ? &MultiplyColumns : &MultiplyRows, &chunk, parts);
         }
     }
 
@@ -71,8 +71,9 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         return slices * perSlice;
     }
 
-    private static void PackSharedA(GemmJob* job, int part, int parts)
+    private static void PackSharedA(void* context, int part, int parts)
     {
+        var job = (GemmJob*)context;
         int perSlice = (job->M + MC - 1) / MC;
         (int first, int end) = Range(PackBlocks(*job, splitColumns: true), part, parts);
         for (int block = first; block < end; block++)
@@ -85,8 +86,9 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         }
     }
 
-    private static void PackSharedB(GemmJob* job, int part, int parts)
+    private static void PackSharedB(void* context, int part, int parts)
     {
+        var job = (GemmJob*)context;
         int perSlice = (job->N + NC - 1) / NC;
         (int first, int end) = Range(PackBlocks(*job, splitColumns: false), part, parts);
         for (int block = first; block < end; block++)
@@ -104,8 +106,9 @@ internal static unsafe partial class GemmDriver<T, TKernel>
 
     // --- Multiplying: each part a range of whole tiles, reading the shared operand. ---
 
-    private static void MultiplyColumns(GemmJob* job, int part, int parts)
+    private static void MultiplyColumns(void* context, int part, int parts)
     {
+        var job = (GemmJob*)context;
         int chunk = RoundUp((job->N + parts - 1) / parts, TKernel.NR);
         int j0 = part * chunk;
         int nn = Math.Min(chunk, job->N - j0);
@@ -117,8 +120,9 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         }
     }
 
-    private static void MultiplyRows(GemmJob* job, int part, int parts)
+    private static void MultiplyRows(void* context, int part, int parts)
     {
+        var job = (GemmJob*)context;
         int chunk = RoundUp((job->M + parts - 1) / parts, TKernel.MR);
         int i0 = part * chunk;
         int mm = Math.Min(chunk, job->M - i0);

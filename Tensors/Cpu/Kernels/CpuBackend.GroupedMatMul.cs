@@ -5,8 +5,8 @@
 // swap of strides, never a copy.
 //
 // The point of this file is how groups meet cores. With many groups (fine-grained experts) each
-// group's product runs single-threaded and the cores CLAIM whole groups, one at a time, from a
-// shared counter. The alternative — every group's GEMM split across the cores, as Gemm.Multiply does
+// group's product runs single-threaded and the cores CLAIM whole groups, one at a time and the
+// largest first, from the worker pool's counter. The alternative — every group's GEMM split across the cores, as Gemm.Multiply does
 // with a large product — costs one pool hand-off per group and packs each group's A once per core,
 // so its overhead grows with the number of experts at fixed active compute (and on a loaded machine
 // every hand-off may wait for a descheduled worker). Claiming rather than assigning groups means a
@@ -14,6 +14,7 @@
 // With few groups (under two per core) each product is big enough to thread itself, and does.
 // It deliberately is not: a GEMM (Tensors/Cpu/Gemm), nor the scheduler of batched MatMul.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
@@ -49,7 +50,7 @@ public sealed unsafe partial class CpuBackend
         // Rows before the first group or after the last belong to no expert: they get zeros.
         new Span<T>(yp, bounds.Pointer[0] * n).Clear();
         new Span<T>(yp + (long)bounds.Pointer[groups] * n, (rows - bounds.Pointer[groups]) * n).Clear();
-        ForEachGroup(groups, (long)rows * k * n, new GroupedBody<T>(
+        ForEachGroup(bounds.Pointer, groups, (long)rows * k * n, new GroupedBody<T>(
             CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, w) + w.Offset, w.Strides, yp, bounds.Pointer, k, n));
     }
 
@@ -74,7 +75,7 @@ public sealed unsafe partial class CpuBackend
         int rows = x.Shape[0], k = x.Shape[1], n = dy.Shape[1], groups = dw.Shape[0];
         using var bounds = new DenseCopy<int>(op, offsets);
         CheckGroupOffsets(op, bounds.Pointer, groups, rows);
-        ForEachGroup(groups, (long)rows * k * n, new WeightGradBody<T>(
+        ForEachGroup(bounds.Pointer, groups, (long)rows * k * n, new WeightGradBody<T>(
             CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, dy) + dy.Offset, dy.Strides,
             CpuTensor.Contiguous<T>(op, dw), bounds.Pointer, k, n));
     }
@@ -110,32 +111,40 @@ public sealed unsafe partial class CpuBackend
     private const long MinSpreadWork = 1L << 20;
 
     /// <summary>
-    /// Runs groups [0, groups) whose products total `work` multiply-adds: claimed one by one by every
-    /// core, each product single-threaded, when there are at least two groups per core; otherwise in
-    /// order on this thread, each product free to thread itself.
+    /// Runs groups [0, groups) (rows offsets[g]..offsets[g+1]) whose products total `work`
+    /// multiply-adds: claimed one by one by every core, largest first, each product single-threaded,
+    /// when there are at least two groups per core; otherwise in order on this thread, each product
+    /// free to thread itself.
     /// </summary>
-    private static void ForEachGroup<TBody>(int groups, long work, TBody body) where TBody : struct, IGroupBody
+    private static void ForEachGroup<TBody>(int* offsets, int groups, long work, TBody body) where TBody : struct, IGroupBody
     {
-        int cores = Environment.ProcessorCount;
-        if (cores == 1 || groups < 2 * cores || work < MinSpreadWork)
+        if (groups >= 2 * WorkerPool.Threads && work >= MinSpreadWork)
         {
-            for (int g = 0; g < groups; g++) body.Run(g, GroupGemm.MayThread);
-            return;
+            // Largest first (LPT): the last groups claimed are the small ones, so the cores finish
+            // together even when routing is uneven (some experts get several times the mean).
+            int* order = stackalloc int[groups];
+            int* minusRows = stackalloc int[groups];
+            for (int g = 0; g < groups; g++) (order[g], minusRows[g]) = (g, offsets[g] - offsets[g + 1]);
+            new Span<int>(minusRows, groups).Sort(new Span<int>(order, groups)); // ascending -rows = descending rows
+            var job = new SpreadJob<TBody>(body, order, GroupGemm.SingleThreadedForThisThread());
+            if (WorkerPool.TryRun(&RunGroup<TBody>, Unsafe.AsPointer(ref job), groups)) return;
         }
-        Spread(groups, cores, body, GroupGemm.SingleThreadedForThisThread());
+        for (int g = 0; g < groups; g++) body.Run(g, GroupGemm.MayThread);
     }
 
-    // Kept apart: a lambda's closure is allocated on entry to the method that declares it.
-    private static void Spread<TBody>(int groups, int cores, TBody body, GroupGemm gemm) where TBody : struct, IGroupBody
+    /// <summary>A pool job of groups: part i runs group order[i].</summary>
+    private readonly struct SpreadJob<TBody>(TBody body, int* order, GroupGemm gemm)
     {
-        int next = 0;
-        // A worker the OS starts late finds the counter exhausted and returns at once: nobody waits for it.
-        Parallel.For(0, cores, _ =>
-        {
-            var local = body;
-            for (int g = Interlocked.Increment(ref next) - 1; g < groups; g = Interlocked.Increment(ref next) - 1)
-                local.Run(g, gemm);
-        });
+        public readonly TBody Body = body;
+        public readonly int* Order = order;
+        public readonly GroupGemm Gemm = gemm;
+    }
+
+    private static void RunGroup<TBody>(void* context, int part, int parts) where TBody : struct, IGroupBody
+    {
+        ref var job = ref Unsafe.AsRef<SpreadJob<TBody>>(context);
+        var local = job.Body;
+        local.Run(job.Order[part], job.Gemm);
     }
 
     /// <summary>offsets must rise from within [0, rows]: group g owns rows offsets[g]..offsets[g+1].</summary>
