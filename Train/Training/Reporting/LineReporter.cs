@@ -1,25 +1,41 @@
 // LineReporter: plain text for logs and pipes (stdout not a terminal), llm.c style — one line per
-// `every` steps, a validation line, and at each validation the timings and expert load summary.
+// `every` steps with the time left (wall clock so far per step done, times the steps to go, so
+// validation and saves count), a validation line, and at each validation the timings and expert
+// load summary.
+using System.Diagnostics;
+
 namespace MoeFromScratch.Train.Training.Reporting;
 
 public sealed class LineReporter(TextWriter output, int every = 1) : ITrainingReporter
 {
     private readonly RunSummary _summary = new();
+    private readonly Stopwatch _clock = new();
+    private long _firstStep;
 
-    public void Started(long startStep, long totalSteps, long tokensPerStep, long parameterCount) =>
+    public void Started(long startStep, long totalSteps, long tokensPerStep, long parameterCount)
+    {
+        _firstStep = startStep;
+        _clock.Restart();
         output.WriteLine($"training steps {startStep + 1}..{totalSteps}, {tokensPerStep:N0} tokens per step, {parameterCount:N0} parameters");
+    }
 
     public void StepDone(StepReport report)
     {
         _summary.Add(report);
         if ((report.Step + 1) % every == 0 || report.Skipped is not null || report.Step + 1 == report.TotalSteps)
-            output.WriteLine(RunSummary.StepLine(report));
+            output.WriteLine($"{RunSummary.StepLine(report)} | ETA {TimeLeft(report):hh\\:mm\\:ss}");
     }
 
     public void Evaluated(EvalReport report)
     {
         output.WriteLine(RunSummary.EvalLine(report));
         foreach (var line in _summary.Drain()) output.WriteLine(line);
+    }
+
+    private TimeSpan TimeLeft(StepReport report)
+    {
+        long done = Math.Max(1, report.Step + 1 - _firstStep);
+        return _clock.Elapsed / done * (report.TotalSteps - report.Step - 1);
     }
 
     public void Warning(string message) => output.WriteLine($"warning: {message}");
