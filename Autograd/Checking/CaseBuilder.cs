@@ -51,6 +51,20 @@ public sealed class CaseBuilder(int seed, int size, IBackend? backend = null)
     public Tensor Index(int[] shape, int high) =>
         Tensor.FromArray(Enumerable.Range(0, (int)Shape.Numel(shape)).Select(_ => _random.Next(high)).ToArray(), shape, Backend);
 
+    /// <summary>A random permutation of 0..n-1 (Fisher-Yates) and its inverse, as int32 tensors.</summary>
+    public (Tensor Order, Tensor Inverse) Permutation(int n)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = _random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        var inverse = new int[n];
+        for (int i = 0; i < n; i++) inverse[order[i]] = i;
+        return (Ints(order), Ints(inverse));
+    }
+
     /// <summary>int32 tensor holding exactly these values.</summary>
     public Tensor Ints(params int[] values) => Tensor.FromArray(values, [values.Length], Backend);
 

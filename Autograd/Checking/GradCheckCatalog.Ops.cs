@@ -114,6 +114,16 @@ public static partial class GradCheckCatalog
             c.Note($"axis {axis}");
             return new([c.Input(shape), c.Index([c.Dim() + 1], shape[axis])], x => x[0].IndexSelect(axis, x[1].Data)); // repeats likely
         }),
+        new("select_rows", c =>
+        {
+            var shape = c.Dims(2);
+            int copies = c.Int(1, 4);
+            var (order, inverse) = c.Permutation(shape[0] * copies);
+            // index[i] = order[i] / copies picks each row copies times; row r's copies are where order put r·copies..r·copies+copies-1.
+            var index = c.Ints(order.ToArray<int>().Select(o => o / copies).ToArray());
+            c.Note($"copies {copies}");
+            return new([c.Input(shape), index, inverse], x => x[0].SelectRows(x[1].Data, x[2].Data, copies));
+        }),
         new("scatter_add", c =>
         {
             var shape = c.Dims(2);

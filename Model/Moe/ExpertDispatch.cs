@@ -4,7 +4,12 @@
 // from the int32 indices: O(N·K') integers. Reading the indices back is the one sync point of the
 // MoE forward; everything else stays on the device.
 //   Gather:  xp = u[token of each assignment]                         (N, C) -> (N·K', C)
-//   Scatter: y[n] = Σ_{assignments a of n} g_a · yp[a]                 (N·K', C) -> (N, C), eq. 9
+//   Scatter: y[n] = Σ_k g[n, k] · yp[position of assignment (n, k)]    (N·K', C) -> (N, C), eq. 9
+// The sort is a permutation of the assignments, and the host knows it both ways (Slot: sorted row
+// -> assignment n·K' + k; Position: the reverse). So both directions, forward and backward, are
+// gathers (SelectRows) plus a sum over the K' choices: O(N·K'·C) on every backend. Scatter-adding
+// by token instead (IndexAdd) is what torch does, but without float atomics a deterministic GPU
+// scatter-add has to search the whole index for each destination row: O(N·C·N·K').
 // Not here: the experts' math (StackedExperts.cs), the routing decision (Router.cs).
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Tensors;
@@ -13,19 +18,27 @@ namespace MoeFromScratch.Model.Moe;
 
 public sealed class ExpertDispatch : IDisposable
 {
-    private ExpertDispatch(Tensor token, Tensor slot, Tensor offsets, int[] load)
+    private ExpertDispatch(Tensor token, Tensor slot, Tensor position, Tensor offsets, int[] load, int activeExperts)
     {
         Token = token;
         Slot = slot;
+        Position = position;
         Offsets = offsets;
         Load = load;
+        ActiveExperts = activeExperts;
     }
 
-    /// <summary>(N·K') int32: the token of each assignment, sorted by expert (stable: tokens ascending).</summary>
+    /// <summary>(N·K') int32, sorted row -> n: the token of each row of the permuted input.</summary>
     public Tensor Token { get; }
 
-    /// <summary>(N·K') int32: n·K' + k, where the assignment's gate sits in the flattened (N, K') gates.</summary>
+    /// <summary>(N·K') int32, sorted row -> n·K' + k: which assignment each row of the permuted input is (stable: tokens ascending within an expert).</summary>
     public Tensor Slot { get; }
+
+    /// <summary>(N·K') int32, n·K' + k -> sorted row: the inverse of <see cref="Slot"/>.</summary>
+    public Tensor Position { get; }
+
+    /// <summary>K': experts each token uses.</summary>
+    public int ActiveExperts { get; }
 
     /// <summary>(E+1) int32: expert e owns rows [Offsets[e], Offsets[e+1]) of the permuted input.</summary>
     public Tensor Offsets { get; }
@@ -51,32 +64,35 @@ public sealed class ExpertDispatch : IDisposable
         var next = offsets[..experts];
         var token = new int[picked.Length];
         var slot = new int[picked.Length];
+        var position = new int[picked.Length];
         for (int a = 0; a < picked.Length; a++)                              // stable: assignments in token order
         {
             int at = next[picked[a]]++;
             token[at] = a / K;
             slot[at] = a;
+            position[a] = at;
         }
         var backend = indices.Backend;
-        return new ExpertDispatch(Tensor.FromArray(token, [token.Length], backend), Tensor.FromArray(slot, [slot.Length], backend),
-            Tensor.FromArray(offsets, [offsets.Length], backend), load);
+        Tensor Upload(int[] values) => Tensor.FromArray(values, [values.Length], backend);
+        return new ExpertDispatch(Upload(token), Upload(slot), Upload(position), Upload(offsets), load, K);
     }
 
     /// <summary>u (N, C) -> xp (N·K', C): each token's row once per expert it uses, grouped by expert.</summary>
-    public Variable Gather(Variable u) => u.IndexSelect(0, Token);
+    public Variable Gather(Variable u) => u.SelectRows(Token, Position, ActiveExperts); // token n's K' copies: rows Position[n·K' ..]
 
     /// <summary>yp (N·K', C) weighted by gates (N, K') and summed back per token -> (N, C).</summary>
     public Variable Scatter(Variable yp, Variable gates, int tokens)
     {
-        var g = gates.Reshape(-1).IndexSelect(0, Slot).Unsqueeze(1);        // (N, K') -> (N·K') -> (N·K', 1), same order as yp
-        var zeros = new Variable(Tensor.Zeros([tokens, yp.Shape[1]], yp.DType, yp.Backend));
-        return zeros.IndexAdd(0, Token, yp * g);                             // eq. 9: Σ_i g_{i,t} FFN_i(u_t)
+        int C = yp.Shape[1], K = ActiveExperts;
+        var perChoice = yp.SelectRows(Position, Slot).Reshape(tokens, K, C); // (N·K', C) -> (N, K', C): back in (n, k) order
+        return (perChoice * gates.Unsqueeze(2)).Sum(1);                     // eq. 9: Σ_i g_{i,t} FFN_i(u_t)  -> (N, C)
     }
 
     public void Dispose()
     {
         Token.Dispose();
         Slot.Dispose();
+        Position.Dispose();
         Offsets.Dispose();
     }
 }

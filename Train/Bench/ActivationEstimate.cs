@@ -14,10 +14,10 @@
 //                                 router logits and probs 2E and top-K values and indices 2K
 //                                 (renormalised gates, GShard: sums 1 and gates K; hash
 //                                 routing: constant gates and indices 2K instead),
-//                                 gathered rows K·C and their index K, per copy gate silu up
-//                                 product 4·Is and down C, gates gathered K and their index K
-//                                 (hash: constant gates, no index kept), weighted K·C, zeros to
-//                                 index-add into C, index-added C
+//                                 gathered rows K·C and the inverse index K, per copy gate silu
+//                                 up product 4·Is and down C, rows put back in token order K·C
+//                                 and that gather's inverse K, weighted by the gates K·C, summed
+//                                 over the K choices C
 //   head                          norm C + 1, logits V, per-token losses 1  = C + 2 + V
 // Per batch, each MoE layer keeps its group offsets, E+1. Left out: the balance-loss tensors,
 // (B, E) or smaller, a few per MoE layer, and the loss scalars — under 0.01% of the total for the
@@ -44,8 +44,7 @@ public static class ActivationEstimate
                 if (S > 0) perToken += 4 * S * Is + C + C;              // shared experts, shared + routed
                 if (!c.HasRouter) perToken += 2 * K;                    // hash: constant gates, indices
                 else perToken += 2 * E + 2 * K + (c.NormTopkProb || c.MoeKind == MoeKind.GShard ? 1 + K : 0);
-                perToken += K * C + K + 4 * K * Is + K * C + K * C + C + C;  // dispatch, experts, combine
-                perToken += c.HasRouter ? 2 * K : K;                    // gates gathered (and their index when they need a gradient)
+                perToken += K * C + K + 4 * K * Is + K * C + K * C + K + K * C + C;  // dispatch, experts, combine
                 perBatch += E + 1;                                      // group offsets
             }
             else
