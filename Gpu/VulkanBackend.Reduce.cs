@@ -1,5 +1,6 @@
 // Reductions over one axis: Reduce (sum, max, min) and ArgMax (Shaders/reduce.comp), and the
-// row-wise Softmax (softmax.comp). One workgroup per output row; the rows are the other axes of
+// row-wise Softmax (softmax.comp). One workgroup per output row (one invocation per row when rows
+// are short); the rows are the other axes of
 // x, coalesced like the elementwise layouts, so any axis of any view reduces without a copy.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
@@ -9,6 +10,9 @@ namespace MoeFromScratch.Gpu;
 public sealed partial class VulkanBackend
 {
     private const uint RowGroupSize = 256;
+
+    /// <summary>Rows up to this long are reduced one per invocation instead of one per workgroup.</summary>
+    private const long ShortRowColumns = 32;
     private const uint ArgMaxOp = 3;
 
     public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
@@ -31,7 +35,9 @@ public sealed partial class VulkanBackend
             .Ints(layout.Shape, StridedLayout.MaxRank)
             .Ints(layout.Strides[0], StridedLayout.MaxRank)
             .U(x.Strides[axis]).U(x.Offset).U(y.Offset);
-        Dispatch(Kernel("reduce", 2, RowGroupSize, op, DTypeCode(x)), [Read(x), Write(y)], push, GroupsFor(rows, 1));
+        bool shortRows = columns <= ShortRowColumns;
+        Dispatch(Kernel("reduce", 2, RowGroupSize, op, DTypeCode(x), shortRows ? 1u : 0u), [Read(x), Write(y)], push,
+            shortRows ? GroupsFor(rows, RowGroupSize) : GroupsFor(rows, 1));
     }
 
     public void Softmax(Tensor x, Tensor y, bool log)

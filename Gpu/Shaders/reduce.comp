@@ -1,13 +1,17 @@
 // reduce.comp: y[row] = op over x[row, j] along one axis (sum, max, min), and argmax (index of the
 // largest, ties to the lowest). Mirrors ReferenceBackend.Reduce / ArgMax: "row" is every
 // coordinate except the axis, in row-major order, which is exactly y's keepdim layout.
-// One workgroup per row; each invocation folds columns lid, lid + WG, ... and row_reduce.glsl
-// combines them. Float accumulation: int32 input is exact up to 2^24.
+// Long rows: one workgroup per row; each invocation folds columns lid, lid + WG, ... and
+// row_reduce.glsl combines them. Short rows (SHORT_ROWS = 1, the host picks it for a few columns,
+// e.g. the K' choices of each token or a broadcast axis of length 2): one invocation per row,
+// folding it in column order — a workgroup per 4-column row would leave 252 of 256 invocations
+// idle and pay the barrier tree for nothing. Float accumulation: int32 input is exact up to 2^24.
 #version 450
 #include "common.glsl"
 #include "row_reduce.glsl"
 layout(constant_id = 1) const uint OP = 0;        // REDUCE_SUM, REDUCE_MAX, REDUCE_MIN, or ARGMAX
 layout(constant_id = 2) const uint DTYPE = DT_F32;
+layout(constant_id = 3) const uint SHORT_ROWS = 0;   // 1: one invocation per row
 #define ARGMAX 3
 layout(binding = 0) readonly buffer X { uint x[]; };
 layout(binding = 1) writeonly buffer Y { uint y[]; };
@@ -21,8 +25,35 @@ layout(push_constant) uniform Push
     uint x_offset, y_offset;
 } p;
 
+// The short-row path: row `row` folded by this invocation alone, in column order.
+void reduce_row_alone(uint row)
+{
+    uint base = p.x_offset + strided_offset(row, p.rank, p.shape, p.stride);
+    if (OP == ARGMAX)
+    {
+        float best = 0;
+        uint best_index = 0xFFFFFFFFu;
+        for (uint j = 0; j < p.columns; j++)
+        {
+            float v = to_float(x[base + j * p.axis_stride], DTYPE);
+            if (best_index == 0xFFFFFFFFu || v > best) { best = v; best_index = j; }   // ties keep the lower index
+        }
+        y[p.y_offset + row] = best_index;
+        return;
+    }
+    float acc = OP == REDUCE_SUM ? 0 : OP == REDUCE_MAX ? -1.0 / 0.0 : 1.0 / 0.0;
+    for (uint j = 0; j < p.columns; j++)
+        acc = combine(OP, acc, to_float(x[base + j * p.axis_stride], DTYPE));
+    y[p.y_offset + row] = from_float(acc, DTYPE);
+}
+
 void main()
 {
+    if (SHORT_ROWS == 1)
+    {
+        FOR_EACH_ELEMENT(row, p.rows) reduce_row_alone(row);
+        return;
+    }
     uint lid = gl_LocalInvocationIndex;
     FOR_EACH_ROW(row, p.rows)
     {
