@@ -86,6 +86,6 @@ public sealed partial class VulkanBackend
         int C = x.Shape[^1];
         long rows = values.Numel / k;
         var push = new PushConstants().U(rows).U((uint)C).U((uint)k).U(dense.Offset).U(values.Offset).U(indices.Offset);
-        Dispatch(Kernel("topk", 3, RowGroupSize), [Read(dense), Write(values), Write(indices)], push, GroupsFor(rows, 1));
+        Dispatch(Kernel("topk", 3, RowGroupFor(C)), [Read(dense), Write(values), Write(indices)], push, GroupsFor(rows, 1));
     }
 }

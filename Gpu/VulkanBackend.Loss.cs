@@ -16,7 +16,7 @@ public sealed partial class VulkanBackend
         using var t = Dense(targets);
         var push = new PushConstants().U((uint)N).U((uint)V).U(x.Offset).U(t.Offset).U(losses.Offset).U(0u).I(ignoreIndex);
         // Binding 3 (dlosses) is unused forward; logits stand in so the layout is the same.
-        Dispatch(Kernel("cross_entropy", 4, RowGroupSize, 0), [Read(x), Read(t), Write(losses), Read(x)], push, GroupsFor(N, 1));
+        Dispatch(Kernel("cross_entropy", 4, RowGroupFor(V), 0), [Read(x), Read(t), Write(losses), Read(x)], push, GroupsFor(N, 1));
     }
 
     public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits)
@@ -28,6 +28,6 @@ public sealed partial class VulkanBackend
         using var t = Dense(targets);
         using var d = Dense(dlosses);
         var push = new PushConstants().U((uint)N).U((uint)V).U(x.Offset).U(t.Offset).U(dlogits.Offset).U(d.Offset).I(ignoreIndex);
-        Dispatch(Kernel("cross_entropy", 4, RowGroupSize, 1), [Read(x), Read(t), Write(dlogits), Read(d)], push, GroupsFor(N, 1));
+        Dispatch(Kernel("cross_entropy", 4, RowGroupFor(V), 1), [Read(x), Read(t), Write(dlogits), Read(d)], push, GroupsFor(N, 1));
     }
 }

@@ -17,7 +17,7 @@ public sealed partial class VulkanBackend
         using var dx = Dense(x);
         using var dw = Dense(weight);
         var push = new PushConstants().U((uint)N).U((uint)C).U(dx.Offset).U(dw.Offset).U(y.Offset).U(rstd.Offset).F(eps);
-        Dispatch(Kernel("rmsnorm", 4, RowGroupSize), [Read(dx), Read(dw), Write(y), Write(rstd)], push, GroupsFor(N, 1));
+        Dispatch(Kernel("rmsnorm", 4, RowGroupFor(C)), [Read(dx), Read(dw), Write(y), Write(rstd)], push, GroupsFor(N, 1));
     }
 
     public void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight)
@@ -32,7 +32,7 @@ public sealed partial class VulkanBackend
         var push = new PushConstants().U((uint)N).U((uint)C)
             .U(ddy.Offset).U(dxin.Offset).U(dw.Offset).U(dr.Offset).U(dx.Offset).U(dweight.Offset);
         Binding[] bindings = [Read(ddy), Read(dxin), Read(dw), Read(dr), Write(dx), Write(dweight)];
-        if (N > 0) Dispatch(Kernel("rmsnorm_backward", 6, RowGroupSize, 0), bindings, push, GroupsFor(N, 1));
+        if (N > 0) Dispatch(Kernel("rmsnorm_backward", 6, RowGroupFor(C), 0), bindings, push, GroupsFor(N, 1));
         Dispatch(Kernel("rmsnorm_backward", 6, RowGroupSize, 1), bindings, push, GroupsFor(C, RowGroupSize));
     }
 

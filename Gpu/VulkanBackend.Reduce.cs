@@ -1,6 +1,6 @@
 // Reductions over one axis: Reduce (sum, max, min) and ArgMax (Shaders/reduce.comp), and the
-// row-wise Softmax (softmax.comp). One workgroup per output row (one invocation per row when rows
-// are short); the rows are the other axes of
+// row-wise Softmax (softmax.comp). One workgroup per output row, as wide as the row needs (one
+// invocation per row when rows are short); the rows are the other axes of
 // x, coalesced like the elementwise layouts, so any axis of any view reduces without a copy.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
@@ -10,6 +10,14 @@ namespace MoeFromScratch.Gpu;
 public sealed partial class VulkanBackend
 {
     private const uint RowGroupSize = 256;
+
+    /// <summary>
+    /// The workgroup for kernels that give each row a workgroup: the power of two covering the row,
+    /// from 32 (a warp; lavapipe's subgroup is 8) up to RowGroupSize. A 256-wide group on the 8
+    /// routing scores of a token would leave 248 invocations idle through every barrier.
+    /// </summary>
+    private static uint RowGroupFor(long columns) =>
+        (uint)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(columns, 1)), 32, RowGroupSize);
 
     /// <summary>Rows up to this long are reduced one per invocation instead of one per workgroup.</summary>
     private const long ShortRowColumns = 32;
@@ -36,7 +44,7 @@ public sealed partial class VulkanBackend
             .Ints(layout.Strides[0], StridedLayout.MaxRank)
             .U(x.Strides[axis]).U(x.Offset).U(y.Offset);
         bool shortRows = columns <= ShortRowColumns;
-        Dispatch(Kernel("reduce", 2, RowGroupSize, op, DTypeCode(x), shortRows ? 1u : 0u), [Read(x), Write(y)], push,
+        Dispatch(Kernel("reduce", 2, shortRows ? RowGroupSize : RowGroupFor(columns), op, DTypeCode(x), shortRows ? 1u : 0u), [Read(x), Write(y)], push,
             shortRows ? GroupsFor(rows, RowGroupSize) : GroupsFor(rows, 1));
     }
 
@@ -48,6 +56,6 @@ public sealed partial class VulkanBackend
         int C = x.Shape[^1];
         long rows = y.Numel / C;
         var push = new PushConstants().U(rows).U((uint)C).U(dense.Offset).U(y.Offset);
-        Dispatch(Kernel("softmax", 2, RowGroupSize, log ? 1u : 0u), [Read(dense), Write(y)], push, GroupsFor(rows, 1));
+        Dispatch(Kernel("softmax", 2, RowGroupFor(C), log ? 1u : 0u), [Read(dense), Write(y)], push, GroupsFor(rows, 1));
     }
 }
