@@ -1,7 +1,8 @@
 // Indexing kernels for embeddings and MoE routing: Gather and IndexSelect (Shaders/gather.comp),
 // ScatterAdd and IndexAdd (scatter_add.comp), TopK (topk.comp). The host only rearranges strides
 // so that each pair shares one shader: IndexSelect is a gather whose index is broadcast over the
-// other axes; IndexAdd is a scatter-add whose index is.
+// other axes; IndexAdd is a scatter-add whose index is, with the index bucketed by destination on
+// the host first so that each destination reads only its own sources (see scatter_add.comp).
 // Out-of-range indices are not reported (a shader cannot throw): gathers read 0, scatters skip.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
@@ -48,15 +49,41 @@ public sealed partial class VulkanBackend
 
     public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source)
     {
+        CheckFloat32("IndexAdd", y, source);
+        if (y.Numel == 0 || index.Numel == 0) return;
         var others = Enumerable.Range(0, y.Rank).Where(d => d != axis).ToArray();
-        ScatterAlong("IndexAdd", y, axis, index, source, others.Select(d => y.Shape[d]).ToArray(),
-            new long[others.Length], index.Strides[0], index.Shape[0]);
+        var (start, list) = BucketByDestination(index, y.Shape[axis]);
+        using (start)
+        using (list)
+        {
+            ScatterAlong("IndexAdd", y, axis, index, source, others.Select(d => y.Shape[d]).ToArray(),
+                new long[others.Length], index.Strides[0], index.Shape[0], (start, list));
+        }
+    }
+
+    /// <summary>
+    /// A counting sort of a 1-D index by destination, on the host (the index is read back: a sync):
+    /// list[start[d] .. start[d+1]) holds, ascending, the j with index[j] = d. Out-of-range entries
+    /// land in no bucket, so they add nothing, as the scanning kernel's do.
+    /// </summary>
+    private (Tensor Start, Tensor List) BucketByDestination(Tensor index, int size)
+    {
+        var picked = index.ToArray<int>();
+        var start = new int[size + 1];
+        foreach (int d in picked)
+            if ((uint)d < (uint)size) start[d + 1]++;
+        for (int d = 0; d < size; d++) start[d + 1] += start[d];
+        var next = start[..size];
+        var list = new int[Math.Max(1, start[size])];                                      // never an empty buffer
+        for (int j = 0; j < picked.Length; j++)
+            if ((uint)picked[j] < (uint)size) list[next[picked[j]]++] = j;
+        return (Tensor.FromArray(start, [start.Length], this), Tensor.FromArray(list, [list.Length], this));
     }
 
     // The p axes (other than `axis`) are coalesced across y, index and source; y's axis is
     // appended last and never merged, since the shader needs its coordinate d.
     private void ScatterAlong(string name, Tensor y, int axis, Tensor index, Tensor source,
-        int[] otherShape, long[] indexOtherStrides, long indexAxisStride, int length)
+        int[] otherShape, long[] indexOtherStrides, long indexAxisStride, int length, (Tensor Start, Tensor List)? buckets = null)
     {
         CheckFloat32(name, y, source);
         long count = Shape.Numel(otherShape) * y.Shape[axis];
@@ -75,7 +102,10 @@ public sealed partial class VulkanBackend
             .Ints([.. layout.Strides[1][..rank], 0], ScatterRank)
             .Ints([.. layout.Strides[2][..rank], 0], ScatterRank)
             .U(indexAxisStride).U(source.Strides[axis]).U((uint)length);
-        Dispatch(Kernel("scatter_add", 3, ElementwiseGroupSize), [Write(y), Read(index), Read(source)], push, GroupsFor(count, ElementwiseGroupSize));
+        // Without buckets the two list bindings are bound to the index: unread, but the shader declares them.
+        var (start, list) = buckets ?? (index, index);
+        Dispatch(Kernel("scatter_add", 5, ElementwiseGroupSize, buckets is null ? 0u : 1u),
+            [Write(y), Read(index), Read(source), Read(start), Read(list)], push, GroupsFor(count, ElementwiseGroupSize));
     }
 
     public void TopK(Tensor x, int k, Tensor values, Tensor indices)

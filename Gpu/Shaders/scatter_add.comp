@@ -1,17 +1,26 @@
 // scatter_add.comp: y[p, d] += Σ_j [index[p, j] == d] · source[p, j] along one axis — torch's
 // scatter_add_ and index_add_ (Mirrors ReferenceBackend.ScatterAdd and IndexAdd). p runs over the
 // other axes, d over y's axis. IndexAdd is the case where index has stride 0 on every p axis.
-// Deterministic, without float atomics: one invocation per destination (p, d) walks j in
-// ascending order, so the sum is the reference's, in the reference's order, on every device.
-// Cost is O(|y| · L) (L = index length along the axis): fine for the MoE combine (L = tokens·K
-// routed rows) at the sizes trained here, quadratic beyond. Float atomics (VK_EXT_shader_atomic_float,
-// reported in VulkanDeviceInfo) would make it O(L) but order-dependent; not implemented.
+// Deterministic, without float atomics: one invocation per destination (p, d) adds its sources in
+// ascending j, so the sum is the reference's, in the reference's order, on every device.
+// Finding the sources of d:
+//   LISTED = 0 (ScatterAdd): scan the index along the axis, O(|y| · L). L is short there (top-k
+//     positions, a reduced axis), and the index may differ for every p.
+//   LISTED = 1 (IndexAdd): the host has bucketed the one shared index by destination (a counting
+//     sort: list[start[d] .. start[d+1]) are the j with index[j] = d, ascending), so each
+//     destination reads only its own sources: O(|y| + L · |p|). Scanning would be O(|y| · L), which
+//     for an embedding's backward (y = vocabulary rows, L = tokens) is quadratic in the model's size.
+// Float atomics (VK_EXT_shader_atomic_float, reported in VulkanDeviceInfo) would avoid the
+// host round trip but make the sum order-dependent; not used.
 #version 450
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
 layout(binding = 0) buffer Y { float y[]; };
 layout(binding = 1) readonly buffer Index { int index[]; };
 layout(binding = 2) readonly buffer Source { float source[]; };
+layout(binding = 3) readonly buffer Start { int start[]; };    // LISTED: (y's axis + 1) bucket bounds
+layout(binding = 4) readonly buffer List { int list[]; };      // LISTED: the j of each bucket, ascending
+layout(constant_id = 1) const uint LISTED = 0;
 
 #define SCATTER_RANK 5
 layout(push_constant) uniform Push
@@ -42,9 +51,17 @@ void main()
         int d = int(i % uint(p.shape[p.rank - 1]));
         uint index_base = scatter_offset(1, i), source_base = scatter_offset(2, i);
         float acc = 0;
-        for (uint j = 0; j < p.L; j++)
-            if (index[index_base + j * p.index_axis_stride] == d)
-                acc += source[source_base + j * p.source_axis_stride];
+        if (LISTED == 1)
+        {
+            for (int t = start[d]; t < start[d + 1]; t++)
+                acc += source[source_base + uint(list[t]) * p.source_axis_stride];
+        }
+        else
+        {
+            for (uint j = 0; j < p.L; j++)
+                if (index[index_base + j * p.index_axis_stride] == d)
+                    acc += source[source_base + j * p.source_axis_stride];
+        }
         y[scatter_offset(0, i)] += acc;
     }
 }
