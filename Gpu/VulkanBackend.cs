@@ -21,6 +21,7 @@ public sealed partial class VulkanBackend : IBackend
     private readonly MemoryPool _pool;
     private readonly CommandStream _stream;
     private readonly PipelineCache _pipelines;
+    private readonly KernelProfile? _profile;
     private bool _disposed;
 
     public VulkanBackend(VulkanOptions? options = null)
@@ -39,6 +40,7 @@ public sealed partial class VulkanBackend : IBackend
             _context.Dispose();
             throw;
         }
+        _profile = KernelProfile.For(options);
         Name = $"vulkan:{_context.Info.Index}";
     }
 
@@ -88,6 +90,7 @@ public sealed partial class VulkanBackend : IBackend
     {
         if (_disposed) return;
         _disposed = true;
+        _profile?.Print(Console.Error, $"{Name} {Device.Name}");
         _stream.Dispose();      // waits for the queue first
         _pipelines.Dispose();
         _pool.Dispose();
@@ -111,8 +114,11 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Groups for a grid-stride loop over n items: enough to cover them, at most MaxGroups.</summary>
     private static uint GroupsFor(long n, uint groupSize) => (uint)Math.Clamp((n + groupSize - 1) / groupSize, 1, MaxGroups);
 
-    private void Dispatch(Kernel kernel, Binding[] bindings, PushConstants push, uint groupsX, uint groupsY = 1, uint groupsZ = 1) =>
-        _stream.Dispatch(kernel, bindings, push.Bytes, groupsX, groupsY, groupsZ);
+    private void Dispatch(Kernel kernel, Binding[] bindings, PushConstants push, uint groupsX, uint groupsY = 1, uint groupsZ = 1)
+    {
+        if (_profile is null) _stream.Dispatch(kernel, bindings, push.Bytes, groupsX, groupsY, groupsZ);
+        else _profile.Time(kernel.Shader, _stream, () => _stream.Dispatch(kernel, bindings, push.Bytes, groupsX, groupsY, groupsZ));
+    }
 
     /// <summary>A contiguous tensor with x's elements: x itself (a new view) or a device copy. Caller disposes.</summary>
     private Tensor Dense(Tensor x) => x.IsContiguous ? x.Alias() : x.Contiguous();

@@ -13,6 +13,9 @@ public sealed record VulkanOptions
     /// <summary>Khronos validation layer; null reads MOE_VK_VALIDATION=1.</summary>
     public bool? Validation { get; init; }
 
+    /// <summary>Time every dispatch alone and print the per-shader table to stderr on Dispose (Runtime/KernelProfile.cs); null reads MOE_VK_PROFILE=1.</summary>
+    public bool? ProfileKernels { get; init; }
+
     /// <summary>Use VK_KHR_push_descriptor when the device has it (false forces descriptor pools).</summary>
     public bool UsePushDescriptors { get; init; } = true;
 
