@@ -66,8 +66,9 @@ public partial class Variable : IDisposable
     internal void AccumulateGrad(Tensor g)
     {
         var grad = Grad ?? throw new InvalidOperationException($"Backward: leaf {Tensors.Shape.Format(Shape)} has no Grad to accumulate into");
-        using var sum = grad.Add(g);
-        grad.Backend.Copy(sum, grad);
+        if (!g.Shape.AsSpan().SequenceEqual(grad.Shape))
+            throw new ShapeException($"Backward: gradient {Tensors.Shape.Format(g.Shape)} for a leaf {Tensors.Shape.Format(grad.Shape)}");
+        grad.Backend.Binary(BinaryOp.Add, grad, g, grad);   // in place: no parameter-sized temporary and copy
     }
 
     /// <summary>Releases Data and Grad. The graph keeps its own aliases, so this is safe before Backward.</summary>

@@ -69,6 +69,24 @@ public abstract partial class KernelParityTests
         Check($"Binary {op}", Describe(("a", a), ("b", b)), actual, expected, scale, exact: NeedsTies(op));
     }
 
+    /// <summary>Binary with y the very tensor a (or b) is (IBackend allows it; gradients accumulate so): the same bits as into a fresh tensor.</summary>
+    [Property(MaxTest = Cases)]
+    public void BinaryInPlace(BinaryOp op, int[] dims, bool intoB, Layout other, int seed)
+    {
+        using var scope = new TensorScope();
+        var shape = ShapeOf(dims, RankOf(dims, 0, 4));
+        // The destination is an output, so contiguous (IBackend's convention); the other input any layout.
+        var (lowA, highA) = DomainOf(op, right: false);
+        var (lowB, highB) = DomainOf(op, right: true);
+        var a = Input(shape, DType.Float32, intoB ? other : Layout.Contiguous, seed, lowA, highA, integers: NeedsTies(op));
+        var b = Input(shape, DType.Float32, intoB ? Layout.Contiguous : other, seed + 1, lowB, highB, integers: NeedsTies(op));
+        var fresh = Tensor.Empty(shape, DType.Float32, Backend);
+        Backend.Binary(op, a.Device, b.Device, fresh);
+        var target = intoB ? b.Device : a.Device;
+        Backend.Binary(op, a.Device, b.Device, target);
+        Check($"Binary {op} in place into {(intoB ? "b" : "a")}", Describe(("a", a), ("b", b)), target, fresh, exact: true);
+    }
+
     [Property(MaxTest = 2 * Cases)]
     public void BinaryInt32(BinaryOp op, int[] dims, Layout layoutA, Layout layoutB, int seed)
     {

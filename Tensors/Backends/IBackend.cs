@@ -38,6 +38,7 @@ public interface IBackend : IDisposable
 
     // ---- elementwise ---------------------------------------------------------------------------
     void Unary(UnaryOp op, Tensor x, Tensor y);
+    /// <summary>y = a op b elementwise. y may be a or b itself when that input is contiguous (in place): element i of the inputs is read before element i of y is written.</summary>
     void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
 
     /// <summary>y = condition != 0 ? a : b.</summary>
