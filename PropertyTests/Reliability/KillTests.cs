@@ -1,7 +1,9 @@
 // Nothing is lost when `moe train` is killed (SIGKILL: no handler, no finally, no flush) at any
 // moment. One run folder, saving after every step, is killed Kills times, each time after the
-// process saved once: half the kills at a random moment up to 200 ms later, half the moment its
-// next checkpoint's temporary folder appears (so inside a save). After each kill: `latest` names a checkpoint that loads completely, never
+// process saved twice (the time between the two saves is one step's period on this machine): half
+// the kills at a random moment within the next two periods, half the moment its next checkpoint's
+// temporary folder appears (so inside a save). Measuring the period keeps each round to a few steps
+// on a fast machine as on a slow one, so the kills never run out of steps. After each kill: `latest` names a checkpoint that loads completely, never
 // an older one than before; every folder named like a checkpoint loads (a temporary one is never
 // under that name); the next round resumes from exactly `latest`. At the end a resume finishes
 // the run, leaves no temporary folders behind, and its losses are the uninterrupted run's, bit for
@@ -35,9 +37,11 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             using var moe = MoeProcess.Start(latest is null ? _run.Train(folder, "--save-every 1") : _run.Resume(folder));
             string started = moe.WaitForLine(l => l.StartsWith("training steps", StringComparison.Ordinal));
             if (latest is long from) Assert.True(started.StartsWith($"training steps {from + 1}..", StringComparison.Ordinal), $"{context}: {started}");
-            moe.WaitForLine(l => l.StartsWith("saved ", StringComparison.Ordinal));   // each round gets one step further
+            moe.WaitForLine(Saved);   // each round gets at least two steps further
+            var period = Stopwatch.StartNew();
+            moe.WaitForLine(Saved);
 
-            if (kill % 2 == 0) Thread.Sleep(random.Next(200));
+            if (kill % 2 == 0) Thread.Sleep(random.Next(1 + 2 * (int)period.ElapsedMilliseconds));
             else WaitForSave(folder, moe.Pid, context);
             Assert.False(moe.HasExited, $"{context}: the run ended before the kill; raise TinyRun.Steps");
             moe.Signal(MoeProcess.SigKill);
@@ -60,6 +64,8 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         Assert.True(insideSave > 0, $"seed {seed}: none of {Kills} kills landed inside a checkpoint save");
         Assert.Equal(TinyRun.Straight.Losses, TinyRun.Losses(folder));
     }
+
+    private static bool Saved(string line) => line.StartsWith("saved ", StringComparison.Ordinal);
 
     // Polls (every millisecond) until process pid is writing a checkpoint: its temporary folder exists.
     private static void WaitForSave(string folder, int pid, string context)

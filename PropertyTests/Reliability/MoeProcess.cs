@@ -15,7 +15,7 @@ namespace MoeFromScratch.PropertyTests.Reliability;
 internal sealed partial class MoeProcess : IDisposable
 {
     public const int SigInt = 2, SigKill = 9, SigTerm = 15;
-    // A hang guard, not a timing: the whole suite on 2 shared cores runs a 150-step tiny run in minutes.
+    // A hang guard, not a timing: the whole suite on 2 shared cores runs a 300-step tiny run in minutes.
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
 
     private readonly Process _process;

@@ -19,7 +19,7 @@ namespace MoeFromScratch.PropertyTests.Reliability;
 
 internal sealed partial class TinyRun : IDisposable
 {
-    public const long Steps = 150;
+    public const long Steps = 300;   // enough that 24 kill rounds of a few steps each never reach the end
     public const ulong Seed = 7;
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("moe-reliability-").FullName;
