@@ -73,11 +73,14 @@ public static class TrainCommand
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
         var corpus = settings.Data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(settings.Data);
+        Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({corpus.Files:N0} file{(corpus.Files == 1 ? "" : "s")}, {corpus.TextBytes / 1e6:F1} MB of text in {corpus.Documents.Count:N0} documents)");
         var prepared = TokenizedCorpus.Prepare(corpus, config.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot());
         if (prepared.Tokenizer.VocabSize != config.VocabSize)
             throw new Tensors.DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {config.VocabSize}");
         using var trainTokens = prepared.OpenTrain();
         using var validationTokens = prepared.OpenValidation();
+        Console.WriteLine($"tokens {trainTokens.Count:N0} train + {validationTokens.Count:N0} validation; BPE tokenizer of {prepared.Tokenizer.VocabSize:N0} " +
+            $"{(prepared.TokenizerFromCache ? "from the cache" : $"trained in {prepared.TokenizerTime.TotalSeconds:F1} s")}: {prepared.Folder}");
         var train = new TokenBatches(trainTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Random);
         TokenBatches? validation = validationTokens.Count > settings.SequenceLength
             ? new TokenBatches(validationTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Sequential) : null;
@@ -89,7 +92,7 @@ public static class TrainCommand
         var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, prepared.Tokenizer);
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
-        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name}; data {prepared.Folder}; run folder {runFolder}" +
+        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name}; run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C (SIGINT) or SIGTERM asking for a clean stop at the next step boundary
