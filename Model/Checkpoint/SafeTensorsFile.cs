@@ -81,15 +81,20 @@ public static class SafeTensorsFile
         AtomicFile.Write(path, stream =>
         {
             stream.Write(header);
+            var values = new float[ChunkElements];
             var bytes = new byte[ChunkElements * dtype.SizeInBytes()];
             foreach (var (_, tensor) in tensors)
             {
                 if (tensor.Numel == 0) continue; // nothing to write (and no need to read a 0-sized view)
-                var values = tensor.DType == DType.Float32 ? tensor.ToArray<float>() : Array.ConvertAll(tensor.ToDoubleArray(), v => (float)v);
-                for (int done = 0; done < values.Length; done += ChunkElements)
+                // read back a chunk at a time: a checkpoint never holds a host copy of a whole tensor
+                using var float32 = tensor.DType == DType.Float32 ? null : tensor.Cast(DType.Float32);
+                using var dense = (float32 ?? tensor).IsContiguous ? null : (float32 ?? tensor).Contiguous();
+                var source = dense ?? float32 ?? tensor;
+                for (long done = 0; done < source.Numel; done += ChunkElements)
                 {
-                    int count = Math.Min(ChunkElements, values.Length - done);
-                    StoredDTypes.Encode(dtype, values.AsSpan(done, count), bytes);
+                    int count = (int)Math.Min(ChunkElements, source.Numel - done);
+                    source.CopyTo(done, values.AsSpan(0, count));
+                    StoredDTypes.Encode(dtype, values.AsSpan(0, count), bytes);
                     stream.Write(bytes, 0, count * dtype.SizeInBytes());
                 }
             }

@@ -80,6 +80,21 @@ public sealed partial class Tensor : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Copies elements [start, start + destination.Length) of a contiguous tensor, in row-major
+    /// order, to a host span: how a large tensor is read back in pieces, with no host array of all of it.
+    /// </summary>
+    public void CopyTo<T>(long start, Span<T> destination) where T : unmanaged
+    {
+        ThrowIfDisposed("CopyTo");
+        CheckElementType<T>("CopyTo");
+        if (!IsContiguous)
+            throw new InvalidOperationException($"CopyTo: tensor {Tensors.Shape.Format(Shape)} is a strided view; copy it with Contiguous() first");
+        if (start < 0 || start + destination.Length > Numel)
+            throw new ArgumentOutOfRangeException(nameof(start), $"CopyTo: elements [{start}, {start + destination.Length}) of a tensor of {Numel}");
+        if (destination.Length > 0) Backend.Download(Storage, Offset + start, destination);
+    }
+
     /// <summary>The elements as float64 whatever the floating dtype (tests, printing).</summary>
     public double[] ToDoubleArray() => DType switch
     {

@@ -72,15 +72,11 @@ public static class TrainCommand
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
-        var corpus = settings.Data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(settings.Data);
-        Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({corpus.Files:N0} file{(corpus.Files == 1 ? "" : "s")}, {corpus.TextBytes / 1e6:F1} MB of text in {corpus.Documents.Count:N0} documents)");
-        var prepared = TokenizedCorpus.Prepare(corpus, config.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot());
-        if (prepared.Tokenizer.VocabSize != config.VocabSize)
-            throw new Tensors.DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {config.VocabSize}");
-        using var trainTokens = prepared.OpenTrain();
-        using var validationTokens = prepared.OpenValidation();
-        Console.WriteLine($"tokens {trainTokens.Count:N0} train + {validationTokens.Count:N0} validation; BPE tokenizer of {prepared.Tokenizer.VocabSize:N0} " +
-            $"{(prepared.TokenizerFromCache ? "from the cache" : $"trained in {prepared.TokenizerTime.TotalSeconds:F1} s")}: {prepared.Folder}");
+        var data = PrepareData(settings.Data, config.VocabSize, o.Cache);
+        using var trainTokens = data.Train;
+        using var validationTokens = data.Validation;
+        var tokenizer = data.Tokenizer;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);   // see PrepareData
         var train = new TokenBatches(trainTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Random);
         TokenBatches? validation = validationTokens.Count > settings.SequenceLength
             ? new TokenBatches(validationTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Sequential) : null;
@@ -89,7 +85,7 @@ public static class TrainCommand
         using var backend = DeviceSelector.Open(o.Device);
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
-        var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, prepared.Tokenizer);
+        var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer);
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
         Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name}; run folder {runFolder}" +
@@ -119,7 +115,7 @@ public static class TrainCommand
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
                 (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
             RunPlots.TryWriteAll(runFolder);
-            if (!result.Cancelled) PrintSample(model, prepared.Tokenizer, (int)settings.Seed);
+            if (!result.Cancelled) PrintSample(model, tokenizer, (int)settings.Seed);
             return 0;
         }
         catch (TrainingDivergedException e)
@@ -127,6 +123,24 @@ public static class TrainCommand
             Console.Error.WriteLine($"moe: error: {e.Message}");
             return 1;
         }
+    }
+
+    // Reads and tokenises the corpus (or finds it in the cache) and says what it used. Only the
+    // tokenizer and the memory-mapped token files leave: the corpus text and the garbage of parsing
+    // it (about 250 MB for the default corpus) become garbage on return, which the caller's
+    // aggressive collection hands back to the OS before training starts.
+    private static (BpeTokenizer Tokenizer, TokenFile Train, TokenFile Validation) PrepareData(string? data, int vocabSize, string? cache)
+    {
+        var corpus = data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(data);
+        Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({corpus.Files:N0} file{(corpus.Files == 1 ? "" : "s")}, {corpus.TextBytes / 1e6:F1} MB of text in {corpus.Documents.Count:N0} documents)");
+        var prepared = TokenizedCorpus.Prepare(corpus, vocabSize, cache ?? TokenizedCorpus.DefaultCacheRoot());
+        if (prepared.Tokenizer.VocabSize != vocabSize)
+            throw new Tensors.DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {vocabSize}");
+        var train = prepared.OpenTrain();
+        var validation = prepared.OpenValidation();
+        Console.WriteLine($"tokens {train.Count:N0} train + {validation.Count:N0} validation; BPE tokenizer of {prepared.Tokenizer.VocabSize:N0} " +
+            $"{(prepared.TokenizerFromCache ? "from the cache" : $"trained in {prepared.TokenizerTime.TotalSeconds:F1} s")}: {prepared.Folder}");
+        return (prepared.Tokenizer, train, validation);
     }
 
     // A few sampled tokens, so the end of a run shows what the model has learned.

@@ -28,7 +28,7 @@ public static class DeviceCatalog
     {
         if (_vulkanProblem is not null)
             yield return $"Vulkan: {_vulkanProblem}";
-        if (!devices.Any(d => d.Type is "discrete-gpu" or "integrated-gpu" or "virtual-gpu"))
+        if (!devices.Any(d => GpuProbe.IsGpu(d.Type)))
             yield return "No Vulkan GPU: `--device auto` trains on the CPU. A CPU-type Vulkan device runs only when named (vulkan:N).";
     }
 

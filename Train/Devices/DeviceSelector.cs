@@ -1,6 +1,7 @@
 // DeviceSelector: turns `--device auto|cpu|vulkan|vulkan:N` into a backend.
 // auto prefers a Vulkan GPU and falls back to the CPU; `vulkan` insists on a GPU; `vulkan:N`
 // names one device by index, the only way to choose a CPU-type Vulkan device such as lavapipe.
+// auto first asks GpuProbe, so a machine without a GPU never loads Vulkan drivers into the run.
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Tensors;
@@ -19,6 +20,7 @@ public static class DeviceSelector
             case "cpu":
                 return Device.Cpu;
             case "auto":
+                if (!GpuProbe.HasVulkanGpu()) return Device.Cpu;   // without loading a Vulkan driver here
                 try
                 {
                     return new VulkanBackend();

@@ -7,7 +7,7 @@
 // with a warning; MaxBadSteps of them in a row stop the run with TrainingDivergedException and
 // nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
 // After each step the report carries what stays allocated (StepMemory), so metrics.jsonl shows
-// whether a long run's memory is flat.
+// whether a long run's memory is flat, and the step's managed garbage is kept in bounds (GarbageBudget).
 // Not here: building the model, data or optimizer (TrainCommand), drawing progress (reporters).
 using System.Diagnostics;
 using MoeFromScratch.Tensors;
@@ -35,6 +35,7 @@ public sealed class Trainer(
     private readonly ITrainingReporter _reporter = reporter ?? new SilentReporter();
     private readonly ILearningRateSchedule _schedule = Schedule.Create(settings.Schedule, settings.LearningRate, settings.WarmupSteps, settings.Steps);
     private readonly IBackend _backend = model.Module.Parameters().First().Backend;
+    private readonly GarbageBudget _garbage = new();
 
     /// <summary>Where the run stands; Resume replaces it with a checkpoint's.</summary>
     public TrainerState State { get; private set; } = new(0, 0, 0, 0, settings);
@@ -59,6 +60,7 @@ public sealed class Trainer(
         while (State.Step < settings.Steps && !cancel.IsCancellationRequested)
         {
             var report = TrainStep(State.Step) with { Memory = StepMemory.Sample(_backend) };   // what the step left allocated
+            _garbage.AfterStep();
             losses.Add(report.Skipped is null ? report.Loss : double.NaN);
             State = State with
             {
@@ -92,6 +94,9 @@ public sealed class Trainer(
             if (settings.SaveEvery > 0 && State.Step % settings.SaveEvery == 0 && !finished)
                 saved = Save();
         }
+        // The loop is over: the CPU's cache of step-sized blocks (kept for a next step) goes back to the
+        // OS, so the last checkpoint and what the caller does next (plots, a sample) start from the live set.
+        if (_backend is Tensors.Cpu.CpuBackend cpu) cpu.Allocator.Trim();
         if (checkpoint is not null && State.Step > 0 && State.Step != LastSavedStep) saved = Save();
         return new TrainResult(State, losses, validationLoss, cancel.IsCancellationRequested, saved);
     }
@@ -102,6 +107,9 @@ public sealed class Trainer(
     {
         if (checkpoint is null) return null;
         string folder = checkpoint.Save(State);
+        // A save's buffers (the tensor chunks, the tokenizer's JSON) are large objects, which only a
+        // full collection frees; left to the runtime they stay resident for the rest of the run.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         LastSavedStep = State.Step;
         _reporter.Saved(folder, State.Step);
         return folder;
