@@ -5,7 +5,7 @@
 // arrays), and memory left to a garbage collector lingers long after the last tensor let go of it.
 //
 //   Allocate(bytes)  rounds up to a size class (SizeClasses) and pops a cached block of that class,
-//                    else one of the next larger classes up to twice the size (MaxOversizeClasses:
+//                    else one of the next larger classes up to four times the size (MaxOversizeClasses:
 //                    blocks freed early in a step then serve other shapes later in it, instead of
 //                    lying idle while new ones are faulted in), else asks the OS
 //                    (NativeMemory.AlignedAlloc); if the OS refuses, the cache is released and the

@@ -14,8 +14,12 @@ public sealed record CpuAllocatorOptions
     /// <summary>How many freed bytes poison mode holds back from reuse (first in, first out).</summary>
     public long QuarantineBytes { get; init; } = 64L << 20;
 
-    /// <summary>How many classes above its own a request may take a cached block from (8: up to twice its size).</summary>
-    public int MaxOversizeClasses { get; init; } = SizeClasses.ClassesPerDoubling;
+    /// <summary>
+    /// How many classes above its own a request may take a cached block from (16: up to four times its
+    /// size). Measured on `small` (bench train, peak RSS): 0 → 496 MiB, 8 → 463-471, 16 → 456, at the
+    /// same tokens/s; a wider reach lets fewer blocks serve a step.
+    /// </summary>
+    public int MaxOversizeClasses { get; init; } = 2 * SizeClasses.ClassesPerDoubling;
 
     public const string CacheVariable = "MOE_CPU_CACHE_MIB";
     public const string PoisonVariable = "MOE_CPU_POISON";
