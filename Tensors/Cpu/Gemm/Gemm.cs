@@ -3,6 +3,7 @@
 // (GemmSmall), everything else to the blocked, packed BLIS/GotoBLAS driver (GemmDriver) with the widest
 // micro-kernel the hardware accelerates. GemmReference is the specification it is tested against.
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
@@ -70,10 +71,10 @@ public static unsafe class Gemm
         switch (GemmIsaSelection.Current)
         {
             case GemmIsa.Vector512:
-                GemmDriver<T, GemmKernel512<T>>.Multiply(job);
+                GemmDriver<T, GemmKernelSimd<T, Vector512<T>, Vector512Ops<T>>>.Multiply(job);
                 break;
             case GemmIsa.Vector256:
-                GemmDriver<T, GemmKernel256<T>>.Multiply(job);
+                GemmDriver<T, GemmKernelSimd<T, Vector256<T>, Vector256Ops<T>>>.Multiply(job);
                 break;
             default:
                 GemmDriver<T, GemmKernelScalar<T>>.Multiply(job);

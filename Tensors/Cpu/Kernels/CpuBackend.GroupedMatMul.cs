@@ -15,6 +15,7 @@
 // It deliberately is not: a GEMM (Tensors/Cpu/Gemm), nor the scheduler of batched MatMul.
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
@@ -199,8 +200,8 @@ public sealed unsafe partial class CpuBackend
             }
             switch (_isa)
             {
-                case GemmIsa.Vector512: GemmDriver<T, GemmKernel512<T>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
-                case GemmIsa.Vector256: GemmDriver<T, GemmKernel256<T>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+                case GemmIsa.Vector512: GemmDriver<T, GemmKernelSimd<T, Vector512<T>, Vector512Ops<T>>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+                case GemmIsa.Vector256: GemmDriver<T, GemmKernelSimd<T, Vector256<T>, Vector256Ops<T>>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
                 default: GemmDriver<T, GemmKernelScalar<T>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
             }
         }
