@@ -30,9 +30,8 @@ public static class AtomicFile
             }
             File.Move(temporary, full, overwrite: true);
         }
-        catch (ArgumentOutOfRangeException e) when (e.TargetSite?.DeclaringType == typeof(RandomAccess))
+        catch (ArgumentOutOfRangeException e) when (IsFileTooLarge(e))
         {
-            // .NET reports EFBIG (past the file system's or the process's file size limit) this way
             throw new IOException("File too large (EFBIG: past the file system's or the process's file size limit)", e);
         }
         finally
@@ -40,6 +39,12 @@ public static class AtomicFile
             if (File.Exists(temporary)) File.Delete(temporary);
         }
     }
+
+    // .NET reports EFBIG (a write past the file system's or the process's file size limit) as an
+    // ArgumentOutOfRangeException thrown by RandomAccess. Its trace names that; TargetSite would too,
+    // but it needs reflection metadata that a trimmed `moe` does not keep (the publish refuses it).
+    private static bool IsFileTooLarge(ArgumentOutOfRangeException e) =>
+        e.StackTrace?.Contains("System.IO.RandomAccess.", StringComparison.Ordinal) == true;
 
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));

@@ -3,7 +3,9 @@
 // trimmed (as the GPU machine needs: a self-contained folder small enough to carry). Files built
 // node by node (JsonObject) need nothing here.
 using System.Text.Json.Serialization;
+using MoeFromScratch.Train.Analysis;
 using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Experiments;
 
 namespace MoeFromScratch.Train;
 
@@ -14,4 +16,6 @@ namespace MoeFromScratch.Train;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(TrainerState))]
 [JsonSerializable(typeof(List<int[]>))]
+[JsonSerializable(typeof(AnalysisResult))]     // analysis.json (written only)
+[JsonSerializable(typeof(ExperimentResult))]   // an experiment's results.json (written only)
 internal sealed partial class TrainJson : JsonSerializerContext;

@@ -1,5 +1,6 @@
 // analysis.json: an AnalysisResult as indented snake_case JSON, written atomically. The same text
 // is what `moe analyze --json` prints. Every number in it is finite (the analysis produces no NaN).
+// Serialised by the compile-time context (TrainJson), so a trimmed `moe` writes it too.
 using System.Text.Json;
 
 namespace MoeFromScratch.Train.Analysis;
@@ -8,13 +9,7 @@ public static class AnalysisJson
 {
     public const string FileName = "analysis.json";
 
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    };
-
-    public static string Serialize(AnalysisResult result) => JsonSerializer.Serialize(result, Options);
+    public static string Serialize(AnalysisResult result) => JsonSerializer.Serialize(result, TrainJson.Default.AnalysisResult);
 
     /// <summary>Writes folder/analysis.json; returns its path.</summary>
     public static string Write(AnalysisResult result, string folder)

@@ -25,7 +25,7 @@ public static class ExperimentReport
     {
         var written = new List<string>();
         string json = Path.Combine(folder, JsonFile), markdown = Path.Combine(folder, MarkdownFile);
-        Data.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, AnalysisJson.Options) + "\n");
+        Data.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, TrainJson.Default.ExperimentResult) + "\n");
         Data.AtomicFile.WriteAllText(markdown, Markdown(result));
         written.AddRange([json, markdown]);
 
