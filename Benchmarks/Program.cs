@@ -1,6 +1,8 @@
-// Benchmarks entry point. "gemm" as the first argument runs the quick Stopwatch GEMM benchmark
-// (Quick/GemmQuick.cs), whose JSON lines match Benchmarks/python/torch_gemm.py for side-by-side
-// comparison; anything else goes to BenchmarkDotNet's switcher (Suites/).
+// Benchmarks entry point. "gemm" runs the quick Stopwatch GEMM benchmark, which is `moe bench gemm`
+// (Train/Bench/GemmBench.cs: the published moe carries it to a GPU machine) with the same options;
+// its JSON lines match Benchmarks/python/torch_gemm.py for side-by-side comparison. "moe" and
+// "dispatch" are the quick MoE-layer and Vulkan dispatch benchmarks (Quick/); anything else goes
+// to BenchmarkDotNet's switcher (Suites/).
 using BenchmarkDotNet.Running;
 using MoeFromScratch.Benchmarks.Quick;
 
@@ -12,7 +14,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "gemm")
         {
-            return GemmQuick.Run(args.AsSpan(1));
+            return MoeFromScratch.Train.Cli.CliErrors.Run(() => MoeFromScratch.Train.Cli.BenchCommand.Create().Parse(["gemm", .. args[1..]])
+                .Invoke(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }));
         }
         if (args.Length > 0 && args[0] == "moe")
         {
@@ -20,7 +23,7 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "dispatch")
         {
-            return GemmQuick.DispatchOverhead(args.AsSpan(1));
+            return DispatchQuick.DispatchOverhead(args.AsSpan(1));
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

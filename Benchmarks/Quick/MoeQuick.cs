@@ -9,7 +9,7 @@
 // own, the part of the backward that follows the total rather than the activated parameters
 // ("param ms": the (E, C, I) weight gradients written and accumulated; see MeasureParameterWork).
 // Not a statistical harness (BenchmarkDotNet is); times include the one host sync of the
-// dispatch. Arguments are parsed by hand, like GemmQuick.
+// dispatch. Arguments are parsed by hand, like DispatchQuick.
 using System.Diagnostics;
 using System.Globalization;
 using MoeFromScratch.Autograd;
@@ -54,7 +54,7 @@ public static class MoeQuick
             if (!ok) return Fail($"'{args[i - 1]}' wants a positive integer (list), got '{args[i]}'");
         }
 
-        using var vulkan = device.StartsWith("vulkan", StringComparison.Ordinal) ? GemmQuick.OpenVulkan(device) : null;
+        using var vulkan = device.StartsWith("vulkan", StringComparison.Ordinal) ? DispatchQuick.OpenVulkan(device) : null;
         if (vulkan is null && device != "cpu") return Fail($"unknown device '{device}' (supported: cpu, vulkan, vulkan:N)");
         IBackend backend = vulkan ?? (IBackend)Device.Cpu;
 

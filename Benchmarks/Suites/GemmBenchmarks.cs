@@ -1,5 +1,5 @@
 // BenchmarkDotNet suite for the CPU GEMM: square float32 C = A B, plain and with a transposed B,
-// for statistically careful numbers. The quick Stopwatch mode (Quick/GemmQuick.cs) is the one
+// for statistically careful numbers. The quick Stopwatch mode (`moe bench gemm`, Train/Bench/GemmBench.cs) is the one
 // compared against PyTorch; this suite is for tracking regressions with confidence intervals.
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;

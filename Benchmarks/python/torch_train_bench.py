@@ -16,6 +16,9 @@ Prints one JSON line with the same keys as ours ("tokens_per_s", "median_step_ms
 the thread settings. Thread counts come from the environment (OPENBLAS_NUM_THREADS) and --torch-threads:
 
   OPENBLAS_NUM_THREADS=2 /usr/bin/python3 Benchmarks/python/torch_train_bench.py --config small.json --torch-threads 1
+
+With --device cuda the same model and steps run on the GPU (weights initialised on the CPU, then moved),
+each phase ending with torch.cuda.synchronize() as ours ends each with the device's Synchronize.
 """
 import argparse
 import json
@@ -56,7 +59,11 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("torch_train_bench: --device cuda, but torch sees no CUDA device")
+    sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
 
     if args.torch_threads is not None:
         torch.set_num_threads(args.torch_threads)
@@ -67,6 +74,7 @@ def main():
     generator = torch.Generator().manual_seed(args.seed)
     model = DeepseekForCausalLM(cfg)
     model.init_weights(generator)
+    model.to(args.device)
     model.train()
     params = list(model.parameters())
     optimizer = torch.optim.AdamW(
@@ -80,7 +88,8 @@ def main():
     for step in range(args.warmup + args.steps):
         t0 = time.perf_counter()
         rows = torch.randint(0, V, (B, T + 1), generator=generator)   # (B, T+1) random window rows
-        tokens, targets = rows[:, :-1].contiguous(), rows[:, 1:].contiguous()
+        tokens, targets = rows[:, :-1].contiguous().to(args.device), rows[:, 1:].contiguous().to(args.device)
+        sync()
         t1 = time.perf_counter()
         out = model(tokens, targets)
         loss = out["lm_loss"] + out["aux"]
@@ -88,9 +97,11 @@ def main():
         t2 = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        sync()
         t3 = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
+        sync()
         t4 = time.perf_counter()
         if step >= args.warmup:
             for name, dt in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
@@ -103,7 +114,7 @@ def main():
     n_params = sum(p.numel() for p in params)
     print(json.dumps({
         "bench": "train", "config": args.name or os.path.splitext(os.path.basename(args.config))[0],
-        "device": "torch-cpu", "parameters": n_params, "batch": B, "seq": T, "steps": args.steps, "warmup": args.warmup,
+        "device": f"torch-{args.device}", "gpu": torch.cuda.get_device_name(0) if args.device == "cuda" else None, "parameters": n_params, "batch": B, "seq": T, "steps": args.steps, "warmup": args.warmup,
         "tokens_per_s": round(B * T / (median_ms / 1e3), 1), "median_step_ms": round(median_ms, 3),
         "best_step_ms": round(min(totals), 3),
         "phase_ms": {k: round(statistics.median(v), 3) for k, v in phases.items()},

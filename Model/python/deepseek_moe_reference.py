@@ -70,10 +70,10 @@ class RMSNorm(nn.Module):
         return self.weight * (x * torch.rsqrt(variance + self.eps))  # weight applied after
 
 
-def rope_cos_sin(T, HS, theta):
+def rope_cos_sin(T, HS, theta, device=None):
     # frequencies repeated over the two halves: emb = cat(freqs, freqs) (official DeepseekRotaryEmbedding)
-    inv_freq = 1.0 / (theta ** (torch.arange(0, HS, 2, dtype=torch.float64) / HS))  # (HS/2,)
-    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv_freq)              # (T, HS/2)
+    inv_freq = 1.0 / (theta ** (torch.arange(0, HS, 2, dtype=torch.float64, device=device) / HS))  # (HS/2,)
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64, device=device), inv_freq)              # (T, HS/2)
     emb = torch.cat((freqs, freqs), dim=-1)                                          # (T, HS)
     return emb.cos().to(torch.get_default_dtype()), emb.sin().to(torch.get_default_dtype())
 
@@ -102,10 +102,10 @@ class Attention(nn.Module):
         q = self.q_proj(x).view(B, T, self.NH, self.HS).transpose(1, 2)   # (B, NH, T, HS)
         k = self.k_proj(x).view(B, T, self.NH, self.HS).transpose(1, 2)   # (B, NH, T, HS)
         v = self.v_proj(x).view(B, T, self.NH, self.HS).transpose(1, 2)   # (B, NH, T, HS)
-        cos, sin = rope_cos_sin(T, self.HS, self.theta)
+        cos, sin = rope_cos_sin(T, self.HS, self.theta, x.device)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         att = (q @ k.transpose(-2, -1)) / math.sqrt(self.HS)             # (B, NH, T, T)
-        causal = torch.ones(T, T, dtype=torch.bool).tril()
+        causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
         att = att.masked_fill(~causal, float("-inf")).softmax(dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B, T, C)                    # (B, NH, T, HS) -> (B, T, C)
         return self.o_proj(y)
@@ -170,7 +170,7 @@ class MoEGate(nn.Module):
         aux = None
         if self.training and cfg.aux_loss_alpha > 0:
             if cfg.seq_aux:                                          # per sequence, then mean over B
-                ce = torch.zeros(B, E).scatter_add(1, topk_idx.view(B, -1), torch.ones(B, T * K))
+                ce = torch.zeros(B, E, device=x.device).scatter_add(1, topk_idx.view(B, -1), torch.ones(B, T * K, device=x.device))
                 ce = ce.div(T * K / E)                               # eq. 13: f_i (no gradient)
                 aux = (ce * scores.view(B, T, E).mean(1)).sum(1).mean() * cfg.aux_loss_alpha  # eq. 12, 14
             else:                                                    # over all N tokens of the batch
@@ -294,7 +294,7 @@ class DeepseekForCausalLM(nn.Module):
                     aux_per_layer.append(aux)
         logits = self.lm_head(self.model.norm(x))                    # (B, T, C) -> (B, T, V)
         out = {"logits": logits, "aux_per_layer": aux_per_layer, "routing": routing,
-               "aux": sum(aux_per_layer) if aux_per_layer else torch.zeros(())}
+               "aux": sum(aux_per_layer) if aux_per_layer else torch.zeros((), device=logits.device)}
         if targets is not None:
             out["lm_loss"] = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.reshape(-1))
         return out

@@ -6,7 +6,10 @@
 // `--save-config PATH` only writes the resolved config.json (for the PyTorch peer,
 // Benchmarks/python/torch_train_bench.py) and exits. Batch and sequence default to
 // `moe train`'s, so the number is the one a training run sees.
+// `moe bench gemm --device D [--sizes 256,512,1024,2048] [--reps N] [--json]`: float32 GEMM GFLOPS
+// (Bench/GemmBench.cs), one JSON line per size in the format of Benchmarks/python/torch_gemm.py.
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Train.Bench;
@@ -17,7 +20,49 @@ namespace MoeFromScratch.Train.Cli;
 
 public static class BenchCommand
 {
-    public static Command Create() => new("bench", "Measure performance.") { TrainSubcommand() };
+    public static Command Create() => new("bench", "Measure performance.") { TrainSubcommand(), GemmSubcommand() };
+
+    private static Command GemmSubcommand()
+    {
+        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "cpu" };
+        var sizes = new Option<string>("--sizes") { Description = "Square sizes n, comma-separated (default 256,512,1024,2048).", DefaultValueFactory = _ => "256,512,1024,2048" };
+        var reps = new Option<int>("--reps") { Description = "Timed repetitions per size (default: about 100 GFLOP of work, 5..200).", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line per size instead of a table." };
+        var command = new Command("gemm", "GFLOPS of a square float32 matrix multiply (the GEMM training uses) on a device.") { device, sizes, reps, json };
+        command.SetAction(parse => RunGemm(parse.GetValue(device)!, parse.GetValue(sizes)!, parse.GetValue(reps), parse.GetValue(json)));
+        return command;
+    }
+
+    private static int RunGemm(string deviceName, string sizeList, int reps, bool asJson)
+    {
+        var sizes = sizeList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+                : throw new Tensors.UsageException($"--sizes: '{s}' is not a positive integer (expected e.g. 256,512,1024)"))
+            .ToArray();
+        if (sizes.Length == 0) throw new Tensors.UsageException("--sizes: no size given (expected e.g. 256,512,1024)");
+        if (reps < 0) throw new Tensors.UsageException($"--reps {reps}: expected a positive number (or 0 for the default)");
+        using var backend = DeviceSelector.Open(deviceName);
+        if (!asJson) Console.WriteLine($"{"device",-10} {"n",6} {"ms",10} {"GFLOPS",9} {"best",9}");
+        foreach (int n in sizes)
+        {
+            var r = GemmBench.Run(backend, n, reps);
+            Console.WriteLine(asJson
+                ? new JsonObject
+                {
+                    ["device"] = backend.Name,
+                    ["m"] = n,
+                    ["n"] = n,
+                    ["k"] = n,
+                    ["gflops"] = Math.Round(r.Gflops, 1),
+                    ["ms"] = Math.Round(r.MedianMs, 3),
+                    ["best_gflops"] = Math.Round(r.BestGflops, 1),
+                    ["reps"] = r.Reps,
+                    ["threads"] = Environment.ProcessorCount,
+                }.ToJsonString()
+                : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {n,6} {r.MedianMs,10:F3} {r.Gflops,9:F1} {r.BestGflops,9:F1}"));
+        }
+        return 0;
+    }
 
     private static Command TrainSubcommand()
     {

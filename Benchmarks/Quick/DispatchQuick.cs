@@ -1,7 +1,6 @@
-// The Vulkan cases of the quick benchmarks: `gemm --device vulkan[:N]` times MatMul on the device
-// (each repetition ends with Synchronize, so the time covers the GPU work, not just recording),
-// and `dispatch [--device vulkan[:N]] [--ops N]` measures the cost of one small elementwise op
-// when many are queued back to back (µs per op: recording, descriptor push, submit amortised).
+// `dispatch [--device vulkan[:N]] [--ops N]`: the cost of one small elementwise op on Vulkan when
+// many are queued back to back (µs per op: recording, descriptor push, submit amortised), and the
+// Vulkan device opening the quick benchmarks share. (GEMM GFLOPS on any device: `moe bench gemm`.)
 // Note: on lavapipe (the CPU Vulkan driver) these numbers say nothing about GPU performance.
 using System.Diagnostics;
 using System.Globalization;
@@ -11,7 +10,7 @@ using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Benchmarks.Quick;
 
-public static partial class GemmQuick
+public static class DispatchQuick
 {
     internal static VulkanBackend OpenVulkan(string device)
     {
@@ -21,41 +20,6 @@ public static partial class GemmQuick
         if (backend.Device.Type == VulkanDeviceType.Cpu)
             Console.Error.WriteLine($"note: {backend.Device.Name} is a CPU Vulkan driver: correctness only, not GPU performance");
         return backend;
-    }
-
-    private sealed class VulkanDevice(string name) : IGemmDevice
-    {
-        private readonly VulkanBackend _backend = OpenVulkan(name);
-        private Tensor? _a, _b, _c;
-
-        public void Prepare(int n)
-        {
-            Free();
-            _a = Tensor.Rand([1, n, n], 1, -1, 1, backend: _backend);
-            _b = Tensor.Rand([1, n, n], 2, -1, 1, backend: _backend);
-            _c = Tensor.Empty([1, n, n], DType.Float32, _backend);
-            _backend.Synchronize();
-        }
-
-        public void Multiply()
-        {
-            _backend.MatMul(_a!, _b!, _c!);
-            _backend.Synchronize();
-        }
-
-        public void Dispose()
-        {
-            Free();
-            _backend.Dispose();
-        }
-
-        private void Free()
-        {
-            _a?.Dispose();
-            _b?.Dispose();
-            _c?.Dispose();
-            _a = _b = _c = null;
-        }
     }
 
     /// <summary>µs per small op (a 256-element add) with `ops` of them queued before one Synchronize.</summary>

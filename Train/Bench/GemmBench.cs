@@ -1,0 +1,49 @@
+// GemmBench: GFLOPS of one square float32 matrix multiply, C = A B (n x n), on a backend: the
+// CPU's packed GEMM or the Vulkan matmul shader, through the same IBackend.MatMul call training
+// makes. Each repetition ends with Synchronize, so on a GPU the time is the work's, not the
+// recording's. Protocol (shared with Benchmarks/python/torch_gemm.py, the PyTorch peer): warm up
+// for at least 0.5 s (the JIT settles, the GPU clocks up), then time reps repetitions (default: ~100
+// GFLOP of work, 5..200) and report the median and the fastest.
+// It is not a correctness check (the kernel parity tests and `moe gradcheck` are).
+using System.Diagnostics;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Train.Bench;
+
+/// <param name="N">Rows, columns and the shared dimension.</param>
+/// <param name="MedianMs">Median time of one multiply.</param>
+/// <param name="BestMs">Fastest one (on a shared machine, interference only adds time).</param>
+public sealed record GemmBenchResult(int N, int Reps, double MedianMs, double BestMs)
+{
+    public double Gflops => 2.0 * N * N * N / (MedianMs * 1e6);
+    public double BestGflops => 2.0 * N * N * N / (BestMs * 1e6);
+}
+
+public static class GemmBench
+{
+    public static GemmBenchResult Run(IBackend backend, int n, int reps = 0)
+    {
+        if (n < 1) throw new UsageException($"--sizes: {n} is not a matrix size; expected positive integers");
+        if (reps == 0) reps = (int)Math.Clamp(1e11 / (2.0 * n * n * n), 5, 200);
+        using var a = Tensor.Rand([1, n, n], 1, -1, 1, backend: backend);
+        using var b = Tensor.Rand([1, n, n], 2, -1, 1, backend: backend);
+        using var c = Tensor.Empty([1, n, n], DType.Float32, backend);
+        void Multiply()
+        {
+            backend.MatMul(a, b, c);
+            backend.Synchronize();
+        }
+
+        long warmStart = Stopwatch.GetTimestamp();
+        for (int w = 0; w < Math.Max(2, reps / 5) || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 0.5; w++) Multiply();
+        var times = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Multiply();
+            times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return new GemmBenchResult(n, reps, times[reps / 2], times[0]);
+    }
+}
