@@ -19,6 +19,9 @@ public sealed class CliErrorTests : IDisposable
         "gradcheck --device vulkan:99",
         "gradcheck --device quantum",
         "gradcheck --op nosuchop",
+        "bench gemm --sizes 0",
+        "bench gemm --sizes 64,x",
+        "bench gemm --reps -1",
     };
 
     [Theory]

@@ -10,25 +10,39 @@
 // flat; it does not make training faster.
 namespace MoeFromScratch.Train.Training;
 
-public sealed class GarbageBudget(long bytes = GarbageBudget.DefaultBytes)
+public sealed class GarbageBudget
 {
     public const long DefaultBytes = 4L << 20;
 
-    private long _allocatedAtLastCollection = GC.GetTotalAllocatedBytes();
-    private int _collections = GC.CollectionCount(0);
+    private readonly long _bytes;
+    private readonly Func<long> _allocated;
+    private readonly Func<int> _collections;
+    private readonly Action _collect;
+    private long _allocatedAtLastCollection;
+    private int _collectionsSeen;
+
+    /// <summary>The runtime's counters; allocated, collections and collect are seams for tests.</summary>
+    public GarbageBudget(long bytes = DefaultBytes, Func<long>? allocated = null, Func<int>? collections = null, Action? collect = null)
+    {
+        _bytes = bytes;
+        _allocated = allocated ?? (() => GC.GetTotalAllocatedBytes());
+        _collections = collections ?? (() => GC.CollectionCount(0));
+        _collect = collect ?? (() => GC.Collect(0, GCCollectionMode.Forced, blocking: true));
+        (_allocatedAtLastCollection, _collectionsSeen) = (_allocated(), _collections());
+    }
 
     /// <summary>Call between steps: collects gen0 when the budget is spent and nobody else did.</summary>
     public void AfterStep()
     {
-        long allocated = GC.GetTotalAllocatedBytes();
-        int collections = GC.CollectionCount(0);
-        if (collections != _collections)
+        long allocated = _allocated();
+        int collections = _collections();
+        if (collections != _collectionsSeen)
         {
-            (_allocatedAtLastCollection, _collections) = (allocated, collections);   // the runtime just collected
+            (_allocatedAtLastCollection, _collectionsSeen) = (allocated, collections);   // the runtime just collected
             return;
         }
-        if (allocated - _allocatedAtLastCollection < bytes) return;
-        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-        (_allocatedAtLastCollection, _collections) = (allocated, GC.CollectionCount(0));
+        if (allocated - _allocatedAtLastCollection < _bytes) return;
+        _collect();
+        (_allocatedAtLastCollection, _collectionsSeen) = (allocated, _collections());
     }
 }
