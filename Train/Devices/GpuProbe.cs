@@ -6,6 +6,7 @@
 // preset's whole budget. The child costs ~0.4 s once per command.
 // Where no child can be started (this is not the `moe` program, e.g. a test host), or the child
 // fails, the question is answered in this process instead: the same answer, at the memory price.
+// A child that hangs (a broken driver) is killed after ProbeTimeout and the run uses the CPU.
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
@@ -14,6 +15,9 @@ namespace MoeFromScratch.Train.Devices;
 
 public static class GpuProbe
 {
+    /// <summary>How long the child may take; a healthy probe takes well under a second.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The device types `--device auto` (and plain `vulkan`) would open.</summary>
     public static bool IsGpu(string type) => type is "discrete-gpu" or "integrated-gpu" or "virtual-gpu";
 
@@ -34,11 +38,17 @@ public static class GpuProbe
         {
             using var child = Process.Start(start);
             if (child is null) return null;
+            var stdout = child.StandardOutput.ReadToEndAsync();
             var stderr = child.StandardError.ReadToEndAsync();
-            string stdout = child.StandardOutput.ReadToEnd();
-            child.WaitForExit();
+            if (!child.WaitForExit(ProbeTimeout))
+            {
+                // A driver that hangs while enumerating would hang the run the same way in-process.
+                child.Kill(entireProcessTree: true);
+                Console.Error.WriteLine($"moe: warning: listing Vulkan devices took over {ProbeTimeout.TotalSeconds:F0} s; using the CPU (--device cpu skips the probe)");
+                return false;
+            }
             _ = stderr.Result;
-            if (child.ExitCode != 0 || JsonNode.Parse(stdout) is not JsonArray devices) return null;
+            if (child.ExitCode != 0 || JsonNode.Parse(stdout.Result) is not JsonArray devices) return null;
             return devices.Any(d => d?["type"]?.GetValue<string>() is { } type && IsGpu(type));
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or System.Text.Json.JsonException or InvalidOperationException)
