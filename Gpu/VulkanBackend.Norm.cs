@@ -1,4 +1,4 @@
-// RMSNorm forward/backward (Shaders/rmsnorm.comp, rmsnorm_backward.comp) and RoPE (rope.comp).
+// RMSNorm forward/backward (Shaders/rmsnorm.comp, rmsnorm_backward.comp).
 // The shaders take contiguous rows; a strided input is made dense on the device first (one copy
 // dispatch), which keeps the fused kernels short.
 using MoeFromScratch.Gpu.Kernels;
@@ -34,17 +34,5 @@ public sealed partial class VulkanBackend
         Binding[] bindings = [Read(ddy), Read(dxin), Read(dw), Read(dr), Write(dx), Write(dweight)];
         if (N > 0) Dispatch(Kernel("rmsnorm_backward", 6, RowGroupFor(C), 0), bindings, push, GroupsFor(N, 1));
         Dispatch(Kernel("rmsnorm_backward", 6, RowGroupSize, 1), bindings, push, GroupsFor(C, RowGroupSize));
-    }
-
-    public void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse)
-    {
-        CheckFloat32("Rope", x, y);
-        if (y.Numel == 0) return;
-        using var dense = Dense(x);
-        int T = x.Shape[1], NH = x.Shape[2], HS = x.Shape[3];
-        long pairs = y.Numel / 2;
-        var push = new PushConstants().U(pairs).U((uint)T).U((uint)NH).U((uint)HS).U((uint)positionOffset)
-            .U(dense.Offset).U(y.Offset).F(Math.Log2(theta));
-        Dispatch(Kernel("rope", 2, ElementwiseGroupSize, inverse ? 1u : 0u), [Read(dense), Write(y)], push, GroupsFor(pairs, ElementwiseGroupSize));
     }
 }

@@ -91,6 +91,7 @@ public sealed partial class VulkanBackend : IBackend
         if (_disposed) return;
         _disposed = true;
         _profile?.Print(Console.Error, $"{Name} {Device.Name}");
+        DisposeRopeTables();
         _stream.Dispose();      // waits for the queue first
         _pipelines.Dispose();
         _pool.Dispose();

@@ -55,4 +55,20 @@ public class TensorScopeTests
         Assert.Equal(expected, row.ToDoubleArray());
         Assert.Throws<ObjectDisposedException>(() => x.ToDoubleArray());
     }
+
+    [Fact]
+    public void UnderSuspendNoScopeTracksANewTensorAndTrackingResumesAfter()
+    {
+        Tensor cached, afterwards;
+        using (var scope = new TensorScope())
+        {
+            using (TensorScope.Suspend()) cached = Rand([2], 4);
+            Assert.Equal(0, scope.TrackedCount);
+            afterwards = Rand([2], 5);
+            Assert.Equal(1, scope.TrackedCount);
+        }
+        Assert.False(cached.IsDisposed);
+        Assert.True(afterwards.IsDisposed);
+        cached.Dispose();
+    }
 }

@@ -6,7 +6,8 @@
 //       result = scope.Keep(y);        // survives; it moves to the enclosing scope (if any)
 //   }                                  // everything else is disposed here
 //
-// Scopes nest per thread. Tensors made outside any scope are owned by whoever made them.
+// Scopes nest per thread. Tensors made outside any scope are owned by whoever made them; a cache
+// that a kernel builds in the middle of a step and keeps for later steps is made under Suspend().
 namespace MoeFromScratch.Tensors;
 
 public sealed class TensorScope : IDisposable
@@ -34,6 +35,19 @@ public sealed class TensorScope : IDisposable
         _tracked.Remove(tensor);
         _outer?._tracked.Add(tensor);
         return tensor;
+    }
+
+    /// <summary>Until the result is disposed, no scope on this thread tracks new tensors (a long-lived cache made mid-step).</summary>
+    public static IDisposable Suspend()
+    {
+        var suspended = _current;
+        _current = null;
+        return new Resumption(suspended);
+    }
+
+    private sealed class Resumption(TensorScope? suspended) : IDisposable
+    {
+        public void Dispose() => _current = suspended;
     }
 
     public void Dispose()
