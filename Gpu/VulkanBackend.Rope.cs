@@ -31,7 +31,7 @@ public sealed partial class VulkanBackend
     private Tensor RopeTable(int headSize, double theta, int positions)
     {
         if (_ropeTables.TryGetValue((headSize, theta), out var table) && table.Shape[0] >= positions) return table;
-        int rows = Math.Max(MinRopePositions, (int)Math.Min(int.MaxValue / 2, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)positions)));
+        int rows = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinRopePositions, positions));
         int half = headSize / 2;
         var host = new float[(long)rows * headSize];
         for (int p = 0; p < rows; p++)

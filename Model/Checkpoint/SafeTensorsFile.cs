@@ -87,9 +87,10 @@ public static class SafeTensorsFile
             {
                 if (tensor.Numel == 0) continue; // nothing to write (and no need to read a 0-sized view)
                 // read back a chunk at a time: a checkpoint never holds a host copy of a whole tensor
-                using var float32 = tensor.DType == DType.Float32 ? null : tensor.Cast(DType.Float32);
-                using var dense = (float32 ?? tensor).IsContiguous ? null : (float32 ?? tensor).Contiguous();
-                var source = dense ?? float32 ?? tensor;
+                using var cast = tensor.DType == DType.Float32 ? null : tensor.Cast(DType.Float32);
+                var float32 = cast ?? tensor;
+                using var dense = float32.IsContiguous ? null : float32.Contiguous();
+                var source = dense ?? float32;
                 for (long done = 0; done < source.Numel; done += ChunkElements)
                 {
                     int count = (int)Math.Min(ChunkElements, source.Numel - done);

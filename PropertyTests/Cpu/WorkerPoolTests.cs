@@ -20,42 +20,25 @@ public unsafe class WorkerPoolTests
     private static void CountPart(void* context, int part, int parts) => Interlocked.Increment(ref ((Counts*)context)->Hits[part]);
 
     [Fact]
-    public void EveryPartRunsExactlyOnceAcrossManyBackToBackJobs()
-    {
-        int* hits = stackalloc int[64];
-        Assert.True(AcquireWaiting());
-        try
-        {
-            for (int round = 0; round < 2_000; round++)
-            {
-                int parts = 2 + round % 63;
-                new Span<int>(hits, parts).Clear();
-                var counts = new Counts { Hits = hits };
-                WorkerPool.Run(&CountPart, &counts, parts);
-                for (int p = 0; p < parts; p++)
-                    Assert.True(hits[p] == 1, $"round {round}: part {p} of {parts} ran {hits[p]} times");
-            }
-        }
-        finally
-        {
-            WorkerPool.Release();
-        }
-    }
+    public void EveryPartRunsExactlyOnceAcrossManyBackToBackJobs() => RunRounds(2_000, round => 2 + round % 63);
 
     // A straggler of a small job (its last, failed claim) that is descheduled before its bounds check
     // and wakes up inside a larger next job: the window is nanoseconds wide, so it takes many rounds,
     // alternating 2 and 9 parts. The pool before the generation-tagged claim word failed here within
     // ~25,000 rounds on 2 cores (a part ran twice); 400,000 take about half a second.
     [Fact]
-    public void A_straggler_of_a_small_job_never_runs_a_part_of_the_next_larger_one()
+    public void A_straggler_of_a_small_job_never_runs_a_part_of_the_next_larger_one() => RunRounds(400_000, round => round % 2 == 0 ? 2 : 9);
+
+    // Back-to-back jobs of partsOf(round) parts (at most 64), each part counting its runs: every one exactly once.
+    private static void RunRounds(int rounds, Func<int, int> partsOf)
     {
-        int* hits = stackalloc int[9];
+        int* hits = stackalloc int[64];
         Assert.True(AcquireWaiting());
         try
         {
-            for (int round = 0; round < 400_000; round++)
+            for (int round = 0; round < rounds; round++)
             {
-                int parts = round % 2 == 0 ? 2 : 9;
+                int parts = partsOf(round);
                 new Span<int>(hits, parts).Clear();
                 var counts = new Counts { Hits = hits };
                 WorkerPool.Run(&CountPart, &counts, parts);

@@ -23,7 +23,7 @@ public static class GemmBench
 {
     public static GemmBenchResult Run(IBackend backend, int n, int reps = 0)
     {
-        if (n < 1) throw new UsageException($"--sizes: {n} is not a matrix size; expected positive integers");
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);   // `moe bench gemm` checks --sizes itself
         if (reps == 0) reps = (int)Math.Clamp(1e11 / (2.0 * n * n * n), 5, 200);
         using var a = Tensor.Rand([1, n, n], 1, -1, 1, backend: backend);
         using var b = Tensor.Rand([1, n, n], 2, -1, 1, backend: backend);
