@@ -4,7 +4,7 @@
 // flushed to disk before the rename and deleted when anything fails. A write past a file size
 // limit (EFBIG), which .NET reports as ArgumentOutOfRangeException, is turned into the IOException
 // it is, like a full disk (ENOSPC).
-// Every atomic write of the project goes through here (Train/Data/AtomicFile forwards), so one
+// Every atomic write of the project (Model and Train) goes through here, so one
 // seam, InjectWriteFaults, lets tests fail any of them midway the way a full disk does.
 // It is not a lock: two writers racing both succeed and the last rename wins.
 namespace MoeFromScratch.Model;

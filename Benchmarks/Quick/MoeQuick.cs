@@ -96,8 +96,6 @@ public static class MoeQuick
                 NRoutedExperts = experts,
                 NumExpertsPerTok = active,
                 NSharedExperts = shared,
-                AuxLossAlpha = 0.001,
-                SeqAux = true,
             };
             _backend = backend;
             _layer = new MoeLayer(config, 0, 0.3, 1, backend, DType.Float32); // init wider than 0.006 so routing spreads over the experts

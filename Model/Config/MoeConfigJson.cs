@@ -15,7 +15,7 @@ public static class MoeConfigJson
     {
         if (!File.Exists(path))
             throw new ModelConfigException($"{path}: no such config file");
-        return Parse(Tensors.UserFiles.Read(path, Tensors.UserErrorKind.Config, () => File.ReadAllText(path)), path);
+        return Parse(UserFiles.Read(path, Tensors.UserErrorKind.Config, () => File.ReadAllText(path)), path);
     }
 
     public static void Save(MoeConfig config, string path) =>

@@ -1,6 +1,7 @@
 // Named configurations: the paper's three scales, the small models that train on a laptop here,
 // and the Table 1 baselines at the small scale. `Resolve` takes a preset name or a path to a
-// config.json. Not a zoo: every entry is one the project trains, checks or loads.
+// config.json. Not a zoo: every entry is one the project trains, checks or loads. Each states only
+// what differs from MoeConfig's defaults (the official 16B config.json).
 // Follows: Dai et al. 2024 §4.1.2 (2B), §5 and the official config.json (16B), §7 (145B).
 namespace MoeFromScratch.Model.Config;
 
@@ -22,40 +23,13 @@ public static class MoePresets
         NRoutedExperts = 63,
         NumExpertsPerTok = 7,
         FirstKDenseReplace = 0,
-        MoeLayerFreq = 1,
-        NormTopkProb = false,
         AuxLossAlpha = 0.01,
-        SeqAux = true,
-        RmsNormEps = 1e-6,
-        RopeTheta = 10000,
         MaxPositionEmbeddings = 2048,
-        TieWordEmbeddings = false,
     };
 
     // The official deepseek-moe-16b-base config.json, except initializer_range (0.006, the paper's
-    // init std; the file says 0.02). Layer 0 is a dense FFN of width 10944.
-    public static readonly MoeConfig DeepSeekMoe16B = new()
-    {
-        VocabSize = 102400,
-        HiddenSize = 2048,
-        IntermediateSize = 10944,
-        MoeIntermediateSize = 1408,
-        NumHiddenLayers = 28,
-        NumAttentionHeads = 16,
-        NumKeyValueHeads = 16,
-        NSharedExperts = 2,
-        NRoutedExperts = 64,
-        NumExpertsPerTok = 6,
-        FirstKDenseReplace = 1,
-        MoeLayerFreq = 1,
-        NormTopkProb = false,
-        AuxLossAlpha = 0.001,
-        SeqAux = true,
-        RmsNormEps = 1e-6,
-        RopeTheta = 10000,
-        MaxPositionEmbeddings = 4096,
-        TieWordEmbeddings = false,
-    };
+    // init std; the file says 0.02): MoeConfig's defaults. Layer 0 is a dense FFN of width 10944.
+    public static readonly MoeConfig DeepSeekMoe16B = new();
 
     // The paper's 145B (§7): 62 layers, C 4096, 32 heads × 128, 4 shared + 128 routed, 12 active,
     // each expert 0.125 × a standard FFN, first layer dense, α1 0.003, α2 0.05 over D = 4 devices.
@@ -67,7 +41,6 @@ public static class MoePresets
     {
         HiddenSize = 4096,
         IntermediateSize = 21888,
-        MoeIntermediateSize = 1408,
         NumHiddenLayers = 62,
         NumAttentionHeads = 32,
         NumKeyValueHeads = 32,
@@ -94,15 +67,8 @@ public static class MoePresets
         NSharedExperts = 1,
         NRoutedExperts = 8,
         NumExpertsPerTok = 2,
-        FirstKDenseReplace = 1,
-        MoeLayerFreq = 1,
-        NormTopkProb = false,
         AuxLossAlpha = 0.01,
-        SeqAux = true,
-        RmsNormEps = 1e-6,
-        RopeTheta = 10000,
         MaxPositionEmbeddings = 256,
-        TieWordEmbeddings = false,
     };
 
     // Trains for a few minutes on 2 CPU cores: C 256, 4 layers, 8 heads × 32, layer 0 dense
@@ -117,7 +83,6 @@ public static class MoePresets
         NumHiddenLayers = 4,
         NumAttentionHeads = 8,
         NumKeyValueHeads = 8,
-        NSharedExperts = 1,
         NRoutedExperts = 15,
         NumExpertsPerTok = 3,
         MaxPositionEmbeddings = 512,

@@ -37,15 +37,8 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
             NSharedExperts = 1,
             NRoutedExperts = 6,
             NumExpertsPerTok = 2,
-            FirstKDenseReplace = 1,
-            MoeLayerFreq = 1,
-            NormTopkProb = false,
             AuxLossAlpha = 0.01,
-            SeqAux = true,
-            RmsNormEps = 1e-6,
-            RopeTheta = 10000,
             MaxPositionEmbeddings = 64,
-            TieWordEmbeddings = false,
             InitializerRange = 0.02,
         };
         Assert.Equal(expected, Tiny.Value.Config);

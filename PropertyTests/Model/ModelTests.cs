@@ -29,13 +29,7 @@ internal static class MicroModel
         NSharedExperts = 1,
         NRoutedExperts = 4,
         NumExpertsPerTok = 2,
-        FirstKDenseReplace = 1,
-        MoeLayerFreq = 1,
-        NormTopkProb = false,
         AuxLossAlpha = 0.1,
-        SeqAux = true,
-        RmsNormEps = 1e-6,
-        RopeTheta = 10000,
         MaxPositionEmbeddings = 16,
         InitializerRange = 0.3,
     };

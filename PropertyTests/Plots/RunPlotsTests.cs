@@ -2,6 +2,7 @@
 // them: valid PNGs of the promised size come out, and a malformed line is one error naming the file
 // and the line. The PNG check reads the signature and the IHDR chunk (width, height) directly.
 using System.Buffers.Binary;
+using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Plots;
 using MoeFromScratch.Train.Training;
 
@@ -54,13 +55,13 @@ public sealed class RunPlotsTests : IDisposable
     public void A_malformed_line_is_one_error_naming_file_and_line()
     {
         string folder = WriteMetrics([TrainLine(0), TrainLine(1), """{"kind":"train","step":2,"loss":"oops"}""", TrainLine(3)]);
-        var e = Assert.Throws<MoeFromScratch.Tensors.DataException>(() => RunPlots.WriteAll(folder));
+        var e = Assert.Throws<DataException>(() => RunPlots.WriteAll(folder));
         Assert.StartsWith($"{Path.Combine(folder, MetricsLog.FileName)}:3: ", e.Message);
         Assert.Contains("'loss'", e.Message);
         Assert.DoesNotContain('\n', e.Message);
 
         WriteMetrics([TrainLine(0), "{not json"]);
-        Assert.Contains(":2: ", Assert.Throws<MoeFromScratch.Tensors.DataException>(() => RunPlots.WriteAll(folder)).Message);
+        Assert.Contains(":2: ", Assert.Throws<DataException>(() => RunPlots.WriteAll(folder)).Message);
     }
 
     [Fact]

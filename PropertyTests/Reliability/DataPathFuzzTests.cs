@@ -6,6 +6,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using MoeFromScratch.Model;
 using MoeFromScratch.Train.Data;
 using Xunit.Abstractions;
 

@@ -2,6 +2,7 @@
 // is what `moe analyze --json` prints. Every number in it is finite (the analysis produces no NaN).
 // Serialised by the compile-time context (TrainJson), so a trimmed `moe` writes it too.
 using System.Text.Json;
+using MoeFromScratch.Model;
 
 namespace MoeFromScratch.Train.Analysis;
 
@@ -15,7 +16,7 @@ public static class AnalysisJson
     public static string Write(AnalysisResult result, string folder)
     {
         string path = Path.Combine(folder, FileName);
-        Data.AtomicFile.WriteAllText(path, Serialize(result) + "\n");
+        AtomicFile.WriteAllText(path, Serialize(result) + "\n");
         return path;
     }
 }

@@ -18,7 +18,7 @@ public sealed class ValidationSplit : IDisposable
         {
             _kinds = TokenFile.Open(prepared.ValidationKindsPath);
             if (_kinds.Count != _tokens.Count)
-                throw new Tensors.DataException($"{prepared.ValidationKindsPath}: {_kinds.Count} kind tags for {_tokens.Count} tokens");
+                throw new DataException($"{prepared.ValidationKindsPath}: {_kinds.Count} kind tags for {_tokens.Count} tokens");
             var order = new TokenBatches(_tokens, batchSize, sequenceLength, seed: 0, WindowOrder.Sequential);
             int count = batches ?? (int)Math.Min(int.MaxValue, order.BatchesPerPass);
             if (count < 1) throw new Tensors.UsageException($"--batches {count}: expected >= 1");

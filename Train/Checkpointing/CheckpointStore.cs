@@ -8,6 +8,8 @@
 // that fails (disk full, read-only folder) is a one-line user error naming the folder, and leaves
 // the previous checkpoint and `latest` as they were.
 // What goes inside a checkpoint is the caller's (TrainingCheckpoint): this file only names parts.
+using MoeFromScratch.Model;
+
 namespace MoeFromScratch.Train.Checkpointing;
 
 /// <summary>One piece of a checkpoint; Write fills the given (temporary) folder.</summary>
@@ -23,14 +25,14 @@ public static class CheckpointStore
     public static string Save(string runFolder, long step, IEnumerable<CheckpointPart> parts)
     {
         string folder = Path.Combine(runFolder, FolderName(step));
-        Tensors.UserFiles.Write(folder, () =>
+        UserFiles.Write(folder, () =>
         {
             AtomicFolder.RemoveAbandoned(runFolder);
             AtomicFolder.Write(folder, temporary =>
             {
                 foreach (var part in parts) part.Write(temporary);
             });
-            Data.AtomicFile.WriteAllText(Path.Combine(runFolder, LatestFile), FolderName(step) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(runFolder, LatestFile), FolderName(step) + "\n");
         }, kept: $"the previous checkpoint and '{LatestFile}' are as they were");
         return folder;
     }
@@ -42,7 +44,7 @@ public static class CheckpointStore
         string latest = Path.Combine(path, LatestFile);
         if (File.Exists(latest))
         {
-            string name = Tensors.UserFiles.Read(latest, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(latest)).Trim();
+            string name = UserFiles.Read(latest, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(latest)).Trim();
             string folder = Path.Combine(path, name);
             if (name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || !File.Exists(Path.Combine(folder, TrainerState.FileName)))
                 throw new Model.CheckpointException($"{latest}: names '{name}', which is not a checkpoint folder beside it");

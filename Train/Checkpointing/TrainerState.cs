@@ -6,6 +6,7 @@
 // in one line naming the file and the field.
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MoeFromScratch.Model;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.Train.Checkpointing;
@@ -18,7 +19,7 @@ public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, l
 {
     public const string FileName = "trainer_state.json";
 
-    public void Save(string path) => Data.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, TrainJson.Default.TrainerState) + "\n");
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, TrainJson.Default.TrainerState) + "\n");
 
     public static TrainerState Load(string path)
     {
@@ -26,7 +27,7 @@ public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, l
         TrainerState? state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(Tensors.UserFiles.Read(path, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(path)), TrainJson.Default.TrainerState);
+            state = JsonSerializer.Deserialize<TrainerState>(UserFiles.Read(path, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(path)), TrainJson.Default.TrainerState);
         }
         catch (JsonException e)
         {

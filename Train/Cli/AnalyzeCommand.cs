@@ -78,6 +78,6 @@ public static class AnalyzeCommand
         if (!File.Exists(path)) return;   // an HF folder without one: the user's --data is trusted
         var own = TokenizerJson.Load(path);
         if (own.VocabSize != prepared.Tokenizer.VocabSize || !own.Merges.SequenceEqual(prepared.Tokenizer.Merges))
-            throw new Tensors.DataException($"{path}: not the tokenizer of {data} ({prepared.TokenizerPath}); pass the --data the model was trained on");
+            throw new DataException($"{path}: not the tokenizer of {data} ({prepared.TokenizerPath}); pass the --data the model was trained on");
     }
 }

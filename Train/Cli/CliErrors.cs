@@ -3,6 +3,7 @@
 // `moe: error: <message>` on stderr and exit code 1. Anything else is a bug in our code and keeps
 // its stack trace; it is deliberately not caught by type name or broad base class here: the code
 // that opens a user's path wraps its IO failures (UserFiles.Read), so none reach this point raw.
+using MoeFromScratch.Model;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Cli;

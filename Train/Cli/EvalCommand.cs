@@ -11,6 +11,7 @@ using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;
 
 namespace MoeFromScratch.Train.Cli;
@@ -76,7 +77,7 @@ public static class EvalCommand
     /// <summary>The sequences of a tokens file, checked: ids in 0..V-1, lengths 2..maxLength.</summary>
     public static List<int[]> ReadSequences(string file, int vocabSize, int maxLength)
     {
-        if (!File.Exists(file)) throw new Tensors.DataException($"--tokens {file}: no such file");
+        if (!File.Exists(file)) throw new DataException($"--tokens {file}: no such file");
         List<int[]>? sequences;
         try
         {
@@ -84,18 +85,18 @@ public static class EvalCommand
         }
         catch (JsonException e)
         {
-            throw new Tensors.DataException($"--tokens {file}: expected a JSON array of token-id arrays such as [[1, 2, 3], [4, 5]] ({e.Message.Split('\n')[0].TrimEnd('.')})");
+            throw new DataException($"--tokens {file}: expected a JSON array of token-id arrays such as [[1, 2, 3], [4, 5]] ({e.Message.Split('\n')[0].TrimEnd('.')})");
         }
         if (sequences is null || sequences.Count == 0)
-            throw new Tensors.DataException($"--tokens {file}: no sequences (expected a JSON array of token-id arrays)");
+            throw new DataException($"--tokens {file}: no sequences (expected a JSON array of token-id arrays)");
         for (int i = 0; i < sequences.Count; i++)
         {
-            var s = sequences[i] ?? throw new Tensors.DataException($"--tokens {file}: sequence {i} is null");
+            var s = sequences[i] ?? throw new DataException($"--tokens {file}: sequence {i} is null");
             if (s.Length < 2 || s.Length > maxLength)
-                throw new Tensors.DataException($"--tokens {file}: sequence {i} has {s.Length} tokens, expected 2..{maxLength} (max_position_embeddings + 1)");
+                throw new DataException($"--tokens {file}: sequence {i} has {s.Length} tokens, expected 2..{maxLength} (max_position_embeddings + 1)");
             int bad = Array.FindIndex(s, t => t < 0 || t >= vocabSize);
             if (bad >= 0)
-                throw new Tensors.DataException($"--tokens {file}: sequence {i} holds token id {s[bad]} at {bad}, outside the vocabulary 0..{vocabSize - 1}");
+                throw new DataException($"--tokens {file}: sequence {i} holds token id {s[bad]} at {bad}, outside the vocabulary 0..{vocabSize - 1}");
         }
         return sequences;
     }

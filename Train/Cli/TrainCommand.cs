@@ -135,7 +135,7 @@ public static class TrainCommand
         Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({corpus.Files:N0} file{(corpus.Files == 1 ? "" : "s")}, {corpus.TextBytes / 1e6:F1} MB of text in {corpus.Documents.Count:N0} documents)");
         var prepared = TokenizedCorpus.Prepare(corpus, vocabSize, cache ?? TokenizedCorpus.DefaultCacheRoot());
         if (prepared.Tokenizer.VocabSize != vocabSize)
-            throw new Tensors.DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {vocabSize}");
+            throw new DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {vocabSize}");
         var train = prepared.OpenTrain();
         var validation = prepared.OpenValidation();
         Console.WriteLine($"tokens {train.Count:N0} train + {validation.Count:N0} validation; BPE tokenizer of {prepared.Tokenizer.VocabSize:N0} " +

@@ -20,7 +20,7 @@ public static class DefaultCorpus
     {
         var searched = Candidates().ToList();
         string folder = searched.Where(r => Directory.Exists(Path.Combine(r, "packs", Pack))).Select(FindDocsFolder).FirstOrDefault(f => f is not null)
-            ?? throw new Tensors.DataException(
+            ?? throw new DataException(
                 $"no .NET reference documentation ({Path.Combine("packs", Pack)}) under {string.Join(", ", searched)}; "
                 + "set DOTNET_ROOT to a .NET SDK folder or pass --data PATH to train on your own text");
         return FromFolder(folder);
@@ -30,7 +30,7 @@ public static class DefaultCorpus
     public static Corpus FromFolder(string folder)
     {
         var files = Directory.GetFiles(folder, "*.xml").Order(StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new Tensors.DataException($"{folder} holds no *.xml documentation files");
+        if (files.Length == 0) throw new DataException($"{folder} holds no *.xml documentation files");
         var documents = files.AsParallel().AsOrdered().SelectMany(ReadFile).ToList();
         long bytes = files.Sum(f => new FileInfo(f).Length);
         return new Corpus(Name, folder, files.Length, bytes, documents);
@@ -45,7 +45,7 @@ public static class DefaultCorpus
         }
         catch (XmlException e)
         {
-            throw new Tensors.DataException($"{path}: not well-formed XML ({e.Message})");
+            throw new DataException($"{path}: not well-formed XML ({e.Message})");
         }
         return XmlDocText.Extract(xml, Path.GetFileName(path)).ToList();
     }

@@ -5,6 +5,7 @@
 // documents for a validation split.
 // It is not a format converter: files are read as UTF-8 (invalid sequences become U+FFFD) and
 // used as they are; a file holding NUL bytes is refused as binary.
+using MoeFromScratch.Model;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Data;

@@ -32,7 +32,7 @@ public sealed class TokenBatches
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size {batchSize}, expected >= 1");
         if (contextLength < 1) throw new ArgumentOutOfRangeException(nameof(contextLength), $"context length {contextLength}, expected >= 1");
         if (tokens.Count < contextLength + 1)
-            throw new Tensors.DataException($"{tokens.Path}: {tokens.Count} tokens cannot fill one window of T+1 = {contextLength + 1}; use a smaller context length or more data");
+            throw new DataException($"{tokens.Path}: {tokens.Count} tokens cannot fill one window of T+1 = {contextLength + 1}; use a smaller context length or more data");
         (_tokens, BatchSize, ContextLength, _seed, Order) = (tokens, batchSize, contextLength, seed, order);
     }
 

@@ -11,6 +11,7 @@
 // It is not compressed and not sharded: a 30 MB corpus is ~15 MB of uint16 ids.
 // Follows the spirit of nanoGPT's train.bin / llm.c's *.bin token files, plus a header.
 using System.IO.MemoryMappedFiles;
+using MoeFromScratch.Model;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Data;

@@ -8,6 +8,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using MoeFromScratch.Model;
 using MoeFromScratch.Train.Tokenizer;
 
 namespace MoeFromScratch.Train.Data;
@@ -44,7 +45,7 @@ public sealed record TokenizedCorpus(
         if (vocabSize is < BpeTrainer.ByteTokens + 1 or > 1 << 20)
             throw new ArgumentOutOfRangeException(nameof(vocabSize), $"vocab size {vocabSize}, expected {BpeTrainer.ByteTokens + 1}..{1 << 20}");
         if (corpus.Documents.Count < 2)
-            throw new Tensors.DataException($"{corpus.Origin}: {corpus.Documents.Count} document(s); need at least 2 to hold one out for validation");
+            throw new DataException($"{corpus.Origin}: {corpus.Documents.Count} document(s); need at least 2 to hold one out for validation");
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{corpus.Identity()}|{vocabSize}|{FormatVersion}")))[..16];
         string folder = Path.Combine(cacheRoot, $"{corpus.Name}-v{vocabSize}-{key}");
 
@@ -56,7 +57,7 @@ public sealed record TokenizedCorpus(
         else
         {
             tokenizer = BpeTrainer.Train(corpus.Training.Select(d => d.Text), vocabSize);
-            Tensors.UserFiles.Write(folder, () => TokenizerJson.Save(tokenizer, tokenizerPath));
+            UserFiles.Write(folder, () => TokenizerJson.Save(tokenizer, tokenizerPath));
         }
         var tokenizerTime = clock.Elapsed;
 
@@ -65,7 +66,7 @@ public sealed record TokenizedCorpus(
         bool tokensCached = tokenizerCached && prepared.TokenFilesValid();
         if (!tokensCached)
         {
-            Tensors.UserFiles.Write(folder, () =>
+            UserFiles.Write(folder, () =>
             {
                 WriteSplit(tokenizer, corpus.Training, prepared.TrainTokensPath, prepared.TrainKindsPath);
                 WriteSplit(tokenizer, corpus.Validation, prepared.ValidationTokensPath, prepared.ValidationKindsPath);

@@ -9,6 +9,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using MoeFromScratch.Model;
 using MoeFromScratch.Train.Analysis;
 using MoeFromScratch.Train.Plots;
 using MoeFromScratch.Train.Training;
@@ -25,8 +26,8 @@ public static class ExperimentReport
     {
         var written = new List<string>();
         string json = Path.Combine(folder, JsonFile), markdown = Path.Combine(folder, MarkdownFile);
-        Data.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, TrainJson.Default.ExperimentResult) + "\n");
-        Data.AtomicFile.WriteAllText(markdown, Markdown(result));
+        AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, TrainJson.Default.ExperimentResult) + "\n");
+        AtomicFile.WriteAllText(markdown, Markdown(result));
         written.AddRange([json, markdown]);
 
         var runs = result.Models.Select(m => (m.Name, Run: MetricsFile.Read(Path.Combine(m.Folder, MetricsLog.FileName)))).ToList();

@@ -3,6 +3,7 @@
 // colorbar. Balanced routing is a flat 1/E everywhere; a collapsed router is one bright column.
 // Rows are MoE layers in model order (a dense first layer has no row). Not drawn: per-step load
 // (metrics.jsonl has it; a heatmap over steps would need one plot per layer).
+using MoeFromScratch.Train.Data;
 using ScottPlot;
 
 namespace MoeFromScratch.Train.Plots;
@@ -52,7 +53,7 @@ public static class ExpertLoadPlot
         foreach (var step in steps)
         {
             if (step.ExpertLoad.Count != layers || step.ExpertLoad.Any(l => l.Length != experts))
-                throw new Tensors.DataException($"step {step.Step}: expert_load is not {layers} layers × {experts} experts like step {steps[0].Step}");
+                throw new DataException($"step {step.Step}: expert_load is not {layers} layers × {experts} experts like step {steps[0].Step}");
             for (int l = 0; l < layers; l++)
                 for (int e = 0; e < experts; e++) sum[l, e] += step.ExpertLoad[l][e];
         }

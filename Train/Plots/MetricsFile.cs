@@ -4,6 +4,7 @@
 // Not a general reader: a final line without its newline is skipped, since a crash (or the writer,
 // mid-line) may have cut it short; every other line must be a complete train or eval object.
 using System.Text.Json;
+using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.Train.Plots;
 
@@ -19,7 +20,7 @@ public static class MetricsFile
 {
     public static RunMetrics Read(string path)
     {
-        if (!File.Exists(path)) throw new Tensors.DataException($"{path}: no such metrics file");
+        if (!File.Exists(path)) throw new DataException($"{path}: no such metrics file");
         string text = File.ReadAllText(path);
         var lines = text.Split('\n');
         var train = new List<TrainPoint>();
@@ -49,7 +50,7 @@ public static class MetricsFile
             catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
             {
                 if (unterminated) continue;
-                throw new Tensors.DataException($"{path}:{i + 1}: malformed metrics line: {OneLine(e.Message)}");
+                throw new DataException($"{path}:{i + 1}: malformed metrics line: {OneLine(e.Message)}");
             }
         }
         return new RunMetrics(path, train, eval);

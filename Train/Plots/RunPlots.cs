@@ -2,6 +2,7 @@
 // beside it (loss.png, expert_load.png), so a viewer never sees half a file. `moe plot` and the end of
 // `moe train` both call WriteAll. Headless: SkiaSharp's NoDependencies native library renders
 // without fontconfig or a display.
+using MoeFromScratch.Model;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Training;
 using ScottPlot;
@@ -16,9 +17,9 @@ public static class RunPlots
     /// <summary>Writes the plots of the run in runFolder; returns the paths written.</summary>
     public static IReadOnlyList<string> WriteAll(string runFolder, int lastSteps = ExpertLoadPlot.DefaultLastSteps)
     {
-        if (!Directory.Exists(runFolder)) throw new Tensors.DataException($"{runFolder}: no such run folder");
+        if (!Directory.Exists(runFolder)) throw new DataException($"{runFolder}: no such run folder");
         var run = MetricsFile.Read(Path.Combine(runFolder, MetricsLog.FileName));
-        if (run.Train.Count == 0) throw new Tensors.DataException($"{run.Path}: no training steps to plot");
+        if (run.Train.Count == 0) throw new DataException($"{run.Path}: no training steps to plot");
         var written = new List<string> { Save(LossPlot.Draw(run), Path.Combine(runFolder, LossFile)) };
         if (ExpertLoadPlot.Draw(run, lastSteps) is { } load) written.Add(Save(load, Path.Combine(runFolder, ExpertLoadFile)));
         return written;

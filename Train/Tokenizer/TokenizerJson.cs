@@ -8,6 +8,7 @@
 // the newer [left, right] array form is accepted on load).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MoeFromScratch.Model;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Tokenizer;
@@ -15,7 +16,7 @@ namespace MoeFromScratch.Train.Tokenizer;
 public static class TokenizerJson
 {
     public static void Save(BpeTokenizer tokenizer, string path) =>
-        Data.AtomicFile.Write(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             ToJson(tokenizer).WriteTo(json);

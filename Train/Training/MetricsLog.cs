@@ -9,6 +9,7 @@
 // Non-finite numbers are written as null (JSON has no NaN). A folder or disk that refuses the
 // writes is a one-line user error naming the file.
 using System.Text.Json;
+using MoeFromScratch.Model;
 
 namespace MoeFromScratch.Train.Training;
 
@@ -22,7 +23,7 @@ public sealed class MetricsLog : IDisposable
     public MetricsLog(string folder, long resumeStep = 0)
     {
         Path = System.IO.Path.Combine(folder, FileName);
-        _stream = Tensors.UserFiles.Write(Path, () =>
+        _stream = UserFiles.Write(Path, () =>
         {
             Directory.CreateDirectory(folder);
             if (resumeStep > 0 && File.Exists(Path)) DropStepsFrom(resumeStep);
@@ -80,7 +81,7 @@ public sealed class MetricsLog : IDisposable
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
-        Tensors.UserFiles.Write(Path, () =>
+        UserFiles.Write(Path, () =>
         {
             _stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);  // one write per line
             _stream.Flush();
@@ -103,7 +104,7 @@ public sealed class MetricsLog : IDisposable
     private void DropStepsFrom(long resumeStep)
     {
         var kept = File.ReadLines(Path).Where(line => StepOf(line) is long s && s < resumeStep).ToList();
-        Data.AtomicFile.WriteAllText(Path, string.Concat(kept.Select(l => l + "\n")));
+        AtomicFile.WriteAllText(Path, string.Concat(kept.Select(l => l + "\n")));
     }
 
     // The "step" of one line; null for a line cut short by a crash (it is dropped).

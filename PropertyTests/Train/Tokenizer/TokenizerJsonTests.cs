@@ -94,7 +94,7 @@ public sealed class TokenizerJsonTests : IDisposable
             case "bad-merge": model["merges"]!.AsArray()[0] = 17; break;
         }
         if (corruption != "truncated") File.WriteAllText(path, json.ToJsonString());
-        var error = Assert.Throws<MoeFromScratch.Tensors.TokenizerException>(() => TokenizerJson.Load(path));
+        var error = Assert.Throws<TokenizerException>(() => TokenizerJson.Load(path));
         Assert.StartsWith(path, error.Message);
         Assert.Contains(expected, error.Message);
         Assert.DoesNotContain('\n', error.Message);
