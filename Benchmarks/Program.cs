@@ -1,10 +1,11 @@
-// Benchmarks entry point. "gemm" runs the quick Stopwatch GEMM benchmark, which is `moe bench gemm`
-// (Train/Bench/GemmBench.cs: the published moe carries it to a GPU machine) with the same options;
-// its JSON lines match Benchmarks/python/torch_gemm.py for side-by-side comparison. "moe" and
-// "dispatch" are the quick MoE-layer and Vulkan dispatch benchmarks (Quick/); anything else goes
-// to BenchmarkDotNet's switcher (Suites/).
+// Benchmarks entry point. The measuring code lives in one home, Train/Bench (so the published `moe`
+// carries it to a GPU machine); this project adds only BenchmarkDotNet's suites (Suites/) and the
+// PyTorch peers (python/). "gemm" is `moe bench gemm` (Train/Bench/GemmBench.cs) with the same
+// options; its JSON lines match Benchmarks/python/torch_gemm.py for side-by-side comparison. "moe"
+// and "dispatch" are the quick MoE-layer and Vulkan dispatch benchmarks (Train/Bench/MoeLayerBench.cs,
+// DispatchBench.cs); anything else goes to BenchmarkDotNet's switcher.
 using BenchmarkDotNet.Running;
-using MoeFromScratch.Benchmarks.Quick;
+using MoeFromScratch.Train.Bench;
 
 namespace MoeFromScratch.Benchmarks;
 
@@ -19,11 +20,11 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "moe")
         {
-            return MoeQuick.Run(args.AsSpan(1));
+            return MoeLayerBench.Run(args.AsSpan(1));
         }
         if (args.Length > 0 && args[0] == "dispatch")
         {
-            return DispatchQuick.DispatchOverhead(args.AsSpan(1));
+            return DispatchBench.DispatchOverhead(args.AsSpan(1));
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

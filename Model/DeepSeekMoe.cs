@@ -3,11 +3,27 @@
 //   model.embed_tokens → model.layers[l] (Block: pre-norm attention, then MoE or dense FFN) →
 //   model.norm → lm_head (untied)
 // The one exception: a MoE layer stores its routed experts stacked, (E, C, I) per projection,
-// under mlp.experts_{gate,up,down}_proj; Checkpoint/ModelWeights.cs converts them to and from the
-// official per-expert mlp.experts.{e}.*.weight [out, in].
+// under mlp.experts_{gate,up,down}_proj; their mapping to the official per-expert
+// mlp.experts.{e}.*.weight [out, in] lives in Moe/StackedExperts.cs (Checkpoint/ModelWeights.cs
+// applies it when saving and loading).
 // Forward gives the logits, the LM loss (mean next-token cross-entropy), each MoE layer's balance
 // loss and routing, and the training objective LM + Σ_layers aux_l (a SUM over layers, eq. 12).
 // Works in float32 or float64 on any backend; float64 on the CPU is what the parity tests use.
+// Shape letters (B, T, C, NH, HS, V, N = B·T, E, S, K, I): docs/architecture.md, "Shape letters".
+//
+// Reading order, from Tensor to this file (docs/architecture.md, "Reading the model"):
+//   1. Tensors/Core/Tensor.cs, Tensor.Views.cs     a tensor: shape, strides, offset over a Storage
+//   2. Tensors/Backends/IBackend.cs, Tensors/Reference/   the kernel list and its readable spec
+//   3. Autograd/Engine/Variable.cs, Tape.cs, Grad.cs  a Variable records ops; Backward() walks the tape
+//   4. Autograd/Ops/ (Functional.cs first)            each op's backward beside its forward
+//   5. Autograd/Nn/Module.cs, Parameter.cs, Linear.cs, Embedding.cs, RmsNorm.cs   PyTorch-shaped modules
+//   6. Model/Config/MoeConfig.cs, MoePresets.cs       every number of the architecture
+//   7. Model/Layers/Init.cs, CausalMask.cs, Attention.cs (KvCache.cs), Expert.cs   norm → attention → FFN
+//   8. Model/Moe/Router.cs (HashRouter.cs), ExpertDispatch.cs, StackedExperts.cs, BalanceLoss.cs,
+//      MoeLayer.cs (MoeOutput.cs)                      the MoE layer, eq. 9-14
+//   9. Model/Layers/Block.cs                          pre-norm attention + MoE or dense FFN
+//  10. Model/DeepSeekMoeDecoder.cs, then this file (DeepSeekMoeOutput.cs)   embed → blocks → norm → lm_head
+//  11. Model/Checkpoint/ModelWeights.cs               the model to and from an HF folder
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Layers;

@@ -1,12 +1,21 @@
 // Embedding: a (V, C) table whose rows are looked up by int32 ids. Initialised N(0, 1) like
-// torch.nn.Embedding. The gradient of a lookup adds into the rows that were used (IndexAdd).
+// torch.nn.Embedding, or around a table the caller drew itself (Model/Layers/Init.cs), drawn once.
+// The gradient of a lookup adds into the rows that were used (IndexAdd).
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Autograd;
 
-public sealed class Embedding(int numEmbeddings, int embeddingDim, ulong seed = 0, DType dtype = DType.Float32, IBackend? backend = null) : Module
+public sealed class Embedding : Module
 {
-    public Parameter Weight { get; } = new(Tensor.RandN([numEmbeddings, embeddingDim], seed, 0, 1, dtype, backend));
+    public Embedding(int numEmbeddings, int embeddingDim, ulong seed = 0, DType dtype = DType.Float32, IBackend? backend = null)
+        : this(new Parameter(Tensor.RandN([numEmbeddings, embeddingDim], seed, 0, 1, dtype, backend)))
+    {
+    }
+
+    /// <summary>An Embedding around a (V, C) table its caller initialised.</summary>
+    public Embedding(Parameter weight) => Weight = weight;
+
+    public Parameter Weight { get; }
 
     public Variable Forward(Tensor ids) => Functional.Embedding(ids, Weight); // (B, T) -> (B, T, C)
 }

@@ -1,5 +1,6 @@
 // Linear: y = x @ weightᵀ + bias, weight (out, in) as in PyTorch and Hugging Face checkpoints.
-// Initialised like torch.nn.Linear: uniform in ±1/sqrt(in), seeded so every run agrees.
+// Initialised like torch.nn.Linear: uniform in ±1/sqrt(in), seeded so every run agrees; or around
+// weights the caller drew itself (the model's N(0, std), Model/Layers/Init.cs), drawn once.
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Autograd;
@@ -11,6 +12,13 @@ public sealed class Linear : Module
         double bound = 1 / Math.Sqrt(inFeatures);
         Weight = new Parameter(Tensor.Rand([outFeatures, inFeatures], seed, -bound, bound, dtype, backend));
         if (bias) Bias = new Parameter(Tensor.Rand([outFeatures], seed + 1, -bound, bound, dtype, backend));
+    }
+
+    /// <summary>A Linear around weights its caller initialised: weight (out, in), bias (out).</summary>
+    public Linear(Parameter weight, Parameter? bias = null)
+    {
+        Weight = weight;
+        Bias = bias;
     }
 
     public Parameter Weight { get; }

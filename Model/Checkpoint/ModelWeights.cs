@@ -1,10 +1,8 @@
 // ModelWeights: a DeepSeekMoe model to and from a HuggingFace model folder (config.json + safetensors
 // under the official tensor names, [out, in]), through ModelCheckpoint's name and shape checks.
-// Every parameter keeps its Module name except the stacked routed experts: a MoE layer holds
-//   mlp.experts_{gate,up}_proj (E, C, I) and mlp.experts_down_proj (E, I, C)   — per expert [in, out]
-// where the checkpoint holds, per expert e,
-//   mlp.experts.{e}.{gate,up}_proj.weight [I, C] and mlp.experts.{e}.down_proj.weight [C, I] — [out, in]
-// so saving cuts the stack and transposes each expert, loading transposes back and stacks.
+// Every parameter keeps its Module name except the stacked routed experts, which saving cuts into
+// the official per-expert [out, in] tensors and loading stacks back, by the mapping stated in
+// Moe/StackedExperts.cs (reached through MoeLayer.OfficialTensors).
 // Files are float32 (StoredDType.F32 by default); loading converts to the model's dtype and device.
 // Official(...) is the same mapping for any per-parameter tensor (e.g. gradients): the parity test
 // uses it to compare gradients by official name.

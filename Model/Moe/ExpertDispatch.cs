@@ -10,48 +10,39 @@
 // gathers (SelectRows) plus a sum over the K' choices: O(N·K'·C) on every backend. Scatter-adding
 // by token instead (IndexAdd) is what torch does, but without float atomics a deterministic GPU
 // scatter-add has to search the whole index for each destination row: O(N·C·N·K').
-// Not here: the experts' math (StackedExperts.cs), the routing decision (Router.cs).
+// K' is the paper's name for what the shape letters call K (docs/architecture.md): active routed
+// experts per token. Not here: the experts' math (StackedExperts.cs), the routing decision (Router.cs).
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Model.Moe;
 
-public sealed class ExpertDispatch : IDisposable
+public sealed class ExpertDispatch(Tensor token, Tensor slot, Tensor position, Tensor offsets, int[] load, int activeExperts) : IDisposable
 {
-    private ExpertDispatch(Tensor token, Tensor slot, Tensor position, Tensor offsets, int[] load, int activeExperts)
-    {
-        Token = token;
-        Slot = slot;
-        Position = position;
-        Offsets = offsets;
-        Load = load;
-        ActiveExperts = activeExperts;
-    }
-
     /// <summary>(N·K') int32, sorted row -> n: the token of each row of the permuted input.</summary>
-    public Tensor Token { get; }
+    public Tensor Token { get; } = token;
 
     /// <summary>(N·K') int32, sorted row -> n·K' + k: which assignment each row of the permuted input is (stable: tokens ascending within an expert).</summary>
-    public Tensor Slot { get; }
+    public Tensor Slot { get; } = slot;
 
     /// <summary>(N·K') int32, n·K' + k -> sorted row: the inverse of <see cref="Slot"/>.</summary>
-    public Tensor Position { get; }
+    public Tensor Position { get; } = position;
 
-    /// <summary>K': experts each token uses.</summary>
-    public int ActiveExperts { get; }
+    /// <summary>K' (the letter set's K): routed experts each token uses.</summary>
+    public int ActiveExperts { get; } = activeExperts;
 
     /// <summary>(E+1) int32: expert e owns rows [Offsets[e], Offsets[e+1]) of the permuted input.</summary>
-    public Tensor Offsets { get; }
+    public Tensor Offsets { get; } = offsets;
 
     /// <summary>(E) assignments per expert: the bincount of the indices.</summary>
-    public int[] Load { get; }
+    public int[] Load { get; } = load;
 
     /// <summary>The plan for indices (N, K') int32 over E experts.</summary>
     public static ExpertDispatch Plan(Tensor indices, int experts)
     {
         if (indices.DType != DType.Int32 || indices.Rank != 2)
             throw new ShapeException($"ExpertDispatch: indices must be int32 (N, K), got {indices.DType.Name()} {Shape.Format(indices.Shape)}");
-        int K = indices.Shape[1];
+        int activeExperts = indices.Shape[1];                                // K' (the letter set's K)
         var picked = indices.ToArray<int>();                                 // the sync point: (N·K') ints to the host
         var load = new int[experts];
         foreach (int e in picked)
@@ -68,13 +59,13 @@ public sealed class ExpertDispatch : IDisposable
         for (int a = 0; a < picked.Length; a++)                              // stable: assignments in token order
         {
             int at = next[picked[a]]++;
-            token[at] = a / K;
+            token[at] = a / activeExperts;
             slot[at] = a;
             position[a] = at;
         }
         var backend = indices.Backend;
         Tensor Upload(int[] values) => Tensor.FromArray(values, [values.Length], backend);
-        return new ExpertDispatch(Upload(token), Upload(slot), Upload(position), Upload(offsets), load, K);
+        return new ExpertDispatch(Upload(token), Upload(slot), Upload(position), Upload(offsets), load, activeExperts);
     }
 
     /// <summary>u (N, C) -> xp (N·K', C): each token's row once per expert it uses, grouped by expert.</summary>

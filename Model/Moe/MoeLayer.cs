@@ -4,7 +4,8 @@
 //   y_t = Σ_{shared} FFN_i(u_t) + Σ_{routed} g_{i,t} · FFN_i(u_t)          eq. 9 (the block adds u_t)
 // The routed path is dropless and never loops over experts: route (Router / HashRouter) -> sort the
 // N·K' assignments by expert on the host (ExpertDispatch: the one sync point) -> gather rows ->
-// three grouped GEMMs (StackedExperts) -> weight by the gates -> index-add back to the tokens.
+// three grouped GEMMs (StackedExperts) -> gather the rows back into token order and sum each
+// token's K' choices weighted by its gates (ExpertDispatch.Scatter: gathers, no index-add).
 // Same code on every backend: only Tensor/Variable ops.
 //
 // Parameters (Module names) and the official checkpoint names, relative to model.layers.{L}.mlp.:

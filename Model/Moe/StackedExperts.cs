@@ -2,7 +2,8 @@
 // grouped GEMM per projection runs every expert on its block of rows (rows sorted by expert):
 //   gate (E, C, I), up (E, C, I), down (E, I, C) — [in, out] per expert, so x_e @ w[e] works.
 //   FFN_e(x) = (silu(x @ gate[e]) * (x @ up[e])) @ down[e]        the SwiGLU of Expert.cs, eq. 9
-// Checkpoint mapping, the one place it lives: the official per-expert weights are [out, in], so
+// Checkpoint mapping, stated and implemented here only (MoeLayer.OfficialTensors, ModelWeights and
+// docs/architecture.md point here): the official per-expert weights are [out, in], so
 //   mlp.experts.{e}.gate_proj.weight [I, C] = gate[e]ᵀ
 //   mlp.experts.{e}.up_proj.weight   [I, C] = up[e]ᵀ
 //   mlp.experts.{e}.down_proj.weight [C, I] = down[e]ᵀ

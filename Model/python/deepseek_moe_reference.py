@@ -14,7 +14,7 @@
 #     the official call is sorted=False. The layer output does not depend on the order.
 #   * No KV cache, no attention mask other than causal, no dropout, no pretraining_tp, no
 #     device-level balance loss (eq. 15-17 are not in the official code).
-# Shape letters (STYLE.md): B batch, T time, C channels, NH heads, HS head size, V vocab, N = B*T
+# Shape letters (docs/architecture.md, "Shape letters"): B batch, T time, C channels, NH heads, HS head size, V vocab, N = B*T
 # tokens, E routed experts (N'), K active routed experts (K'), I inner width of an FFN.
 # Run with Debian's PyTorch 1.13: /usr/bin/python3 (no transformers / safetensors packages needed).
 import math

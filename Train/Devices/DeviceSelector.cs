@@ -32,11 +32,19 @@ public static class DeviceSelector
             case "vulkan":
                 return new VulkanBackend();
             case var name when name.StartsWith("vulkan:", StringComparison.Ordinal):
-                if (!int.TryParse(name["vulkan:".Length..], out int index) || index < 0)
-                    throw new UsageException($"--device: '{device}' has no valid device number; expected {Help}");
-                return new VulkanBackend(new VulkanOptions { DeviceIndex = index, AllowCpuDevice = true });
+                return new VulkanBackend(new VulkanOptions { DeviceIndex = VulkanIndex(device), AllowCpuDevice = true });
             default:
                 throw new UsageException($"--device: unknown device '{device}'; expected {Help}");
         }
+    }
+
+    /// <summary>N of "vulkan:N", null for plain "vulkan"; the one parser of Vulkan device names.</summary>
+    public static int? VulkanIndex(string device)
+    {
+        var name = device.Trim().ToLowerInvariant();
+        if (name == "vulkan") return null;
+        if (name.StartsWith("vulkan:", StringComparison.Ordinal) && int.TryParse(name["vulkan:".Length..], out int index) && index >= 0)
+            return index;
+        throw new UsageException($"--device: '{device}' has no valid device number; expected {Help}");
     }
 }

@@ -1,6 +1,7 @@
 // ILanguageModel: the small surface the trainer, the checkpoints and `moe generate` need from a
-// language model, so the loop is written (and tested) without waiting for DeepSeekMoE. The
-// DeepSeekMoE model implements it; tests use a tiny stand-in (PropertyTests/Training/BigramLm.cs).
+// language model, so the loop is written (and tested) apart from any one model. The DeepSeekMoE
+// model implements it (DeepSeekMoeLanguageModel.cs); tests use a tiny stand-in
+// (PropertyTests/Training/BigramLm.cs).
 // It is deliberately minimal: no config, no device moves, no train/eval modes (nothing here uses
 // dropout). Names of Module.NamedParameters() are the checkpoint's tensor names.
 using MoeFromScratch.Autograd;

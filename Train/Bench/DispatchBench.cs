@@ -1,4 +1,4 @@
-// `dispatch [--device vulkan[:N]] [--ops N]`: the cost of one small elementwise op on Vulkan when
+// DispatchBench (`Benchmarks dispatch [--device vulkan[:N]] [--ops N]`): the cost of one small elementwise op on Vulkan when
 // many are queued back to back (µs per op: recording, descriptor push, submit amortised), and the
 // Vulkan device opening the quick benchmarks share. (GEMM GFLOPS on any device: `moe bench gemm`.)
 // Note: on lavapipe (the CPU Vulkan driver) these numbers say nothing about GPU performance.
@@ -7,15 +7,16 @@ using System.Globalization;
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Devices;
 
-namespace MoeFromScratch.Benchmarks.Quick;
+namespace MoeFromScratch.Train.Bench;
 
-public static class DispatchQuick
+public static class DispatchBench
 {
     internal static VulkanBackend OpenVulkan(string device)
     {
         // "vulkan" picks the best GPU (falling back to a CPU device, flagged); "vulkan:N" names one.
-        int? index = device.Length > "vulkan:".Length ? int.Parse(device["vulkan:".Length..], CultureInfo.InvariantCulture) : null;
+        int? index = DeviceSelector.VulkanIndex(device);
         var backend = new VulkanBackend(new VulkanOptions { DeviceIndex = index, AllowCpuDevice = true });
         if (backend.Device.Type == VulkanDeviceType.Cpu)
             Console.Error.WriteLine($"note: {backend.Device.Name} is a CPU Vulkan driver: correctness only, not GPU performance");

@@ -1,4 +1,4 @@
-// Quick MoE benchmark: forward + backward time of ONE MoeLayer (router, dispatch, grouped-GEMM
+// MoeLayerBench (`Benchmarks moe`): forward + backward time of ONE MoeLayer (router, dispatch, grouped-GEMM
 // experts, scatter, balance loss) per routed-expert count at fixed K' and expert width, median of
 // several repetitions after warm-up, as a table or one JSON object per line. It answers the
 // question of the fine-grained design: does doubling the routed experts at fixed active compute
@@ -9,7 +9,7 @@
 // own, the part of the backward that follows the total rather than the activated parameters
 // ("param ms": the (E, C, I) weight gradients written and accumulated; see MeasureParameterWork).
 // Not a statistical harness (BenchmarkDotNet is); times include the one host sync of the
-// dispatch. Arguments are parsed by hand, like DispatchQuick.
+// dispatch. Arguments are parsed by hand, like DispatchBench.
 using System.Diagnostics;
 using System.Globalization;
 using MoeFromScratch.Autograd;
@@ -18,9 +18,9 @@ using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Moe;
 using MoeFromScratch.Tensors;
 
-namespace MoeFromScratch.Benchmarks.Quick;
+namespace MoeFromScratch.Train.Bench;
 
-public static class MoeQuick
+public static class MoeLayerBench
 {
     private const string Usage = "usage: moe [--device cpu|vulkan|vulkan:N] [--tokens 2048] [--hidden 256] [--expert-width 128] "
         + "[--experts 16,32,64] [--active 4] [--shared 0] [--reps 7] [--json]";
@@ -54,7 +54,7 @@ public static class MoeQuick
             if (!ok) return Fail($"'{args[i - 1]}' wants a positive integer (list), got '{args[i]}'");
         }
 
-        using var vulkan = device.StartsWith("vulkan", StringComparison.Ordinal) ? DispatchQuick.OpenVulkan(device) : null;
+        using var vulkan = device.StartsWith("vulkan", StringComparison.Ordinal) ? DispatchBench.OpenVulkan(device) : null;
         if (vulkan is null && device != "cpu") return Fail($"unknown device '{device}' (supported: cpu, vulkan, vulkan:N)");
         IBackend backend = vulkan ?? (IBackend)Device.Cpu;
 
@@ -89,14 +89,8 @@ public static class MoeQuick
 
         public Case(IBackend backend, int tokens, int hidden, int width, int experts, int active, int shared, int reps)
         {
-            var config = new MoeConfig
-            {
-                HiddenSize = hidden,
-                MoeIntermediateSize = width,
-                NRoutedExperts = experts,
-                NumExpertsPerTok = active,
-                NSharedExperts = shared,
-            };
+            // MoeConfig's defaults (the 16B's) for everything a lone MoE layer does not take from here.
+            var config = new MoeConfig { HiddenSize = hidden, MoeIntermediateSize = width, NRoutedExperts = experts, NumExpertsPerTok = active, NSharedExperts = shared };
             _backend = backend;
             _layer = new MoeLayer(config, 0, 0.3, 1, backend, DType.Float32); // init wider than 0.006 so routing spreads over the experts
             _x = Tensor.RandN([1, tokens, hidden], 2, 0, 1, DType.Float32, backend);
