@@ -1,7 +1,8 @@
 // Named configurations: the paper's three scales, the small models that train on a laptop here,
 // and the Table 1 baselines at the small scale. `Resolve` takes a preset name or a path to a
 // config.json. Not a zoo: every entry is one the project trains, checks or loads. Each states only
-// what differs from MoeConfig's defaults (the official 16B config.json).
+// what differs from MoeConfig's defaults (the official 16B config.json), one row per concern:
+// widths and positions; layers and heads; experts; balance losses.
 // Follows: Dai et al. 2024 §4.1.2 (2B), §5 and the official config.json (16B), §7 (145B).
 namespace MoeFromScratch.Model.Config;
 
@@ -12,19 +13,10 @@ public static class MoePresets
     // ≈ 3.4K, so we take 3424 → expert width 856. All layers are MoE. Vocab 8K.
     public static readonly MoeConfig DeepSeekMoe2B = new()
     {
-        VocabSize = 8192,
-        HiddenSize = 1280,
-        IntermediateSize = 3424,
-        MoeIntermediateSize = 856,
-        NumHiddenLayers = 9,
-        NumAttentionHeads = 10,
-        NumKeyValueHeads = 10,
-        NSharedExperts = 1,
-        NRoutedExperts = 63,
-        NumExpertsPerTok = 7,
-        FirstKDenseReplace = 0,
+        VocabSize = 8192, HiddenSize = 1280, IntermediateSize = 3424, MaxPositionEmbeddings = 2048,
+        NumHiddenLayers = 9, NumAttentionHeads = 10, NumKeyValueHeads = 10,
+        MoeIntermediateSize = 856, NSharedExperts = 1, NRoutedExperts = 63, NumExpertsPerTok = 7, FirstKDenseReplace = 0,
         AuxLossAlpha = 0.01,
-        MaxPositionEmbeddings = 2048,
     };
 
     // The official deepseek-moe-16b-base config.json, except initializer_range (0.006, the paper's
@@ -57,69 +49,34 @@ public static class MoePresets
     // so both FFN paths run in every test that uses it.
     public static readonly MoeConfig Tiny = new()
     {
-        VocabSize = 512,
-        HiddenSize = 64,
-        IntermediateSize = 128,
-        MoeIntermediateSize = 32,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 4,
-        NumKeyValueHeads = 4,
-        NSharedExperts = 1,
-        NRoutedExperts = 8,
-        NumExpertsPerTok = 2,
+        VocabSize = 512, HiddenSize = 64, IntermediateSize = 128, MaxPositionEmbeddings = 256,
+        NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 4,
+        MoeIntermediateSize = 32, NSharedExperts = 1, NRoutedExperts = 8, NumExpertsPerTok = 2,
         AuxLossAlpha = 0.01,
-        MaxPositionEmbeddings = 256,
     };
 
     // Trains for a few minutes on 2 CPU cores: C 256, 4 layers, 8 heads × 32, layer 0 dense
     // (width 512), then 1 shared + 15 routed experts of width 128 (0.25 × 512), 3 active —
     // the 2B's shape (m = 4, 1 shared, 1:3 shared to active routed) at a small scale.
-    public static readonly MoeConfig Small = Tiny with
+    public static readonly MoeConfig Small = new()
     {
-        VocabSize = 4096,
-        HiddenSize = 256,
-        IntermediateSize = 512,
-        MoeIntermediateSize = 128,
-        NumHiddenLayers = 4,
-        NumAttentionHeads = 8,
-        NumKeyValueHeads = 8,
-        NRoutedExperts = 15,
-        NumExpertsPerTok = 3,
-        MaxPositionEmbeddings = 512,
+        VocabSize = 4096, HiddenSize = 256, IntermediateSize = 512, MaxPositionEmbeddings = 512,
+        NumHiddenLayers = 4, NumAttentionHeads = 8, NumKeyValueHeads = 8,
+        MoeIntermediateSize = 128, NSharedExperts = 1, NRoutedExperts = 15, NumExpertsPerTok = 3,
+        AuxLossAlpha = 0.01,
     };
 
     // Table 1's baselines at the small scale. The MoE layers of `small` hold 16 × 128 = 2048 expert
     // columns and activate 4 × 128 = 512 (one standard FFN); each baseline keeps both numbers, so
     // only the routing differs: GShard top-2 of 8 experts × 256, Switch and Hash top-1 of 4 × 512,
     // Dense one FFN of width 512 in every layer. (The paper matches total parameters only.)
-    public static readonly MoeConfig SmallGShard = Small with
-    {
-        MoeKind = MoeKind.GShard,
-        MoeIntermediateSize = 256,
-        NSharedExperts = 0,
-        NRoutedExperts = 8,
-        NumExpertsPerTok = 2,
-    };
+    public static readonly MoeConfig SmallGShard = Small with { MoeKind = MoeKind.GShard, MoeIntermediateSize = 256, NSharedExperts = 0, NRoutedExperts = 8, NumExpertsPerTok = 2 };
 
-    public static readonly MoeConfig SmallSwitch = Small with
-    {
-        MoeKind = MoeKind.Switch,
-        MoeIntermediateSize = 512,
-        NSharedExperts = 0,
-        NRoutedExperts = 4,
-        NumExpertsPerTok = 1,
-    };
+    public static readonly MoeConfig SmallSwitch = Small with { MoeKind = MoeKind.Switch, MoeIntermediateSize = 512, NSharedExperts = 0, NRoutedExperts = 4, NumExpertsPerTok = 1 };
 
     public static readonly MoeConfig SmallHash = SmallSwitch with { MoeKind = MoeKind.Hash, AuxLossAlpha = 0 };
 
-    public static readonly MoeConfig SmallDense = Small with
-    {
-        MoeKind = MoeKind.Dense,
-        NSharedExperts = 0,
-        NRoutedExperts = 0,
-        NumExpertsPerTok = 0,
-        AuxLossAlpha = 0,
-    };
+    public static readonly MoeConfig SmallDense = Small with { MoeKind = MoeKind.Dense, NSharedExperts = 0, NRoutedExperts = 0, NumExpertsPerTok = 0, AuxLossAlpha = 0 };
 
     public static IReadOnlyList<(string Name, MoeConfig Config)> All { get; } =
     [

@@ -27,19 +27,10 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
     {
         var expected = new MoeConfig
         {
-            VocabSize = 64,
-            HiddenSize = 32,
-            IntermediateSize = 48,
-            MoeIntermediateSize = 16,
-            NumHiddenLayers = 2,
-            NumAttentionHeads = 4,
-            NumKeyValueHeads = 4,
-            NSharedExperts = 1,
-            NRoutedExperts = 6,
-            NumExpertsPerTok = 2,
+            VocabSize = 64, HiddenSize = 32, IntermediateSize = 48, MaxPositionEmbeddings = 64, InitializerRange = 0.02,
+            NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 4,
+            MoeIntermediateSize = 16, NSharedExperts = 1, NRoutedExperts = 6, NumExpertsPerTok = 2,
             AuxLossAlpha = 0.01,
-            MaxPositionEmbeddings = 64,
-            InitializerRange = 0.02,
         };
         Assert.Equal(expected, Tiny.Value.Config);
         Assert.False(Tiny.Value.Config.IsMoeLayer(0));

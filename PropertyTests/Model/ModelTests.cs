@@ -19,19 +19,10 @@ internal static class MicroModel
 {
     public static readonly MoeConfig Config = new()
     {
-        VocabSize = 16,
-        HiddenSize = 8,
-        IntermediateSize = 12,
-        MoeIntermediateSize = 4,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 2,
-        NumKeyValueHeads = 2,
-        NSharedExperts = 1,
-        NRoutedExperts = 4,
-        NumExpertsPerTok = 2,
+        VocabSize = 16, HiddenSize = 8, IntermediateSize = 12, MaxPositionEmbeddings = 16, InitializerRange = 0.3,
+        NumHiddenLayers = 2, NumAttentionHeads = 2, NumKeyValueHeads = 2,
+        MoeIntermediateSize = 4, NSharedExperts = 1, NRoutedExperts = 4, NumExpertsPerTok = 2,
         AuxLossAlpha = 0.1,
-        MaxPositionEmbeddings = 16,
-        InitializerRange = 0.3,
     };
 
     public static DeepSeekMoe Build(DType dtype, IBackend? backend = null, MoeConfig? config = null, ulong seed = 5) =>
