@@ -22,7 +22,8 @@ public sealed partial class VulkanBackend
 
     /// <summary>Rows up to this long are reduced one per invocation instead of one per workgroup.</summary>
     private const long ShortRowColumns = 32;
-    private const uint ArgMaxOp = 3;
+    // reduce.comp's ARGMAX: the op code after ReduceOp's members (REDUCE_COUNT in kernel_ops.glsl).
+    private static readonly uint ArgMaxOp = (uint)Enum.GetValues<ReduceOp>().Length;
 
     public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
     {

@@ -131,21 +131,6 @@ public interface IBackend : IDisposable
     void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
 }
 
-public enum UnaryOp
-{
-    Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Square, Reciprocal,
-    Relu, Sigmoid, Tanh, Silu, Sin, Cos,
-}
-
-public enum BinaryOp
-{
-    Add, Sub, Mul, Div, Max, Min, Pow,
-    // Comparisons write 1 or 0 in the output dtype.
-    Eq, Ne, Lt, Le, Gt, Ge,
-}
-
-public enum ReduceOp { Sum, Max, Min }
-
 /// <summary>One AdamW update's scalars. Bias corrections use Step (1-based).</summary>
 public readonly record struct AdamWStep(
     double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, int Step);

@@ -5,37 +5,37 @@ namespace MoeFromScratch.Tensors.Reference;
 
 public sealed partial class ReferenceBackend
 {
-    /// <summary>y[r, m] = Σ_k x[r, k] · w[g, k, m] for every row r of group g (offsets[g] ≤ r &lt; offsets[g+1]).</summary>
+    /// <summary>y[r, n] = Σ_p x[r, p] · w[g, p, n] for every row r of group g (offsets[g] ≤ r &lt; offsets[g+1]).</summary>
     public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y)
     {
         var start = GroupStarts("GroupedMatMul", offsets, x.Shape[0]);
-        int K = x.Shape[1], M = w.Shape[2];
+        int P = x.Shape[1], N = w.Shape[2];
         for (int g = 0; g < start.Length - 1; g++)
             for (int r = start[g]; r < start[g + 1]; r++)
-                for (int m = 0; m < M; m++)
+                for (int n = 0; n < N; n++)
                 {
                     double sum = 0;
-                    for (int k = 0; k < K; k++)
-                        sum += Get(x, [r, k]) * Get(w, [g, k, m]);
-                    Set(y, [r, m], sum);
+                    for (int p = 0; p < P; p++)
+                        sum += Get(x, [r, p]) * Get(w, [g, p, n]);
+                    Set(y, [r, n], sum);
                 }
     }
 
-    /// <summary>dw[g, k, m] = Σ_{r in group g} x[r, k] · dy[r, m]; an empty group gets 0.</summary>
+    /// <summary>dw[g, p, n] = Σ_{r in group g} x[r, p] · dy[r, n]; an empty group gets 0.</summary>
     public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw)
     {
         var start = GroupStarts("GroupedMatMulWeightGrad", offsets, x.Shape[0]);
         foreach (var i in StridedIndex.Over(dw.Shape))
         {
-            int g = i[0], k = i[1], m = i[2];
+            int g = i[0], p = i[1], n = i[2];
             double sum = 0;
             for (int r = start[g]; r < start[g + 1]; r++)
-                sum += Get(x, [r, k]) * Get(dy, [r, m]);
+                sum += Get(x, [r, p]) * Get(dy, [r, n]);
             Set(dw, i, sum);
         }
     }
 
-    /// <summary>Reads offsets (G+1) and checks they cut rows 0..N into G consecutive, possibly empty groups.</summary>
+    /// <summary>Reads offsets (G+1) and checks they cut rows 0..M into G consecutive, possibly empty groups.</summary>
     private static int[] GroupStarts(string op, Tensor offsets, int rows)
     {
         var start = new int[offsets.Shape[0]];

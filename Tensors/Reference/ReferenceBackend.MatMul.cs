@@ -4,17 +4,17 @@ namespace MoeFromScratch.Tensors.Reference;
 
 public sealed partial class ReferenceBackend
 {
-    /// <summary>c[b, m, n] = Σ_k a[b, m, k] · b[b, k, n]; an operand with batch size 1 is shared by every b.</summary>
+    /// <summary>c[b, m, n] = Σ_p a[b, m, p] · b[b, p, n]; an operand with batch size 1 is shared by every b.</summary>
     public void MatMul(Tensor a, Tensor b, Tensor c)
     {
-        int K = a.Shape[2];
+        int P = a.Shape[2];
         foreach (var i in StridedIndex.Over(c.Shape))
         {
             int batch = i[0], m = i[1], n = i[2];
             int batchA = a.Shape[0] == 1 ? 0 : batch, batchB = b.Shape[0] == 1 ? 0 : batch;
             double sum = 0;
-            for (int k = 0; k < K; k++)
-                sum += Get(a, [batchA, m, k]) * Get(b, [batchB, k, n]);
+            for (int p = 0; p < P; p++)
+                sum += Get(a, [batchA, m, p]) * Get(b, [batchB, p, n]);
             Set(c, i, sum);
         }
     }
