@@ -24,7 +24,8 @@
 // call says which is which: Linear's (N, C) @ (C, I) is a GEMM with M = N, P = C, N = I.
 //
 // Each section below is one file per backend, named the same in all three (ReferenceBackend.X.cs,
-// Cpu/Kernels/CpuBackend.X.cs, VulkanBackend.X.cs), X the name in the section's heading.
+// Cpu/Kernels/CpuBackend.X.cs, VulkanBackend.X.cs), X the name in the section's heading. The
+// declarations look alike on purpose: one documented signature per kernel, the list a backend implements.
 namespace MoeFromScratch.Tensors;
 
 public interface IBackend : IDisposable

@@ -53,6 +53,7 @@ public static unsafe class Gemm
             GemmSmall<T>.Multiply(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
             return;
         }
+        // The whole problem as one plain struct the pool's workers read (an initialiser, field by field).
         var job = new GemmJob
         {
             M = m,

@@ -58,27 +58,14 @@ internal static unsafe partial class GemmDriver<T, TKernel>
                 int pc = Math.Min(PC, P - p0);
                 // Later P slices add onto what the first one wrote.
                 bool acc = accumulate || p0 > 0;
-                T* panelB = packB;
-                if (packedB.IsEmpty)
-                {
-                    GemmPacking<T, TKernel>.PackB(packB, b + p0 * brs + jc * bcs, brs, bcs, pc, nc);
-                }
-                else
-                {
-                    panelB = packedB.At(p0 / PC, pc, jc);
-                }
+                // Pack this slice of B, unless the caller packed it already (shared by parallel parts).
+                T* panelB = packedB.IsEmpty ? packB : packedB.At(p0 / PC, pc, jc);
+                if (packedB.IsEmpty) GemmPacking<T, TKernel>.PackB(packB, b + p0 * brs + jc * bcs, brs, bcs, pc, nc);
                 for (int ic = 0; ic < m; ic += MC)
                 {
                     int mc = Math.Min(MC, m - ic);
-                    T* blockA = packA;
-                    if (packedA.IsEmpty)
-                    {
-                        GemmPacking<T, TKernel>.PackA(packA, a + ic * ars + p0 * acs, ars, acs, mc, pc);
-                    }
-                    else
-                    {
-                        blockA = packedA.At(p0 / PC, pc, ic);
-                    }
+                    T* blockA = packedA.IsEmpty ? packA : packedA.At(p0 / PC, pc, ic);
+                    if (packedA.IsEmpty) GemmPacking<T, TKernel>.PackA(packA, a + ic * ars + p0 * acs, ars, acs, mc, pc);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);

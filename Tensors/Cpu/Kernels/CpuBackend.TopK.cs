@@ -1,8 +1,8 @@
 // CpuBackend, top-k along the last axis: the k largest values of each row, sorted descending,
 // with their Int32 indices; equal values keep the lower index first.
 //
-// MoE routing asks for a few experts out of tens (k ≪ V), so each row is one pass of insertion
-// into a sorted list of k — O(V·k) compares, no allocation — rather than a full sort. The list is
+// MoE routing asks for a few experts out of tens (K ≪ E), so each row is one pass of insertion
+// into a sorted list of k — O(E·K) compares, no allocation — rather than a full sort. The list is
 // the output row itself. Only a strictly larger value displaces another, and elements arrive in
 // index order, so ties resolve to the lower index for free.
 // For large k a sort of (value, index) pairs is cheaper and takes over.
