@@ -19,9 +19,10 @@
 // GEMM letters, used only in matrix-multiply code (MatMul, GroupedMatMul, Tensor.Linalg, Cpu/Gemm,
 // the matmul shaders): (M, P) @ (P, N) -> (M, N), BLAS's M rows and N columns of the output, and
 //   P  the inner (reduction) dimension summed over; its index is p, its cache block pc
-//   G  groups of a grouped GEMM (experts: G = E, or S for the shared ones)
+//   G  groups of a grouped GEMM (the routed experts: G = E)
 // N is BLAS's column count only inside a GEMM signature; everywhere else N = B · T. A model-level
-// call says which is which: Linear's (N, C) @ (C, I) is a GEMM with M = N, P = C, N = I.
+// call says which is which: an expert's up-projection (N, C) @ (C, I) is a GEMM with M = N, P = C,
+// N = I. (Cpu/Gemm, BLIS-style, writes the sizes m, n, P and blocks mc, nc, pc.)
 //
 // Each section below is one file per backend, named the same in all three (ReferenceBackend.X.cs,
 // Cpu/Kernels/CpuBackend.X.cs, VulkanBackend.X.cs), X the name in the section's heading. The
