@@ -4,9 +4,10 @@
 // Strided/ (StridedLayout). Memory comes from a caching
 // allocator (Memory/CpuAllocator): the shared one, unless a test passes its own.
 // Every kernel here is tested against ReferenceBackend, the obviously-correct loops.
-// Each kernel opens with the same switch from dtype to its generic body, on purpose: a switch the
-// JIT specialises per element type, with no delegate or state struct per call, reads shorter than
-// any shared dispatcher C# allows (it has no generic lambdas).
+// Each kernel picks its generic body for the tensor's dtype through CpuTensor.ByDType, the one
+// dtype dispatch (Fill and RmsNormForward convert a scalar per dtype, so they switch themselves).
+// The kernel files open alike on purpose (usings, the partial class, the ByDType line, the generic
+// body and its op name): the shape of every kernel here.
 using MoeFromScratch.Tensors.Cpu.Memory;
 
 namespace MoeFromScratch.Tensors.Cpu;

@@ -17,25 +17,10 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    public void Copy(Tensor x, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: CopyFrom<float>(x, y); break;
-            case DType.Float64: CopyFrom<double>(x, y); break;
-            case DType.Int32: CopyFrom<int>(x, y); break;
-            default: throw CpuTensor.Unsupported("Copy", x.DType);
-        }
-    }
+    public void Copy(Tensor x, Tensor y) =>
+        CpuTensor.ByDType("Copy", x.DType, CopyFrom<float>, CopyFrom<double>, CopyFrom<int>)(x, y);
 
-    private static void CopyFrom<TFrom>(Tensor x, Tensor y) where TFrom : unmanaged, INumberBase<TFrom>
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: ElementwiseKernels.Copy<TFrom, float>(x, y); break;
-            case DType.Float64: ElementwiseKernels.Copy<TFrom, double>(x, y); break;
-            case DType.Int32: ElementwiseKernels.Copy<TFrom, int>(x, y); break;
-            default: throw CpuTensor.Unsupported("Copy", y.DType);
-        }
-    }
+    private static void CopyFrom<TFrom>(Tensor x, Tensor y) where TFrom : unmanaged, INumberBase<TFrom> =>
+        CpuTensor.ByDType("Copy", y.DType,
+            ElementwiseKernels.Copy<TFrom, float>, ElementwiseKernels.Copy<TFrom, double>, ElementwiseKernels.Copy<TFrom, int>)(x, y);
 }

@@ -9,17 +9,11 @@ public sealed unsafe partial class CpuBackend
 {
     // ---- unary ---------------------------------------------------------------------------------
 
-    public void Unary(UnaryOp op, Tensor x, Tensor y)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: FloatUnary<float>(op, x, y); break;
-            case DType.Float64: FloatUnary<double>(op, x, y); break;
-            case DType.Int32: NumberUnary<int>(op, x, y); break;
-            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
-        }
-    }
+    public void Unary(UnaryOp op, Tensor x, Tensor y) =>
+        CpuTensor.ByDType(op.ToString(), y.DType, FloatUnary<float>, FloatUnary<double>, NumberUnary<int>)(op, x, y);
 
+    // FloatUnary, NumberUnary and the binary ones below are tables on purpose: one case per op,
+    // naming the op struct the JIT specialises the strided walk for.
     private static void FloatUnary<T>(UnaryOp op, Tensor x, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (op)
@@ -53,16 +47,8 @@ public sealed unsafe partial class CpuBackend
 
     // ---- binary --------------------------------------------------------------------------------
 
-    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: FloatBinary<float>(op, a, b, y); break;
-            case DType.Float64: FloatBinary<double>(op, a, b, y); break;
-            case DType.Int32: IntegerBinary<int>(op, a, b, y); break;
-            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
-        }
-    }
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) =>
+        CpuTensor.ByDType(op.ToString(), y.DType, FloatBinary<float>, FloatBinary<double>, IntegerBinary<int>)(op, a, b, y);
 
     private static void FloatBinary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -105,25 +91,10 @@ public sealed unsafe partial class CpuBackend
 
     // ---- where ---------------------------------------------------------------------------------
 
-    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y)
-    {
-        switch (condition.DType)
-        {
-            case DType.Float32: WhereOn<float>(condition, a, b, y); break;
-            case DType.Float64: WhereOn<double>(condition, a, b, y); break;
-            case DType.Int32: WhereOn<int>(condition, a, b, y); break;
-            default: throw CpuTensor.Unsupported("Where", condition.DType);
-        }
-    }
+    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y) =>
+        CpuTensor.ByDType("Where", condition.DType, WhereOn<float>, WhereOn<double>, WhereOn<int>)(condition, a, b, y);
 
-    private static void WhereOn<TCondition>(Tensor condition, Tensor a, Tensor b, Tensor y) where TCondition : unmanaged, INumberBase<TCondition>
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: ElementwiseKernels.Where<TCondition, float>(condition, a, b, y); break;
-            case DType.Float64: ElementwiseKernels.Where<TCondition, double>(condition, a, b, y); break;
-            case DType.Int32: ElementwiseKernels.Where<TCondition, int>(condition, a, b, y); break;
-            default: throw CpuTensor.Unsupported("Where", y.DType);
-        }
-    }
+    private static void WhereOn<TCondition>(Tensor condition, Tensor a, Tensor b, Tensor y) where TCondition : unmanaged, INumberBase<TCondition> =>
+        CpuTensor.ByDType("Where", y.DType, ElementwiseKernels.Where<TCondition, float>, ElementwiseKernels.Where<TCondition, double>,
+            ElementwiseKernels.Where<TCondition, int>)(condition, a, b, y);
 }

@@ -21,25 +21,11 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: GroupedMatMul<float>(x, w, offsets, y); break;
-            case DType.Float64: GroupedMatMul<double>(x, w, offsets, y); break;
-            default: throw CpuTensor.Unsupported("GroupedMatMul", x.DType);
-        }
-    }
+    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y) =>
+        CpuTensor.ByDType("GroupedMatMul", x.DType, GroupedMatMul<float>, GroupedMatMul<double>)(x, w, offsets, y);
 
-    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: GroupedMatMulWeightGrad<float>(x, dy, offsets, dw); break;
-            case DType.Float64: GroupedMatMulWeightGrad<double>(x, dy, offsets, dw); break;
-            default: throw CpuTensor.Unsupported("GroupedMatMulWeightGrad", x.DType);
-        }
-    }
+    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw) =>
+        CpuTensor.ByDType("GroupedMatMulWeightGrad", x.DType, GroupedMatMulWeightGrad<float>, GroupedMatMulWeightGrad<double>)(x, dy, offsets, dw);
 
     private static void GroupedMatMul<T>(Tensor x, Tensor w, Tensor offsets, Tensor y) where T : unmanaged, INumber<T>
     {

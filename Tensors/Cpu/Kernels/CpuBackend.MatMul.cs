@@ -11,15 +11,8 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void MatMul(Tensor a, Tensor b, Tensor c)
-    {
-        switch (c.DType)
-        {
-            case DType.Float32: MatMul<float>(a, b, c); break;
-            case DType.Float64: MatMul<double>(a, b, c); break;
-            default: throw CpuTensor.Unsupported("MatMul", c.DType);
-        }
-    }
+    public void MatMul(Tensor a, Tensor b, Tensor c) =>
+        CpuTensor.ByDType("MatMul", c.DType, MatMul<float>, MatMul<double>)(a, b, c);
 
     /// <summary>
     /// From this many multiply-adds up, one Gemm call spreads itself over the cores; below it, a

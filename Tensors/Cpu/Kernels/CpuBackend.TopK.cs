@@ -16,16 +16,8 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Above this k a row is sorted instead of insertion-selected.</summary>
     private const int TopKInsertionLimit = 32;
 
-    public void TopK(Tensor x, int k, Tensor values, Tensor indices)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: TopK<float>(x, k, values, indices); break;
-            case DType.Float64: TopK<double>(x, k, values, indices); break;
-            case DType.Int32: TopK<int>(x, k, values, indices); break;
-            default: throw CpuTensor.Unsupported("TopK", x.DType);
-        }
-    }
+    public void TopK(Tensor x, int k, Tensor values, Tensor indices) =>
+        CpuTensor.ByDType("TopK", x.DType, TopK<float>, TopK<double>, TopK<int>)(x, k, values, indices);
 
     private static void TopK<T>(Tensor x, int k, Tensor values, Tensor indices) where T : unmanaged, INumber<T>
     {
