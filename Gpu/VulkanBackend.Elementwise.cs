@@ -1,5 +1,5 @@
-// Elementwise kernels: Fill, Copy, Unary, Binary, Where (Shaders/fill|copy|unary|binary|where.comp).
-// One layout serves all five: the output shape coalesced with every strided operand's strides
+// Elementwise kernels: Unary, Binary, Where (Shaders/unary|binary|where.comp), and the Elementwise
+// dispatch that Fill and Copy (VulkanBackend.Creation.cs) share. One layout serves all five: the output shape coalesced with every strided operand's strides
 // (StridedLayout), pushed as elementwise_push.glsl declares it. One invocation per output element
 // in a grid-stride loop; no shared memory.
 using MoeFromScratch.Gpu.Kernels;
@@ -10,15 +10,6 @@ namespace MoeFromScratch.Gpu;
 
 public sealed partial class VulkanBackend
 {
-    public void Fill(Tensor y, double value)
-    {
-        uint bits = y.DType == DType.Int32 ? (uint)(int)value : BitConverter.SingleToUInt32Bits((float)value);
-        Elementwise("fill", [], y, [y], output: null, [Write(y)], bits);
-    }
-
-    public void Copy(Tensor x, Tensor y) =>
-        Elementwise("copy", [DTypeCode(x), DTypeCode(y)], y, [x, y], output: null, [Read(x), Write(y)]);
-
     public void Unary(UnaryOp op, Tensor x, Tensor y)
     {
         CheckOp(op);

@@ -1,5 +1,5 @@
 // Indexing kernels for embeddings and MoE routing: Gather and IndexSelect (Shaders/gather.comp),
-// ScatterAdd and IndexAdd (scatter_add.comp), TopK (topk.comp). The host only rearranges strides
+// ScatterAdd and IndexAdd (scatter_add.comp); TopK is in VulkanBackend.TopK.cs. The host only rearranges strides
 // so that each pair shares one shader: IndexSelect is a gather whose index is broadcast over the
 // other axes; IndexAdd is a scatter-add whose index is, with the index bucketed by destination on
 // the host first so that each destination reads only its own sources (see scatter_add.comp).
@@ -106,16 +106,5 @@ public sealed partial class VulkanBackend
         var (start, list) = buckets ?? (index, index);
         Dispatch(Kernel("scatter_add", 5, ElementwiseGroupSize, buckets is null ? 0u : 1u),
             [Write(y), Read(index), Read(source), Read(start), Read(list)], push, GroupsFor(count, ElementwiseGroupSize));
-    }
-
-    public void TopK(Tensor x, int k, Tensor values, Tensor indices)
-    {
-        CheckFloat32("TopK", x, values);
-        if (values.Numel == 0) return;
-        using var dense = Dense(x);
-        int C = x.Shape[^1];
-        long rows = values.Numel / k;
-        var push = new PushConstants().U(rows).U((uint)C).U((uint)k).U(dense.Offset).U(values.Offset).U(indices.Offset);
-        Dispatch(Kernel("topk", 3, RowGroupFor(C)), [Read(dense), Write(values), Write(indices)], push, GroupsFor(rows, 1));
     }
 }

@@ -1,7 +1,8 @@
-// Reductions over one axis: Reduce (sum, max, min) and ArgMax (Shaders/reduce.comp), and the
-// row-wise Softmax (softmax.comp). One workgroup per output row, as wide as the row needs (one
-// invocation per row when rows are short); the rows are the other axes of
-// x, coalesced like the elementwise layouts, so any axis of any view reduces without a copy.
+// Reductions over one axis: Reduce (sum, max, min) and ArgMax (Shaders/reduce.comp), and
+// RowGroupFor, the row workgroup that Softmax, TopK, RmsNorm and CrossEntropy share too. One
+// workgroup per output row, as wide as the row needs (one invocation per row when rows are short);
+// the rows are the other axes of x, coalesced like the elementwise layouts, so any axis of any view
+// reduces without a copy.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
 
@@ -21,7 +22,8 @@ public sealed partial class VulkanBackend
 
     /// <summary>Rows up to this long are reduced one per invocation instead of one per workgroup.</summary>
     private const long ShortRowColumns = 32;
-    private const uint ArgMaxOp = 3;
+    // reduce.comp's ARGMAX: the op code after ReduceOp's members (REDUCE_COUNT in kernel_ops.glsl).
+    private static readonly uint ArgMaxOp = (uint)Enum.GetValues<ReduceOp>().Length;
 
     public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
     {
@@ -46,16 +48,5 @@ public sealed partial class VulkanBackend
         bool shortRows = columns <= ShortRowColumns;
         Dispatch(Kernel("reduce", 2, shortRows ? RowGroupSize : RowGroupFor(columns), op, DTypeCode(x), shortRows ? 1u : 0u), [Read(x), Write(y)], push,
             shortRows ? GroupsFor(rows, RowGroupSize) : GroupsFor(rows, 1));
-    }
-
-    public void Softmax(Tensor x, Tensor y, bool log)
-    {
-        CheckFloat32(log ? "LogSoftmax" : "Softmax", x, y);
-        if (y.Numel == 0) return;
-        using var dense = Dense(x);
-        int C = x.Shape[^1];
-        long rows = y.Numel / C;
-        var push = new PushConstants().U(rows).U((uint)C).U(dense.Offset).U(y.Offset);
-        Dispatch(Kernel("softmax", 2, RowGroupFor(C), log ? 1u : 0u), [Read(dense), Write(y)], push, GroupsFor(rows, 1));
     }
 }

@@ -3,7 +3,7 @@
 // and kept on the device per (head size, theta), growing by doubling when a longer position is
 // asked for. Computing them on the GPU in float32 lost about pos·ulp of the angle (1e-4 at position
 // 2000, 4e-3 at 60,000), and GPU sin/cos are accurate only for small arguments.
-// Not here: RMSNorm (VulkanBackend.Norm.cs).
+// Not here: RMSNorm (VulkanBackend.RmsNorm.cs).
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
 

@@ -1,8 +1,9 @@
 // VulkanBackend: IBackend on one Vulkan device. This file holds the plumbing every kernel shares:
 // construction and teardown, memory (pool-backed storages, staged upload and read-back) and the
-// helpers that bind tensors and dispatch. The kernels live in partial files mirroring the
-// reference's (Elementwise, Random, Reduce, MatMul, Softmax, Indexing, Norm, Loss, Optimizer),
-// each with its GLSL in Shaders/.
+// helpers that bind tensors and dispatch. The kernels live in partial files named by IBackend
+// section, as in the other backends (VulkanBackend.Creation.cs ... VulkanBackend.AdamW.cs), each
+// with its GLSL in Shaders/. Those files open alike on purpose (CheckFloat32, nothing to do for an
+// empty output, dense inputs, a push block, one Dispatch): the shape of every kernel here.
 // Float32 and Int32 only: Supports(Float64) is false and the Tensor API reports it.
 // Not thread-safe: drive one backend from one thread.
 using System.Runtime.InteropServices;

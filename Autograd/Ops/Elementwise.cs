@@ -2,6 +2,7 @@
 // Follows micrograd: `y = f(x)` then `dx = dy * f'(x)` on the next line. Binary ops broadcast
 // (NumPy rules) and sum their gradients back to each input's shape with Broadcasting.SumTo.
 // Not here: comparisons have no gradient — they return Variables that do not require grad.
+// The operators at the end are a table on purpose, one line per C# operator over the named ops.
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Autograd;

@@ -8,22 +8,22 @@ namespace MoeFromScratch.Autograd;
 
 public partial class Variable
 {
-    /// <summary>(..., M, K) @ (..., K, N) -> (..., M, N), batch axes broadcast.</summary>
+    /// <summary>(..., M, P) @ (..., P, N) -> (..., M, N), batch axes broadcast (GEMM letters: IBackend).</summary>
     public Variable MatMul(Variable b) => Tape.Record("MatMul", Data.MatMul(b.Data), [this, b],
         (dy, n) => Broadcasting.SumTo(dy.MatMul(n.X[1].MT), n.X[0].Shape),
         (dy, n) => b.Rank == 2
-            ? n.X[0].Reshape(-1, n.X[0].Shape[^1]).MT.MatMul(dy.Reshape(-1, dy.Shape[^1])) // (K, B·M) @ (B·M, N): one GEMM
+            ? n.X[0].Reshape(-1, n.X[0].Shape[^1]).MT.MatMul(dy.Reshape(-1, dy.Shape[^1])) // (P, B·M) @ (B·M, N): one GEMM
             : Broadcasting.SumTo(n.X[0].MT.MatMul(dy), n.X[1].Shape));
 
     /// <summary>The last two axes swapped (a view).</summary>
     public Variable MT => Transpose(-2, -1);
 
     /// <summary>
-    /// MoE grouped GEMM: x (N, K) rows sorted by group, w (G, K, M), offsets int32 (G+1) -> (N, M).
+    /// MoE grouped GEMM: x (M, P) rows sorted by group, w (G, P, N), offsets int32 (G+1) -> (M, N).
     /// The offsets are routing decisions, not differentiable.
     /// </summary>
     public static Variable GroupedMatMul(Variable x, Variable w, Tensor offsets) =>
         Tape.Record("GroupedMatMul", Tensor.GroupedMatMul(x.Data, w.Data, offsets), [x, w], saved: [offsets.Alias()],
-            (dy, n) => Tensor.GroupedMatMul(dy, n.X[1].Transpose(1, 2), n.Saved[0]),  // (N, M) @ (G, M, K) -> (N, K)
-            (dy, n) => Tensor.GroupedMatMulWeightGrad(n.X[0], dy, n.Saved[0]));       // (G, K, M)
+            (dy, n) => Tensor.GroupedMatMul(dy, n.X[1].Transpose(1, 2), n.Saved[0]),  // (M, N) @ (G, N, P) -> (M, P)
+            (dy, n) => Tensor.GroupedMatMulWeightGrad(n.X[0], dy, n.Saved[0]));       // (G, P, N)
 }

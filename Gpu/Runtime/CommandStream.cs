@@ -5,6 +5,8 @@
 // pool owned by the chunk and reset when the chunk's fence has signalled.
 // Uploads go through staging buffers that the chunk frees when it retires.
 // Not thread-safe: one stream per backend, driven by one thread.
+// The Vulkan create-info initialisers look alike by the API's design (SType, counts, pointers);
+// each fills a different structure, so they are written out rather than shared.
 using Silk.NET.Vulkan;
 
 namespace MoeFromScratch.Gpu.Runtime;

@@ -4,26 +4,13 @@
 #version 450
 #include "common.glsl"
 #include "elementwise_push.glsl"
+#include "kernel_ops.glsl"           // UNARY_*, BINARY_*: generated from KernelOps.cs
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint DTYPE = DT_F32;
 layout(binding = 0) readonly buffer A { uint a[]; };
 layout(binding = 1) readonly buffer B { uint b[]; };
 layout(binding = 2) writeonly buffer Y { uint y[]; };
-
-#define ADD 0
-#define SUB 1
-#define MUL 2
-#define DIV 3
-#define MAX 4
-#define MIN 5
-#define POW 6
-#define EQ 7
-#define NE 8
-#define LT 9
-#define LE 10
-#define GT 11
-#define GE 12
 
 // Math.Pow semantics where GLSL's pow is undefined: x < 0 (integer y), x == 0, y == 0.
 float pow_reference(float x, float y)
@@ -47,18 +34,18 @@ float binary_formula(float x, float y)
 {
     switch (OP)
     {
-        case ADD: return x + y;
-        case SUB: return x - y;
-        case MUL: return x * y;
-        case DIV: return x / y;
-        case MAX: return max_nan(x, y);
-        case MIN: return min_nan(x, y);
-        case POW: return pow_reference(x, y);
-        case EQ: return x == y ? 1 : 0;
-        case NE: return x != y ? 1 : 0;
-        case LT: return x < y ? 1 : 0;
-        case LE: return x <= y ? 1 : 0;
-        case GT: return x > y ? 1 : 0;
+        case BINARY_ADD: return x + y;
+        case BINARY_SUB: return x - y;
+        case BINARY_MUL: return x * y;
+        case BINARY_DIV: return x / y;
+        case BINARY_MAX: return max_nan(x, y);
+        case BINARY_MIN: return min_nan(x, y);
+        case BINARY_POW: return pow_reference(x, y);
+        case BINARY_EQ: return x == y ? 1 : 0;
+        case BINARY_NE: return x != y ? 1 : 0;
+        case BINARY_LT: return x < y ? 1 : 0;
+        case BINARY_LE: return x <= y ? 1 : 0;
+        case BINARY_GT: return x > y ? 1 : 0;
         default: return x >= y ? 1 : 0;
     }
 }
@@ -84,18 +71,18 @@ int binary_int(int x, int y)
 {
     switch (OP)
     {
-        case ADD: return x + y;
-        case SUB: return x - y;
-        case MUL: return x * y;
-        case DIV: return y == 0 ? 0 : x / y;   // the reference saturates ±inf; 0 here (documented gap)
-        case MAX: return max(x, y);
-        case MIN: return min(x, y);
-        case POW: return pow_int(x, y);
-        case EQ: return x == y ? 1 : 0;
-        case NE: return x != y ? 1 : 0;
-        case LT: return x < y ? 1 : 0;
-        case LE: return x <= y ? 1 : 0;
-        case GT: return x > y ? 1 : 0;
+        case BINARY_ADD: return x + y;
+        case BINARY_SUB: return x - y;
+        case BINARY_MUL: return x * y;
+        case BINARY_DIV: return y == 0 ? 0 : x / y;   // the reference saturates ±inf; 0 here (documented gap)
+        case BINARY_MAX: return max(x, y);
+        case BINARY_MIN: return min(x, y);
+        case BINARY_POW: return pow_int(x, y);
+        case BINARY_EQ: return x == y ? 1 : 0;
+        case BINARY_NE: return x != y ? 1 : 0;
+        case BINARY_LT: return x < y ? 1 : 0;
+        case BINARY_LE: return x <= y ? 1 : 0;
+        case BINARY_GT: return x > y ? 1 : 0;
         default: return x >= y ? 1 : 0;
     }
 }

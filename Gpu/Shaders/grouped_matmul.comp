@@ -1,9 +1,9 @@
 // grouped_matmul.comp: the MoE grouped GEMM, y[r] = x[r] · w[g] for the rows r of group g
 // (offsets[g] <= r < offsets[g+1]), all groups in one dispatch. Workgroup y enumerates
 // (group, row tile) pairs: each group needs ceil(rows_g / TM) tiles, so at most
-// ceil(N / TM) + G tiles exist; a workgroup finds its pair by walking offsets (G is small) and
+// ceil(M / TM) + G tiles exist; a workgroup finds its pair by walking offsets (G is small) and
 // the spare workgroups return at once. Mirrors ReferenceBackend.GroupedMatMul.
-// x: (N, K), w: (G, K, M), y: (N, M) — the tile's "N" is the expert's output width M here.
+// x: (M, P), w: (G, P, N), y: (M, N), IBackend's letters: M routed rows, P in, N out per expert.
 #version 450
 #include "gemm_tile.glsl"
 
@@ -11,11 +11,11 @@ layout(binding = 3) readonly buffer Offsets { int offsets[]; };
 
 layout(push_constant) uniform Push
 {
-    uint rows, K, M, groups;
+    uint rows, P, N, groups;
     uint x_offset, w_offset, y_offset, offsets_offset;
-    uint x_row, x_col;              // strides of x over (N, K)
-    uint w_group, w_row, w_col;     // strides of w over (G, K, M)
-    uint y_row, y_col;              // strides of y over (N, M)
+    uint x_row, x_col;              // strides of x over (M, P)
+    uint w_group, w_row, w_col;     // strides of w over (G, P, N)
+    uint y_row, y_col;              // strides of y over (M, N)
 } p;
 
 void main()
@@ -26,11 +26,11 @@ void main()
         uint first = uint(offsets[p.offsets_offset + g]), last = uint(offsets[p.offsets_offset + g + 1]);
         uint tiles = (last - first + TM - 1) / TM;
         if (tile >= tiles) { tile -= tiles; continue; }
-        // Rows first + tile·TM .. of group g: a (last - first) × K slice of x against w[g].
+        // Rows first + tile·TM .. of group g: a (last - first) × P slice of x against w[g].
         Operand a = Operand(p.x_offset + first * p.x_row, p.x_row, p.x_col);
         Operand b = Operand(p.w_offset + g * p.w_group, p.w_row, p.w_col);
         Operand c = Operand(p.y_offset + first * p.y_row, p.y_row, p.y_col);
-        gemm_tile(a, b, c, last - first, p.M, 0, p.K, tile * TM, gl_WorkGroupID.x * TN);
+        gemm_tile(a, b, c, last - first, p.N, 0, p.P, tile * TM, gl_WorkGroupID.x * TN);
         return;
     }
 }

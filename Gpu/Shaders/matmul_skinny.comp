@@ -1,7 +1,7 @@
 // matmul_skinny.comp: the matrix product when M is tiny (a row vector, a few tokens at decode):
 // a 64×64 tile would leave most of the workgroup idle. Workgroup (x, y, z) = (64 columns, row m,
-// batch); its WG invocations form 64 columns × (WG/64) slices of k, each summing every
-// (WG/64)-th k, then the slices are added in shared memory. Reading b[k, n..n+63] coalesces when
+// batch); its WG invocations form 64 columns × (WG/64) slices of p, each summing every
+// (WG/64)-th p, then the slices are added in shared memory. Reading b[p, n..n+63] coalesces when
 // b is row-major. The host uses it for small N too, by computing cᵀ = bᵀ·aᵀ (swapped strides).
 // Mirrors ReferenceBackend.MatMul.
 #version 450
@@ -15,7 +15,7 @@ layout(binding = 2) writeonly buffer BufferC { float C[]; };
 
 layout(push_constant) uniform Push
 {
-    uint M, N, K, batches;
+    uint M, N, P, batches;
     uint a_offset, b_offset, c_offset;
     uint a_batch, a_row, a_col;
     uint b_batch, b_row, b_col;
@@ -36,8 +36,8 @@ void main()
         {
             uint a0 = p.a_offset + batch * p.a_batch + m * p.a_row;
             uint b0 = p.b_offset + batch * p.b_batch + n * p.b_col;
-            for (uint k = slice; k < p.K; k += SLICES)
-                sum = fma(A[a0 + k * p.a_col], B[b0 + k * p.b_row], sum);
+            for (uint inner = slice; inner < p.P; inner += SLICES)
+                sum = fma(A[a0 + inner * p.a_col], B[b0 + inner * p.b_row], sum);
         }
         partial[lid] = sum;
         barrier();

@@ -3,7 +3,7 @@
 // coordinate except the axis, in row-major order, which is exactly y's keepdim layout.
 // Long rows: one workgroup per row; each invocation folds columns lid, lid + WG, ... and
 // row_reduce.glsl combines them. Short rows (SHORT_ROWS = 1, the host picks it for a few columns,
-// e.g. the K' choices of each token or a broadcast axis of length 2): one invocation per row,
+// e.g. the K expert choices of each token or a broadcast axis of length 2): one invocation per row,
 // folding it in column order — a workgroup per 4-column row would leave 252 of 256 invocations
 // idle and pay the barrier tree for nothing. Float accumulation: int32 input is exact up to 2^24.
 #version 450
@@ -12,7 +12,7 @@
 layout(constant_id = 1) const uint OP = 0;        // REDUCE_SUM, REDUCE_MAX, REDUCE_MIN, or ARGMAX
 layout(constant_id = 2) const uint DTYPE = DT_F32;
 layout(constant_id = 3) const uint SHORT_ROWS = 0;   // 1: one invocation per row
-#define ARGMAX 3
+#define ARGMAX REDUCE_COUNT                           // the op code after ReduceOp's (VulkanBackend.Reduce.cs)
 layout(binding = 0) readonly buffer X { uint x[]; };
 layout(binding = 1) writeonly buffer Y { uint y[]; };
 

@@ -11,9 +11,7 @@ layout(local_size_x_id = 0) in;
 shared float reduce_value[1024];
 shared uint reduce_index[1024];
 
-#define REDUCE_SUM 0
-#define REDUCE_MAX 1
-#define REDUCE_MIN 2
+#include "kernel_ops.glsl"   // REDUCE_SUM, REDUCE_MAX, REDUCE_MIN: generated from KernelOps.cs
 
 // NaN wins max and min (Math.Max/Math.Min propagate it); GLSL's max/min leave NaN undefined.
 float combine(uint op, float a, float b)

@@ -5,27 +5,12 @@
 #version 450
 #include "common.glsl"
 #include "elementwise_push.glsl"
+#include "kernel_ops.glsl"           // UNARY_*, BINARY_*: generated from KernelOps.cs
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint DTYPE = DT_F32;
 layout(binding = 0) readonly buffer X { uint x[]; };
 layout(binding = 1) writeonly buffer Y { uint y[]; };
-
-#define NEG 0
-#define EXP 1
-#define LOG 2
-#define SQRT 3
-#define RSQRT 4
-#define ABS 5
-#define SIGN 6
-#define SQUARE 7
-#define RECIPROCAL 8
-#define RELU 9
-#define SIGMOID 10
-#define TANH 11
-#define SILU 12
-#define SIN 13
-#define COS 14
 
 // exp(-|x|) never overflows, so sigmoid and tanh stay finite for every input.
 float sigmoid(float x) { float e = exp(-abs(x)); return x >= 0 ? 1 / (1 + e) : e / (1 + e); }
@@ -35,35 +20,35 @@ float unary_formula(float x)
 {
     switch (OP)
     {
-        case NEG: return -x;
-        case EXP: return exp(x);
-        case LOG: return log(x);
-        case SQRT: return sqrt(x);
-        case RSQRT: return 1 / sqrt(x);
-        case ABS: return abs(x);
-        case SIGN: return x > 0 ? 1 : x < 0 ? -1 : x;   // sign(±0) = ±0, sign(NaN) = NaN
-        case SQUARE: return x * x;
-        case RECIPROCAL: return 1 / x;
-        case RELU: return x > 0 ? x : 0;
-        case SIGMOID: return sigmoid(x);
-        case TANH: return tanh_stable(x);
-        case SILU: return x * sigmoid(x);
-        case SIN: return sin(x);
+        case UNARY_NEG: return -x;
+        case UNARY_EXP: return exp(x);
+        case UNARY_LOG: return log(x);
+        case UNARY_SQRT: return sqrt(x);
+        case UNARY_RSQRT: return 1 / sqrt(x);
+        case UNARY_ABS: return abs(x);
+        case UNARY_SIGN: return x > 0 ? 1 : x < 0 ? -1 : x;   // sign(±0) = ±0, sign(NaN) = NaN
+        case UNARY_SQUARE: return x * x;
+        case UNARY_RECIPROCAL: return 1 / x;
+        case UNARY_RELU: return x > 0 ? x : 0;
+        case UNARY_SIGMOID: return sigmoid(x);
+        case UNARY_TANH: return tanh_stable(x);
+        case UNARY_SILU: return x * sigmoid(x);
+        case UNARY_SIN: return sin(x);
         default: return cos(x);
     }
 }
 
 // Integer ops that are exact in int; the rest go through float like the reference's double.
-bool integer_exact() { return OP == NEG || OP == ABS || OP == SIGN || OP == SQUARE || OP == RELU; }
+bool integer_exact() { return OP == UNARY_NEG || OP == UNARY_ABS || OP == UNARY_SIGN || OP == UNARY_SQUARE || OP == UNARY_RELU; }
 
 int unary_int(int x)
 {
     switch (OP)
     {
-        case NEG: return -x;
-        case ABS: return abs(x);
-        case SIGN: return sign(x);
-        case SQUARE: return x * x;
+        case UNARY_NEG: return -x;
+        case UNARY_ABS: return abs(x);
+        case UNARY_SIGN: return sign(x);
+        case UNARY_SQUARE: return x * x;
         default: return max(x, 0);
     }
 }

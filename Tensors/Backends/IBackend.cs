@@ -7,8 +7,26 @@
 //   stride 0). Outputs are allocated by the caller, contiguous, already of the right shape, unless
 //   a kernel says it writes in place.
 // - Broadcasting is resolved by the caller (inputs arrive expanded to the output shape).
-// - Shape letters: N rows (tokens), C channels, V vocab, K shared (inner) dimension, G groups.
 // - Index tensors are Int32.
+//
+// Shape letters, one set for the whole project (docs/architecture.md holds the same table):
+//   B  batch                         T   time (sequence positions)
+//   C  channels (model width)        V   vocabulary size
+//   NH attention heads               HS  head size (C = NH · HS)
+//   N  = B · T rows (tokens)         I   expert hidden size (the FFN's inner width)
+//   E  routed experts                S   shared experts
+//   K  active routed experts per token (the router's top-K); K means nothing else
+// GEMM letters, used only in matrix-multiply code (MatMul, GroupedMatMul, Tensor.Linalg, Cpu/Gemm,
+// the matmul shaders): (M, P) @ (P, N) -> (M, N), BLAS's M rows and N columns of the output, and
+//   P  the inner (reduction) dimension summed over; its index is p, its cache block pc
+//   G  groups of a grouped GEMM (the routed experts: G = E)
+// N is BLAS's column count only inside a GEMM signature; everywhere else N = B · T. A model-level
+// call says which is which: an expert's up-projection (N, C) @ (C, I) is a GEMM with M = N, P = C,
+// N = I. (Cpu/Gemm, BLIS-style, writes the sizes m, n, P and blocks mc, nc, pc.)
+//
+// Each section below is one file per backend, named the same in all three (ReferenceBackend.X.cs,
+// Cpu/Kernels/CpuBackend.X.cs, VulkanBackend.X.cs), X the name in the section's heading. The
+// declarations look alike on purpose: one documented signature per kernel, the list a backend implements.
 namespace MoeFromScratch.Tensors;
 
 public interface IBackend : IDisposable
@@ -18,7 +36,7 @@ public interface IBackend : IDisposable
 
     bool Supports(DType dtype);
 
-    // ---- memory --------------------------------------------------------------------------------
+    // ---- memory (in the backend's main file) --------------------------------------------------
     Storage Allocate(DType dtype, long length);
     void Upload<T>(Storage destination, long offset, ReadOnlySpan<T> source) where T : unmanaged;
     void Download<T>(Storage source, long offset, Span<T> destination) where T : unmanaged;
@@ -26,17 +44,19 @@ public interface IBackend : IDisposable
     /// <summary>Waits for all queued work; reading back already does this. Timing code needs it.</summary>
     void Synchronize();
 
-    // ---- creation and movement -----------------------------------------------------------------
+    // ---- Creation: fill and copy ---------------------------------------------------------------
     void Fill(Tensor y, double value);
 
     /// <summary>y = x elementwise, any strides on both sides, converting dtype when they differ.</summary>
     void Copy(Tensor x, Tensor y);
 
+    // ---- Random ----------------------------------------------------------------------------------
+
     /// <summary>Counter-based (Philox) random numbers: element i depends only on (seed, i).</summary>
     void RandomUniform(Tensor y, ulong seed, double low, double high);
     void RandomNormal(Tensor y, ulong seed, double mean, double std);
 
-    // ---- elementwise ---------------------------------------------------------------------------
+    // ---- Elementwise ---------------------------------------------------------------------------
     void Unary(UnaryOp op, Tensor x, Tensor y);
     /// <summary>y = a op b elementwise. y may be a or b itself when that input is contiguous (in place): element i of the inputs is read before element i of y is written.</summary>
     void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
@@ -44,29 +64,30 @@ public interface IBackend : IDisposable
     /// <summary>y = condition != 0 ? a : b.</summary>
     void Where(Tensor condition, Tensor a, Tensor b, Tensor y);
 
-    // ---- reductions (one axis, keepdim: y has size 1 on that axis) -------------------------------
+    // ---- Reduce: one axis, keepdim (y has size 1 on that axis) ----------------------------------
     void Reduce(ReduceOp op, Tensor x, int axis, Tensor y);
 
     /// <summary>Index (Int32) of the largest element along axis; ties pick the lowest index.</summary>
     void ArgMax(Tensor x, int axis, Tensor y);
 
-    // ---- matrix multiply -----------------------------------------------------------------------
-    /// <summary>(B, M, K) @ (B, K, N) -> (B, M, N); batch stride 0 broadcasts; transposes via strides.</summary>
+    // ---- MatMul ----------------------------------------------------------------------------------
+    /// <summary>(B, M, P) @ (B, P, N) -> (B, M, N); batch stride 0 broadcasts; transposes via strides.</summary>
     void MatMul(Tensor a, Tensor b, Tensor c);
 
+    // ---- GroupedMatMul (MoE experts) -------------------------------------------------------------
     /// <summary>
-    /// MoE grouped GEMM. x: (N, K) rows sorted by group, w: (G, K, M), offsets: Int32 (G+1) with
-    /// rows offsets[g]..offsets[g+1] belonging to group g. y: (N, M), y[r] = x[r] @ w[group(r)].
+    /// MoE grouped GEMM. x: (M, P) rows sorted by group, w: (G, P, N), offsets: Int32 (G+1) with
+    /// rows offsets[g]..offsets[g+1] belonging to group g. y: (M, N), y[r] = x[r] @ w[group(r)].
     /// </summary>
     void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y);
 
-    /// <summary>Weight gradient of GroupedMatMul: dw[g] = x[rows of g]ᵀ @ dy[rows of g]; dw: (G, K, M).</summary>
+    /// <summary>Weight gradient of GroupedMatMul: dw[g] = x[rows of g]ᵀ @ dy[rows of g]; dw: (G, P, N).</summary>
     void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw);
 
-    // ---- softmax over the last axis --------------------------------------------------------------
+    // ---- Softmax over the last axis --------------------------------------------------------------
     void Softmax(Tensor x, Tensor y, bool log);
 
-    // ---- indexing (MoE routing, embeddings) ------------------------------------------------------
+    // ---- Indexing (MoE routing, embeddings) ------------------------------------------------------
     /// <summary>torch.gather: y[..i..] = x[..index[..i..]..] along axis; y has index's shape.</summary>
     void Gather(Tensor x, int axis, Tensor index, Tensor y);
 
@@ -79,46 +100,38 @@ public interface IBackend : IDisposable
     /// <summary>In place, torch.index_add_: y.select(axis, index[j]) += source.select(axis, j).</summary>
     void IndexAdd(Tensor y, int axis, Tensor index, Tensor source);
 
+    // ---- TopK (the router's expert choice) --------------------------------------------------------
     /// <summary>Largest k along the last axis, sorted descending; ties keep the lower index first.</summary>
     void TopK(Tensor x, int k, Tensor values, Tensor indices);
 
-    // ---- fused kernels, each tested against the composition it replaces --------------------------
+    // Fused kernels, one file each (RmsNorm, Rope, CrossEntropy, AdamW), each tested against the
+    // composition it replaces.
+
+    // ---- RmsNorm ---------------------------------------------------------------------------------
     /// <summary>x, y: (N, C); weight: (C); rstd: (N) saved for backward. y = x * rstd * weight.</summary>
     void RmsNormForward(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd);
 
     /// <summary>dx: (N, C) written; dweight: (C) written (not accumulated).</summary>
     void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight);
 
+    // ---- Rope ------------------------------------------------------------------------------------
     /// <summary>
     /// Rotate-half RoPE on x: (B, T, NH, HS), position of row t is positionOffset + t.
     /// inverse rotates by the negative angle (the backward pass).
     /// </summary>
     void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse);
 
+    // ---- CrossEntropy ----------------------------------------------------------------------------
     /// <summary>logits: (N, V), targets: Int32 (N); losses: (N), 0 where target == ignoreIndex.</summary>
     void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses);
 
     /// <summary>dlogits[n] = (softmax(logits[n]) - onehot(target[n])) * dlosses[n]; 0 on ignored rows.</summary>
     void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits);
 
+    // ---- AdamW -----------------------------------------------------------------------------------
     /// <summary>In-place decoupled-weight-decay Adam step on param, m, v (all same shape, contiguous).</summary>
     void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
 }
-
-public enum UnaryOp
-{
-    Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Square, Reciprocal,
-    Relu, Sigmoid, Tanh, Silu, Sin, Cos,
-}
-
-public enum BinaryOp
-{
-    Add, Sub, Mul, Div, Max, Min, Pow,
-    // Comparisons write 1 or 0 in the output dtype.
-    Eq, Ne, Lt, Le, Gt, Ge,
-}
-
-public enum ReduceOp { Sum, Max, Min }
 
 /// <summary>One AdamW update's scalars. Bias corrections use Step (1-based).</summary>
 public readonly record struct AdamWStep(

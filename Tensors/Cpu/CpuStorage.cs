@@ -19,7 +19,7 @@ public sealed unsafe class CpuStorage : Storage
 
     public CpuStorage(IBackend backend, DType dtype, long length, CpuAllocator? allocator = null) : base(backend, dtype, length)
     {
-        // Spans index elements with an int; the old managed arrays had the same limit.
+        // Spans index elements with an int, so one storage holds at most Array.MaxLength elements.
         if (length < 0 || length > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(length), $"a CPU tensor holds at most {Array.MaxLength} elements, asked for {length}");
         if (dtype is not (DType.Float32 or DType.Float64 or DType.Int32))

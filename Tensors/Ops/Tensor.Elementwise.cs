@@ -1,5 +1,6 @@
 // Elementwise ops with NumPy broadcasting. The inputs are expanded to the common shape as
 // stride-0 views (no copy) and handed to one backend kernel that writes a contiguous result.
+// The named methods below are a table on purpose, one line per op (PyTorch's names over Apply).
 namespace MoeFromScratch.Tensors;
 
 public sealed partial class Tensor

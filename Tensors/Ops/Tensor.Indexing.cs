@@ -4,11 +4,18 @@ namespace MoeFromScratch.Tensors;
 
 public sealed partial class Tensor
 {
+    /// <summary>The checks every indexing op starts with (source and index on this backend, index int32); the axis normalised.</summary>
+    private int IndexedAxis(string op, int axis, Tensor index, Tensor? source = null)
+    {
+        if (source is not null) CheckCompatible(op, this, source);
+        CheckIndex(op, this, index);
+        return Tensors.Shape.NormalizeAxis(op, axis, Rank);
+    }
+
     /// <summary>torch.gather along axis; result has index's shape.</summary>
     public Tensor Gather(int axis, Tensor index)
     {
-        CheckIndex("Gather", this, index);
-        int a = Tensors.Shape.NormalizeAxis("Gather", axis, Rank);
+        int a = IndexedAxis("Gather", axis, index);
         if (index.Rank != Rank || Enumerable.Range(0, Rank).Any(i => i != a && index.Shape[i] > Shape[i]))
             throw new ShapeException($"Gather: index {Tensors.Shape.Format(index.Shape)} does not fit data {Tensors.Shape.Format(Shape)} along axis {a}");
         var y = Empty(index.Shape, DType, Backend);
@@ -19,8 +26,7 @@ public sealed partial class Tensor
     /// <summary>Rows (along axis) picked by a 1-D int32 index; an embedding lookup is IndexSelect(0, ids).</summary>
     public Tensor IndexSelect(int axis, Tensor index)
     {
-        CheckIndex("IndexSelect", this, index);
-        int a = Tensors.Shape.NormalizeAxis("IndexSelect", axis, Rank);
+        int a = IndexedAxis("IndexSelect", axis, index);
         if (index.Rank != 1)
             throw new ShapeException($"IndexSelect: index must be 1-D, got {Tensors.Shape.Format(index.Shape)}");
         var shape = (int[])Shape.Clone();
@@ -33,9 +39,7 @@ public sealed partial class Tensor
     /// <summary>A copy of this tensor with source scatter-added at index along axis.</summary>
     public Tensor ScatterAdd(int axis, Tensor index, Tensor source)
     {
-        CheckCompatible("ScatterAdd", this, source);
-        CheckIndex("ScatterAdd", this, index);
-        int a = Tensors.Shape.NormalizeAxis("ScatterAdd", axis, Rank);
+        int a = IndexedAxis("ScatterAdd", axis, index, source);
         if (index.Rank != Rank || !Tensors.Shape.SameShape(index.Shape, source.Shape)
             || Enumerable.Range(0, Rank).Any(i => i != a && index.Shape[i] > Shape[i]))
             throw new ShapeException($"ScatterAdd: index {Tensors.Shape.Format(index.Shape)} and source {Tensors.Shape.Format(source.Shape)} do not fit {Tensors.Shape.Format(Shape)} along axis {a}");
@@ -47,9 +51,7 @@ public sealed partial class Tensor
     /// <summary>A copy of this tensor with source slices added at positions index along axis.</summary>
     public Tensor IndexAdd(int axis, Tensor index, Tensor source)
     {
-        CheckCompatible("IndexAdd", this, source);
-        CheckIndex("IndexAdd", this, index);
-        int a = Tensors.Shape.NormalizeAxis("IndexAdd", axis, Rank);
+        int a = IndexedAxis("IndexAdd", axis, index, source);
         var expected = (int[])Shape.Clone();
         if (index.Rank == 1) expected[a] = index.Shape[0];
         if (index.Rank != 1 || !Tensors.Shape.SameShape(expected, source.Shape))

@@ -1,23 +1,23 @@
-// Matrix products. The backend takes rank-3 (B, M, K) @ (B, K, N); this layer flattens batch
+// Matrix products (GEMM letters: IBackend's header). The backend takes rank-3 (B, M, P) @ (B, P, N); this layer flattens batch
 // axes (broadcasting them) and folds a shared 2-D right operand into one big GEMM.
 namespace MoeFromScratch.Tensors;
 
 public sealed partial class Tensor
 {
-    /// <summary>(..., M, K) @ (..., K, N) -> (..., M, N), batch axes broadcast; transposes are free (strides).</summary>
+    /// <summary>(..., M, P) @ (..., P, N) -> (..., M, N), batch axes broadcast; transposes are free (strides).</summary>
     public Tensor MatMul(Tensor b)
     {
         var a = this;
         CheckCompatible("MatMul", a, b);
         if (a.Rank < 2 || b.Rank < 2 || a.Shape[^1] != b.Shape[^2])
             throw new ShapeException($"MatMul: cannot multiply {Tensors.Shape.Format(a.Shape)} by {Tensors.Shape.Format(b.Shape)}");
-        int m = a.Shape[^2], k = a.Shape[^1], n = b.Shape[^1];
+        int m = a.Shape[^2], p = a.Shape[^1], n = b.Shape[^1];
 
         if (b.Rank == 2)
         {
-            // (..., M, K) @ (K, N): every row of every batch entry meets the same matrix — one GEMM.
-            // Rows counted, not inferred: a -1 cannot be inferred when K = 0 (no elements to divide).
-            using var a3 = a.Reshape(1, (int)Tensors.Shape.Numel(a.Shape.AsSpan(0, a.Rank - 1)), k);
+            // (..., M, P) @ (P, N): every row of every batch entry meets the same matrix — one GEMM.
+            // Rows counted, not inferred: a -1 cannot be inferred when P = 0 (no elements to divide).
+            using var a3 = a.Reshape(1, (int)Tensors.Shape.Numel(a.Shape.AsSpan(0, a.Rank - 1)), p);
             using var b3 = b.Unsqueeze(0);
             using var c3 = MatMul3(a3, b3);
             return c3.Reshape([.. a.Shape[..^1], n]);
@@ -25,10 +25,10 @@ public sealed partial class Tensor
 
         var batch = Tensors.Shape.Broadcast("MatMul", a.Shape[..^2], b.Shape[..^2]);
         int batchCount = (int)Tensors.Shape.Numel(batch);
-        using var ea = a.Expand([.. batch, m, k]);
-        using var eb = b.Expand([.. batch, k, n]);
-        using var fa = ea.Reshape(batchCount, m, k);
-        using var fb = eb.Reshape(batchCount, k, n);
+        using var ea = a.Expand([.. batch, m, p]);
+        using var eb = b.Expand([.. batch, p, n]);
+        using var fa = ea.Reshape(batchCount, m, p);
+        using var fb = eb.Reshape(batchCount, p, n);
         using var c = MatMul3(fa, fb);
         return c.Reshape([.. batch, m, n]);
     }
@@ -42,25 +42,25 @@ public sealed partial class Tensor
         return c;
     }
 
-    /// <summary>MoE grouped GEMM: x (N, K) sorted by group, w (G, K, M), offsets int32 (G+1) -> (N, M).</summary>
+    /// <summary>MoE grouped GEMM: x (M, P) sorted by group, w (G, P, N), offsets int32 (G+1) -> (M, N).</summary>
     public static Tensor GroupedMatMul(Tensor x, Tensor w, Tensor offsets)
     {
         CheckCompatible("GroupedMatMul", x, w);
         CheckIndex("GroupedMatMul", x, offsets);
         if (x.Rank != 2 || w.Rank != 3 || x.Shape[1] != w.Shape[1] || offsets.Rank != 1 || offsets.Shape[0] != w.Shape[0] + 1)
-            throw new ShapeException($"GroupedMatMul: x {Tensors.Shape.Format(x.Shape)}, w {Tensors.Shape.Format(w.Shape)}, offsets {Tensors.Shape.Format(offsets.Shape)} do not fit (N, K), (G, K, M), (G+1)");
+            throw new ShapeException($"GroupedMatMul: x {Tensors.Shape.Format(x.Shape)}, w {Tensors.Shape.Format(w.Shape)}, offsets {Tensors.Shape.Format(offsets.Shape)} do not fit (M, P), (G, P, N), (G+1)");
         var y = Empty([x.Shape[0], w.Shape[2]], x.DType, x.Backend);
         x.Backend.GroupedMatMul(x, w, offsets, y);
         return y;
     }
 
-    /// <summary>dw[g] = x[rows of g]ᵀ @ dy[rows of g]: (N, K), (N, M) -> (G, K, M).</summary>
+    /// <summary>dw[g] = x[rows of g]ᵀ @ dy[rows of g]: (M, P), (M, N) -> (G, P, N).</summary>
     public static Tensor GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets)
     {
         CheckCompatible("GroupedMatMulWeightGrad", x, dy);
         CheckIndex("GroupedMatMulWeightGrad", x, offsets);
         if (x.Rank != 2 || dy.Rank != 2 || x.Shape[0] != dy.Shape[0] || offsets.Rank != 1 || offsets.Shape[0] < 1)
-            throw new ShapeException($"GroupedMatMulWeightGrad: x {Tensors.Shape.Format(x.Shape)}, dy {Tensors.Shape.Format(dy.Shape)}, offsets {Tensors.Shape.Format(offsets.Shape)} do not fit (N, K), (N, M), (G+1)");
+            throw new ShapeException($"GroupedMatMulWeightGrad: x {Tensors.Shape.Format(x.Shape)}, dy {Tensors.Shape.Format(dy.Shape)}, offsets {Tensors.Shape.Format(offsets.Shape)} do not fit (M, P), (M, N), (G+1)");
         var dw = Empty([offsets.Shape[0] - 1, x.Shape[1], dy.Shape[1]], x.DType, x.Backend);
         x.Backend.GroupedMatMulWeightGrad(x, dy, offsets, dw);
         return dw;

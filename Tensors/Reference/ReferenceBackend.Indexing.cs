@@ -1,5 +1,5 @@
 // Reference indexing kernels for embeddings and MoE routing: Gather, IndexSelect, ScatterAdd,
-// IndexAdd (PyTorch's semantics, named the same) and TopK. Every index read is range-checked
+// IndexAdd (PyTorch's semantics, named the same); TopK is in ReferenceBackend.TopK.cs. Every index read is range-checked
 // (IndexRange) so a bad routing table fails naming the op, the value and the axis size.
 namespace MoeFromScratch.Tensors.Reference;
 
@@ -42,28 +42,6 @@ public sealed partial class ReferenceBackend
         {
             var target = StridedIndex.With(i, axis, GetIndex("IndexAdd", index, [i[axis]], axis, y.Shape[axis]));
             Set(y, target, Get(y, target) + Get(source, i));
-        }
-    }
-
-    /// <summary>
-    /// For every row over the last axis: order the columns by value descending, equal values by
-    /// column ascending, and keep the first k: values[row, r] = x[row, c_r], indices[row, r] = c_r.
-    /// </summary>
-    public void TopK(Tensor x, int k, Tensor values, Tensor indices)
-    {
-        int C = x.Shape[^1];
-        foreach (var row in Rows(x))
-        {
-            var ranked = Enumerable.Range(0, C)
-                .OrderByDescending(c => Get(x, At(row, c)))
-                .ThenBy(c => c)
-                .Take(k)
-                .ToArray();
-            for (int r = 0; r < k; r++)
-            {
-                Set(values, At(row, r), Get(x, At(row, ranked[r])));
-                Set(indices, At(row, r), ranked[r]);
-            }
         }
     }
 }

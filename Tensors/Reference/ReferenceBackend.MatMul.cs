@@ -1,65 +1,21 @@
-// Reference matrix products: batched MatMul and the two MoE grouped GEMMs (forward and weight
-// gradient). Each output element is one dot product over the shared dimension K, summed in double.
+// Reference batched MatMul (the grouped GEMMs are in ReferenceBackend.GroupedMatMul.cs). Each
+// output element is one dot product over the inner dimension P, summed in double.
 namespace MoeFromScratch.Tensors.Reference;
 
 public sealed partial class ReferenceBackend
 {
-    /// <summary>c[b, m, n] = Σ_k a[b, m, k] · b[b, k, n]; an operand with batch size 1 is shared by every b.</summary>
+    /// <summary>c[b, m, n] = Σ_p a[b, m, p] · b[b, p, n]; an operand with batch size 1 is shared by every b.</summary>
     public void MatMul(Tensor a, Tensor b, Tensor c)
     {
-        int K = a.Shape[2];
+        int P = a.Shape[2];
         foreach (var i in StridedIndex.Over(c.Shape))
         {
             int batch = i[0], m = i[1], n = i[2];
             int batchA = a.Shape[0] == 1 ? 0 : batch, batchB = b.Shape[0] == 1 ? 0 : batch;
             double sum = 0;
-            for (int k = 0; k < K; k++)
-                sum += Get(a, [batchA, m, k]) * Get(b, [batchB, k, n]);
+            for (int p = 0; p < P; p++)
+                sum += Get(a, [batchA, m, p]) * Get(b, [batchB, p, n]);
             Set(c, i, sum);
         }
-    }
-
-    /// <summary>y[r, m] = Σ_k x[r, k] · w[g, k, m] for every row r of group g (offsets[g] ≤ r &lt; offsets[g+1]).</summary>
-    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y)
-    {
-        var start = GroupStarts("GroupedMatMul", offsets, x.Shape[0]);
-        int K = x.Shape[1], M = w.Shape[2];
-        for (int g = 0; g < start.Length - 1; g++)
-            for (int r = start[g]; r < start[g + 1]; r++)
-                for (int m = 0; m < M; m++)
-                {
-                    double sum = 0;
-                    for (int k = 0; k < K; k++)
-                        sum += Get(x, [r, k]) * Get(w, [g, k, m]);
-                    Set(y, [r, m], sum);
-                }
-    }
-
-    /// <summary>dw[g, k, m] = Σ_{r in group g} x[r, k] · dy[r, m]; an empty group gets 0.</summary>
-    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw)
-    {
-        var start = GroupStarts("GroupedMatMulWeightGrad", offsets, x.Shape[0]);
-        foreach (var i in StridedIndex.Over(dw.Shape))
-        {
-            int g = i[0], k = i[1], m = i[2];
-            double sum = 0;
-            for (int r = start[g]; r < start[g + 1]; r++)
-                sum += Get(x, [r, k]) * Get(dy, [r, m]);
-            Set(dw, i, sum);
-        }
-    }
-
-    /// <summary>Reads offsets (G+1) and checks they cut rows 0..N into G consecutive, possibly empty groups.</summary>
-    private static int[] GroupStarts(string op, Tensor offsets, int rows)
-    {
-        var start = new int[offsets.Shape[0]];
-        for (int g = 0; g < start.Length; g++)
-            start[g] = (int)Get(offsets, [g]);
-        bool valid = start.Length >= 1 && start[0] == 0 && start[^1] == rows;
-        for (int g = 1; g < start.Length; g++)
-            valid &= start[g] >= start[g - 1];
-        if (!valid)
-            throw new IndexRangeException($"{op}: offsets [{string.Join(", ", start)}] must rise from 0 to the row count {rows}");
-        return start;
     }
 }

@@ -5,30 +5,18 @@
 // loop nest and names of its reference here.
 // It is deliberately slow (one virtual read per element, no blocking, no threads) and has no
 // special cases for contiguous data: the loops are the definition, not an implementation.
-// Kernel families live in partial files: Memory, Elementwise, Reduce, MatMul, Softmax, Indexing,
-// Norm (RMSNorm, RoPE), Loss (cross-entropy), Optimizer (AdamW).
+// Kernel families live in partial files, one per IBackend section (see its header); Upload,
+// Download and the rest of host memory come from HostBackend, shared with CpuBackend.
 using MoeFromScratch.Tensors.Cpu;
 
 namespace MoeFromScratch.Tensors.Reference;
 
-public sealed partial class ReferenceBackend : IBackend
+public sealed partial class ReferenceBackend : HostBackend, IBackend
 {
     public string Name => "reference";
 
-    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Float64 or DType.Int32;
-
     // Host arrays, exactly like the CPU backend, so tensors move between the two by plain copies.
     public Storage Allocate(DType dtype, long length) => new CpuStorage(this, dtype, length);
-
-    public void Upload<T>(Storage destination, long offset, ReadOnlySpan<T> source) where T : unmanaged =>
-        source.CopyTo(((CpuStorage)destination).Span<T>()[(int)offset..]);
-
-    public void Download<T>(Storage source, long offset, Span<T> destination) where T : unmanaged =>
-        ((CpuStorage)source).Span<T>().Slice((int)offset, destination.Length).CopyTo(destination);
-
-    public void Synchronize() { }
-
-    public void Dispose() { }
 
     // ---- element access: every kernel reads and writes through these two ------------------------
 

@@ -4,6 +4,8 @@
 // Add, Max and Min double as reductions (IReduceOp): their Reduce folds a whole run to one value.
 //
 // It deliberately is not: the walking over strides (ElementwiseKernels) nor dtype dispatch.
+// The op structs are alike on purpose: a table, one struct per op, that the JIT specialises into
+// its own loop; sharing their bodies would need a virtual call per element.
 // Follows: IBackend's BinaryOp list; comparisons write 1 or 0 in the output dtype (NaN compares
 // unequal to everything, so Ne gives 1 and the others 0, as in the reference).
 using System.Numerics;

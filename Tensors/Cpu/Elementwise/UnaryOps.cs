@@ -3,7 +3,8 @@
 // Apply that runs it vectorised over a contiguous run; ops without one fall back to the scalar loop.
 //
 // It deliberately is not: the walking over strides (ElementwiseKernels does that), nor dispatch
-// on dtype (CpuBackend.Elementwise does that).
+// on dtype (CpuBackend.Elementwise does that). The op structs are alike on purpose: a table, one
+// struct per op, that the JIT specialises into its own loop (no virtual call per element).
 // Follows: IBackend's UnaryOp list; the semantics match ReferenceBackend's scalar loops.
 using System.Numerics;
 using System.Numerics.Tensors;

@@ -1,5 +1,5 @@
 // Gemm: the public CPU matrix multiply, C (=|+=) A B for float and double with arbitrary strides.
-// This file only validates and dispatches: empty and k == 0 cases, small problems to the direct loop
+// This file only validates and dispatches: empty and P == 0 cases, small problems to the direct loop
 // (GemmSmall), everything else to the blocked, packed BLIS/GotoBLAS driver (GemmDriver) with the widest
 // micro-kernel the hardware accelerates. GemmReference is the specification it is tested against.
 using System.Numerics;
@@ -17,27 +17,27 @@ public static unsafe class Gemm
 
     /// <summary>
     /// C[i,j] (=|+=) sum_p A[i,p] * B[p,j]; A element (i,p) at a[i*aRowStride + p*aColStride], B (p,j) at
-    /// b[p*bRowStride + j*bColStride], C row-major with row stride ldc. Any strides; m, n, k may be 0
-    /// (k == 0 without accumulate zeroes C). C must not alias A or B.
+    /// b[p*bRowStride + j*bColStride], C row-major with row stride ldc. Any strides; m, n, P may be 0
+    /// (P == 0 without accumulate zeroes C). C must not alias A or B.
     /// </summary>
-    public static void Multiply(int m, int n, int k, float* a, long aRowStride, long aColStride, float* b, long bRowStride, long bColStride, float* c, long ldc, bool accumulate)
-        => Dispatch(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
+    public static void Multiply(int m, int n, int P, float* a, long aRowStride, long aColStride, float* b, long bRowStride, long bColStride, float* c, long ldc, bool accumulate)
+        => Dispatch(m, n, P, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
 
     /// <inheritdoc cref="Multiply(int, int, int, float*, long, long, float*, long, long, float*, long, bool)"/>
-    public static void Multiply(int m, int n, int k, double* a, long aRowStride, long aColStride, double* b, long bRowStride, long bColStride, double* c, long ldc, bool accumulate)
-        => Dispatch(m, n, k, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
+    public static void Multiply(int m, int n, int P, double* a, long aRowStride, long aColStride, double* b, long bRowStride, long bColStride, double* c, long ldc, bool accumulate)
+        => Dispatch(m, n, P, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
 
-    private static void Dispatch<T>(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+    private static void Dispatch<T>(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
         where T : unmanaged, INumber<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfNegative(P);
         if (m == 0 || n == 0)
         {
             return;
         }
-        if (k == 0)
+        if (P == 0)
         {
             if (!accumulate)
             {
@@ -48,16 +48,17 @@ public static unsafe class Gemm
             }
             return;
         }
-        if ((long)m * n * k < (t_smallThresholdOverride ?? DefaultSmallThreshold))
+        if ((long)m * n * P < (t_smallThresholdOverride ?? DefaultSmallThreshold))
         {
-            GemmSmall<T>.Multiply(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+            GemmSmall<T>.Multiply(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
             return;
         }
+        // The whole problem as one plain struct the pool's workers read (an initialiser, field by field).
         var job = new GemmJob
         {
             M = m,
             N = n,
-            K = k,
+            P = P,
             A = a,
             B = b,
             C = c,

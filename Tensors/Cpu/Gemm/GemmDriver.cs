@@ -1,5 +1,5 @@
 // The blocked GEMM driver: the five loops of the BLIS/GotoBLAS algorithm around a micro-kernel
-// (jc over NC-wide panels of B, pc over KC-deep slices, pack B, ic over MC-tall blocks of A, pack A,
+// (jc over NC-wide panels of B, p0 over PC-deep slices, pack B, ic over MC-tall blocks of A, pack A,
 // then jr/ir over the NR x MR tiles). Single-threaded on a sub-problem; the parallel split, with its
 // operand packed once and shared, is in GemmDriverParallel.cs. Not the small-problem path (GemmSmall)
 // and not the dispatch (Gemm).
@@ -14,12 +14,12 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     where TKernel : struct, IGemmKernel<T>
 {
     // Sized in bytes so float and double blocks take the same cache space.
-    // KC: one B sliver (KC x NR) plus one A sliver (MR x KC) stay in the 32-48 KiB L1 while the kernel runs.
-    // MC: the packed A block (MC x KC) sits in L2 (512 KiB - 2 MiB) and is swept once per B sliver.
-    // NC: the packed B panel (KC x NC) lives in L3; large enough that A is re-packed rarely.
-    // On a Zen 3 core (32 KiB L1d, 512 KiB L2) a single-thread sweep of KC 128..512 x MC 72..288 put
-    // KC 256 with MC 72..144 at the top, within noise of each other; the machine was shared and noisy.
-    public static readonly int KC = 256 * 4 / sizeof(T);
+    // PC: one B sliver (PC x NR) plus one A sliver (MR x PC) stay in the 32-48 KiB L1 while the kernel runs.
+    // MC: the packed A block (MC x PC) sits in L2 (512 KiB - 2 MiB) and is swept once per B sliver.
+    // NC: the packed B panel (PC x NC) lives in L3; large enough that A is re-packed rarely.
+    // On a Zen 3 core (32 KiB L1d, 512 KiB L2) a single-thread sweep of PC 128..512 x MC 72..288 put
+    // PC 256 with MC 72..144 at the top, within noise of each other; the machine was shared and noisy.
+    public static readonly int PC = 256 * 4 / sizeof(T);
     public static readonly int MC = RoundDown(144 * 4 / sizeof(T), TKernel.MR);
     public static readonly int NC = RoundDown(4096, TKernel.NR);
 
@@ -32,70 +32,57 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Serial(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
-        => Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, default, default);
+    public static void Serial(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+        => Serial(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, accumulate, default, default);
 
     /// <summary>
     /// The five loops. An operand given as <paramref name="packedA"/> / <paramref name="packedB"/> was
     /// packed beforehand (shared by the parallel parts) and is read from there instead of being packed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Serial(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate,
+    public static void Serial(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate,
         PrePacked packedA, PrePacked packedB)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        int kcMax = Math.Min(KC, k);
+        int pcMax = Math.Min(PC, P);
         int ncMax = Math.Min(NC, RoundUp(n, nr));
         T* packA = packedA.IsEmpty ? EnsurePackA() : null;
-        T* packB = packedB.IsEmpty ? EnsurePackB((long)kcMax * ncMax) : null;
+        T* packB = packedB.IsEmpty ? EnsurePackB((long)pcMax * ncMax) : null;
         T* edge = stackalloc T[mr * nr];
 
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC)
+            for (int p0 = 0; p0 < P; p0 += PC)
             {
-                int kc = Math.Min(KC, k - pc);
-                // Later k slices add onto what the first one wrote.
-                bool acc = accumulate || pc > 0;
-                T* panelB = packB;
-                if (packedB.IsEmpty)
-                {
-                    GemmPacking<T, TKernel>.PackB(packB, b + pc * brs + jc * bcs, brs, bcs, kc, nc);
-                }
-                else
-                {
-                    panelB = packedB.At(pc / KC, kc, jc);
-                }
+                int pc = Math.Min(PC, P - p0);
+                // Later P slices add onto what the first one wrote.
+                bool acc = accumulate || p0 > 0;
+                // Pack this slice of B, unless the caller packed it already (shared by parallel parts).
+                T* panelB = packedB.IsEmpty ? packB : packedB.At(p0 / PC, pc, jc);
+                if (packedB.IsEmpty) GemmPacking<T, TKernel>.PackB(packB, b + p0 * brs + jc * bcs, brs, bcs, pc, nc);
                 for (int ic = 0; ic < m; ic += MC)
                 {
                     int mc = Math.Min(MC, m - ic);
-                    T* blockA = packA;
-                    if (packedA.IsEmpty)
-                    {
-                        GemmPacking<T, TKernel>.PackA(packA, a + ic * ars + pc * acs, ars, acs, mc, kc);
-                    }
-                    else
-                    {
-                        blockA = packedA.At(pc / KC, kc, ic);
-                    }
+                    T* blockA = packedA.IsEmpty ? packA : packedA.At(p0 / PC, pc, ic);
+                    if (packedA.IsEmpty) GemmPacking<T, TKernel>.PackA(packA, a + ic * ars + p0 * acs, ars, acs, mc, pc);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
-                        T* bSliver = panelB + (long)jr * kc;
+                        T* bSliver = panelB + (long)jr * pc;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir);
-                            T* aSliver = blockA + (long)ir * kc;
+                            T* aSliver = blockA + (long)ir * pc;
                             T* cTile = c + (ic + ir) * ldc + jc + jr;
                             if (rows == mr && cols == nr)
                             {
-                                TKernel.Run(kc, aSliver, bSliver, cTile, ldc, acc);
+                                TKernel.Run(pc, aSliver, bSliver, cTile, ldc, acc);
                             }
                             else
                             {
                                 // Ragged edge: compute the full padded tile aside, keep the valid part.
-                                TKernel.Run(kc, aSliver, bSliver, edge, nr, false);
+                                TKernel.Run(pc, aSliver, bSliver, edge, nr, false);
                                 for (int i = 0; i < rows; i++)
                                 {
                                     T* dst = cTile + i * ldc;
@@ -114,9 +101,9 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     }
 
     /// <summary>
-    /// An operand packed ahead of the loops: KC-deep slices SliceStride elements apart, each holding the
+    /// An operand packed ahead of the loops: PC-deep slices SliceStride elements apart, each holding the
     /// operand's slivers in order, so the block starting at row (or column) index sits at
-    /// Base + slice * SliceStride + index * kc. Default (null Base) means "pack it yourself".
+    /// Base + slice * SliceStride + index * pc. Default (null Base) means "pack it yourself".
     /// </summary>
     internal readonly struct PrePacked(T* @base, long sliceStride)
     {
@@ -125,7 +112,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
 
         public bool IsEmpty => _base == null;
 
-        public T* At(int slice, int kc, int index) => _base + slice * _sliceStride + (long)index * kc;
+        public T* At(int slice, int pc, int index) => _base + slice * _sliceStride + (long)index * pc;
     }
 
     private static T* EnsurePackA()
@@ -133,7 +120,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         if (t_packA == null)
         {
             // Sized for the largest block; one per thread for the thread's lifetime (never freed).
-            t_packA = (T*)NativeMemory.AlignedAlloc((nuint)((long)(MC + TKernel.MR) * KC * sizeof(T)), 64);
+            t_packA = (T*)NativeMemory.AlignedAlloc((nuint)((long)(MC + TKernel.MR) * PC * sizeof(T)), 64);
         }
         return t_packA;
     }
@@ -144,7 +131,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         {
             NativeMemory.AlignedFree(t_packB);
             // Grow to the full panel at once so steady-state calls never reallocate.
-            long capacity = Math.Max(elements, (long)KC * Math.Min(NC, 1024));
+            long capacity = Math.Max(elements, (long)PC * Math.Min(NC, 1024));
             t_packB = (T*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(T)), 64);
             t_packBCapacity = capacity;
         }

@@ -2,8 +2,8 @@
 // wide, rows when it is tall), one part per claim from the pool. The operand every part needs whole
 // (A for a column split, B for a row split) is packed ONCE, cooperatively, into a shared buffer, and
 // then only read: packing it per part instead cost a quarter of the time at 1024^3 on 2 cores, since
-// the row-major A gather is scalar. Two pool jobs per K chunk, pack then multiply; the pool's hand-off
-// between them is a spin, not a sleep. K is cut into chunks so the shared buffer stays bounded.
+// the row-major A gather is scalar. Two pool jobs per P chunk, pack then multiply; the pool's hand-off
+// between them is a spin, not a sleep. P is cut into chunks so the shared buffer stays bounded.
 // Not the loops themselves (GemmDriver.cs), not the pool (Threading/WorkerPool.cs).
 using System.Runtime.InteropServices;
 
@@ -18,11 +18,11 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     /// <summary>Splits over the pool when the problem is large enough to amortise the hand-off.</summary>
     public static void Multiply(in GemmJob job)
     {
-        int parts = GemmParallel.PartsFor(job.M, job.N, job.K, TKernel.MR, TKernel.NR);
+        int parts = GemmParallel.PartsFor(job.M, job.N, job.P, TKernel.MR, TKernel.NR);
         if (parts <= 1 || !WorkerPool.TryAcquire())
         {
             // Too small to split, or another multiply owns the pool: run here rather than queue behind it.
-            Serial(job.M, job.N, job.K, (T*)job.A, job.ARowStride, job.AColStride, (T*)job.B, job.BRowStride, job.BColStride, (T*)job.C, job.Ldc, job.Accumulate);
+            Serial(job.M, job.N, job.P, (T*)job.A, job.ARowStride, job.AColStride, (T*)job.B, job.BRowStride, job.BColStride, (T*)job.C, job.Ldc, job.Accumulate);
             return;
         }
         try
@@ -38,21 +38,21 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     private static void MultiplyOnPool(in GemmJob job, int parts)
     {
         bool splitColumns = job.N >= job.M;
-        // The shared operand: A (M x K) packed in MR-row slivers, or B (K x N) in NR-column slivers.
+        // The shared operand: A (M x P) packed in MR-row slivers, or B (P x N) in NR-column slivers.
         long paddedSide = splitColumns ? RoundUp(job.M, TKernel.MR) : RoundUp(job.N, TKernel.NR);
-        long sliceStride = paddedSide * KC;
-        int slicesPerChunk = (int)Math.Clamp(GemmParallel.SharedPackBytes / sizeof(T) / sliceStride, 1, (job.K + KC - 1) / KC);
-        int chunkDepth = slicesPerChunk * KC;
+        long sliceStride = paddedSide * PC;
+        int slicesPerChunk = (int)Math.Clamp(GemmParallel.SharedPackBytes / sizeof(T) / sliceStride, 1, (job.P + PC - 1) / PC);
+        int chunkDepth = slicesPerChunk * PC;
         T* shared = EnsureShared(slicesPerChunk * sliceStride);
 
-        for (int k0 = 0; k0 < job.K; k0 += chunkDepth)
+        for (int p0 = 0; p0 < job.P; p0 += chunkDepth)
         {
-            // The sub-problem C (+)= A[:, k0:k0+kk] B[k0:k0+kk, :]; chunks after the first accumulate.
+            // The sub-problem C (+)= A[:, p0:p0+pp] B[p0:p0+pp, :]; chunks after the first accumulate.
             GemmJob chunk = job;
-            chunk.K = Math.Min(chunkDepth, job.K - k0);
-            chunk.A = (T*)job.A + k0 * job.AColStride;
-            chunk.B = (T*)job.B + k0 * job.BRowStride;
-            chunk.Accumulate = job.Accumulate || k0 > 0;
+            chunk.P = Math.Min(chunkDepth, job.P - p0);
+            chunk.A = (T*)job.A + p0 * job.AColStride;
+            chunk.B = (T*)job.B + p0 * job.BRowStride;
+            chunk.Accumulate = job.Accumulate || p0 > 0;
             chunk.Shared = shared;
             chunk.SharedSliceStride = sliceStride;
 
@@ -66,7 +66,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
 
     private static int PackBlocks(in GemmJob job, bool splitColumns)
     {
-        int slices = (job.K + KC - 1) / KC;
+        int slices = (job.P + PC - 1) / PC;
         int perSlice = splitColumns ? (job.M + MC - 1) / MC : (job.N + NC - 1) / NC;
         return slices * perSlice;
     }
@@ -79,10 +79,10 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         for (int block = first; block < end; block++)
         {
             int slice = block / perSlice, ic = block % perSlice * MC;
-            int pc = slice * KC, kc = Math.Min(KC, job->K - pc);
-            T* dst = (T*)job->Shared + slice * job->SharedSliceStride + (long)ic * kc;
-            GemmPacking<T, TKernel>.PackA(dst, (T*)job->A + ic * job->ARowStride + pc * job->AColStride,
-                job->ARowStride, job->AColStride, Math.Min(MC, job->M - ic), kc);
+            int p0 = slice * PC, pc = Math.Min(PC, job->P - p0);
+            T* dst = (T*)job->Shared + slice * job->SharedSliceStride + (long)ic * pc;
+            GemmPacking<T, TKernel>.PackA(dst, (T*)job->A + ic * job->ARowStride + p0 * job->AColStride,
+                job->ARowStride, job->AColStride, Math.Min(MC, job->M - ic), pc);
         }
     }
 
@@ -94,10 +94,10 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         for (int block = first; block < end; block++)
         {
             int slice = block / perSlice, jc = block % perSlice * NC;
-            int pc = slice * KC, kc = Math.Min(KC, job->K - pc);
-            T* dst = (T*)job->Shared + slice * job->SharedSliceStride + (long)jc * kc;
-            GemmPacking<T, TKernel>.PackB(dst, (T*)job->B + pc * job->BRowStride + jc * job->BColStride,
-                job->BRowStride, job->BColStride, kc, Math.Min(NC, job->N - jc));
+            int p0 = slice * PC, pc = Math.Min(PC, job->P - p0);
+            T* dst = (T*)job->Shared + slice * job->SharedSliceStride + (long)jc * pc;
+            GemmPacking<T, TKernel>.PackB(dst, (T*)job->B + p0 * job->BRowStride + jc * job->BColStride,
+                job->BRowStride, job->BColStride, pc, Math.Min(NC, job->N - jc));
         }
     }
 
@@ -114,7 +114,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         int nn = Math.Min(chunk, job->N - j0);
         if (nn > 0)
         {
-            Serial(job->M, nn, job->K, (T*)job->A, job->ARowStride, job->AColStride,
+            Serial(job->M, nn, job->P, (T*)job->A, job->ARowStride, job->AColStride,
                 (T*)job->B + j0 * job->BColStride, job->BRowStride, job->BColStride, (T*)job->C + j0, job->Ldc, job->Accumulate,
                 new PrePacked((T*)job->Shared, job->SharedSliceStride), default);
         }
@@ -128,7 +128,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         int mm = Math.Min(chunk, job->M - i0);
         if (mm > 0)
         {
-            Serial(mm, job->N, job->K, (T*)job->A + i0 * job->ARowStride, job->ARowStride, job->AColStride,
+            Serial(mm, job->N, job->P, (T*)job->A + i0 * job->ARowStride, job->ARowStride, job->AColStride,
                 (T*)job->B, job->BRowStride, job->BColStride, (T*)job->C + i0 * job->Ldc, job->Ldc, job->Accumulate,
                 default, new PrePacked((T*)job->Shared, job->SharedSliceStride));
         }

@@ -11,14 +11,14 @@ internal readonly unsafe struct GemmKernelScalar<T> : IGemmKernel<T> where T : u
 
     public static int NR => 4;
 
-    public static void Run(int kc, T* a, T* b, T* c, long ldc, bool accumulate)
+    public static void Run(int pc, T* a, T* b, T* c, long ldc, bool accumulate)
     {
         T* acc = stackalloc T[16];
         for (int t = 0; t < 16; t++)
         {
             acc[t] = T.Zero;
         }
-        for (int p = 0; p < kc; p++)
+        for (int p = 0; p < pc; p++)
         {
             for (int i = 0; i < 4; i++)
             {

@@ -1,7 +1,7 @@
 // The SIMD micro-kernel: a 6 x (2 vectors) tile of C, i.e. 6x16 floats with Vector256 and 6x32 with
 // Vector512 (6x8 and 6x16 doubles). Twelve accumulators, two B vectors and one broadcast A value:
 // 15 of AVX2's 16 ymm registers, the register blocking BLIS uses on Haswell/Zen; with zmm, the same
-// tile. The k loop is unrolled by four (the counter and pointer bumps are then a small share of the
+// tile. The P loop is unrolled by four (the counter and pointer bumps are then a small share of the
 // issue slots) and the C tile is prefetched first (GemmTile.Prefetch). Written once over
 // IGemmVectorOps; measured per width in docs/performance.md. A 14x32 tile using all 32 zmm registers
 // was not tried: at 512^3-2048^3 this one is within 5% of OpenBLAS's AVX-512 kernel on one core.
@@ -20,7 +20,7 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TOps> : IGemmKernel<T
     public static int NR => 2 * TOps.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, T* a, T* b, T* c, long ldc, bool accumulate)
+    public static void Run(int pc, T* a, T* b, T* c, long ldc, bool accumulate)
     {
         int w = TOps.Count;
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -29,7 +29,7 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TOps> : IGemmKernel<T
         GemmTile.Prefetch(c, ldc, MR, 2 * w);
 
         int p = 0;
-        for (; p <= kc - 4; p += 4)
+        for (; p <= pc - 4; p += 4)
         {
             Step(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             Step(a + 6, b + 2 * w, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
@@ -38,7 +38,7 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TOps> : IGemmKernel<T
             a += 4 * 6;
             b += 4 * 2 * w;
         }
-        for (; p < kc; p++)
+        for (; p < pc; p++)
         {
             Step(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             a += 6;
@@ -53,7 +53,7 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TOps> : IGemmKernel<T
         StoreRow(c + 5 * ldc, w, c50, c51, accumulate);
     }
 
-    // One k step: the tile (+)= a[0..6] (outer) b[0..NR], one Row per row of the tile.
+    // One P step: the tile (+)= a[0..6] (outer) b[0..NR], one Row per row of the tile.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step(T* a, T* b,
         ref TVector c00, ref TVector c01, ref TVector c10, ref TVector c11,

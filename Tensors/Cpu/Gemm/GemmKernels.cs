@@ -1,5 +1,5 @@
-// The micro-kernel contract: one MR x NR tile of C from packed slivers of A (MR values per k step)
-// and B (NR values per k step), as in the BLIS/GotoBLAS decomposition. Implementations are structs
+// The micro-kernel contract: one MR x NR tile of C from packed slivers of A (MR values per P step)
+// and B (NR values per P step), as in the BLIS/GotoBLAS decomposition. Implementations are structs
 // so that the driver, generic over the kernel type, is specialised and the kernel inlined per ISA.
 // This file holds the contract, the kernel choice and what every kernel does to its C tile; not the
 // kernels, not the blocking.
@@ -22,7 +22,7 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged, INumber<T>
     /// C[0..MR, 0..NR] (=|+=) sum_p a[p*MR + i] * b[p*NR + j]. a and b are packed and zero-padded,
     /// b is 64-byte aligned. C has row stride ldc and must hold the whole tile.
     /// </summary>
-    static abstract void Run(int kc, T* a, T* b, T* c, long ldc, bool accumulate);
+    static abstract void Run(int pc, T* a, T* b, T* c, long ldc, bool accumulate);
 }
 
 /// <summary>Which micro-kernel family a multiply uses.</summary>
@@ -58,7 +58,7 @@ internal static unsafe class GemmTile
 {
     /// <summary>
     /// Starts fetching a rows x columns tile of C (row stride ldc) into L1. A kernel writes its tile
-    /// once, at the end; issued first, the misses overlap the k loop instead of following it (at 2048^3
+    /// once, at the end; issued first, the misses overlap the P loop instead of following it (at 2048^3
     /// on one AVX-512 core, where C is 16 MB, this took the Vector512 kernel from 120 to 150 GFLOPS).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

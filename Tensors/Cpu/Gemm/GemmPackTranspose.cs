@@ -1,8 +1,8 @@
-// The hot case of packing A, vectorised: six row-major rows of float, read eight k steps at a time
+// The hot case of packing A, vectorised: six row-major rows of float, read eight P steps at a time
 // and transposed in registers (the classic AVX 8x8 transpose, rows 6 and 7 being don't-care), so a
-// sliver costs 6 loads and 8 stores per 8 k steps instead of 48 scalar gathers. Each 8-wide store
-// writes the 6 values of one k step plus 2 don't-care floats that the next store overwrites; the
-// last k steps of a sliver are copied one by one so nothing is written past the sliver (another
+// sliver costs 6 loads and 8 stores per 8 P steps instead of 48 scalar gathers. Each 8-wide store
+// writes the 6 values of one P step plus 2 don't-care floats that the next store overwrites; the
+// last P steps of a sliver are copied one by one so nothing is written past the sliver (another
 // thread may be packing the next block). Only float with MR = 6 on AVX; GemmPacking has the loops
 // that define the layout and handles everything else.
 using System.Runtime.CompilerServices;
@@ -18,15 +18,15 @@ internal static unsafe class GemmPackTranspose
     /// <summary>True when <see cref="PackRows6"/> can serve a sliver of MR rows of T.</summary>
     public static bool Applies<T>(int mr) => typeof(T) == typeof(float) && mr == Rows && Avx.IsSupported;
 
-    /// <summary>dst[p * 6 + i] = src[i * rowStride + p] for i &lt; 6, p &lt; kc (row-major, unit column stride).</summary>
+    /// <summary>dst[p * 6 + i] = src[i * rowStride + p] for i &lt; 6, p &lt; pc (row-major, unit column stride).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackRows6(float* dst, float* src, long rowStride, int kc)
+    public static void PackRows6(float* dst, float* src, long rowStride, int pc)
     {
         float* r0 = src, r1 = src + rowStride, r2 = src + 2 * rowStride;
         float* r3 = src + 3 * rowStride, r4 = src + 4 * rowStride, r5 = src + 5 * rowStride;
         int p = 0;
-        // The store for step p + 7 ends at 6 (p + 7) + 8 = 6 p + 50, which must stay inside the sliver (6 kc).
-        for (; p + 8 < kc; p += 8)
+        // The store for step p + 7 ends at 6 (p + 7) + 8 = 6 p + 50, which must stay inside the sliver (6 pc).
+        for (; p + 8 < pc; p += 8)
         {
             Vector256<float> a = Avx.LoadVector256(r0 + p), b = Avx.LoadVector256(r1 + p);
             Vector256<float> c = Avx.LoadVector256(r2 + p), d = Avx.LoadVector256(r3 + p);
@@ -51,7 +51,7 @@ internal static unsafe class GemmPackTranspose
             Avx.Store(o + 6 * Rows, Avx.Permute2x128(q2, s2, 0x31));
             Avx.Store(o + 7 * Rows, Avx.Permute2x128(q3, s3, 0x31));
         }
-        for (; p < kc; p++)
+        for (; p < pc; p++)
         {
             float* o = dst + p * Rows;
             o[0] = r0[p];

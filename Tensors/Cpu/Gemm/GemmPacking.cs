@@ -11,11 +11,11 @@ internal static unsafe class GemmPacking<T, TKernel>
     where TKernel : struct, IGemmKernel<T>
 {
     /// <summary>
-    /// Packs A[0..mc, 0..kc] into ceil(mc/MR) slivers; sliver s holds, for each p, the MR values
+    /// Packs A[0..mc, 0..pc] into ceil(mc/MR) slivers; sliver s holds, for each p, the MR values
     /// A[s*MR + i, p] (zero past mc), so the kernel reads A with unit stride.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackA(T* dst, T* a, long rowStride, long colStride, int mc, int kc)
+    public static void PackA(T* dst, T* a, long rowStride, long colStride, int mc, int pc)
     {
         int mr = TKernel.MR;
         for (int i0 = 0; i0 < mc; i0 += mr)
@@ -24,8 +24,8 @@ internal static unsafe class GemmPacking<T, TKernel>
             T* src = a + i0 * rowStride;
             if (rows == mr && rowStride == 1)
             {
-                // Column-major A (a transposed operand): each k step is already MR contiguous values.
-                for (int p = 0; p < kc; p++)
+                // Column-major A (a transposed operand): each P step is already MR contiguous values.
+                for (int p = 0; p < pc; p++)
                 {
                     T* s = src + p * colStride;
                     for (int i = 0; i < mr; i++)
@@ -37,13 +37,13 @@ internal static unsafe class GemmPacking<T, TKernel>
             }
             else if (rows == mr && colStride == 1 && GemmPackTranspose.Applies<T>(mr))
             {
-                GemmPackTranspose.PackRows6((float*)dst, (float*)src, rowStride, kc);
-                dst += mr * kc;
+                GemmPackTranspose.PackRows6((float*)dst, (float*)src, rowStride, pc);
+                dst += mr * pc;
             }
             else if (rows == mr && colStride == 1)
             {
                 // Row-major A (the common case): MR row streams read in step, each with unit stride.
-                for (int p = 0; p < kc; p++)
+                for (int p = 0; p < pc; p++)
                 {
                     T* s = src + p;
                     for (int i = 0; i < mr; i++)
@@ -55,7 +55,7 @@ internal static unsafe class GemmPacking<T, TKernel>
             }
             else
             {
-                for (int p = 0; p < kc; p++)
+                for (int p = 0; p < pc; p++)
                 {
                     T* s = src + p * colStride;
                     int i = 0;
@@ -74,11 +74,11 @@ internal static unsafe class GemmPacking<T, TKernel>
     }
 
     /// <summary>
-    /// Packs B[0..kc, 0..nc] into ceil(nc/NR) slivers; sliver s holds, for each p, the NR values
+    /// Packs B[0..pc, 0..nc] into ceil(nc/NR) slivers; sliver s holds, for each p, the NR values
     /// B[p, s*NR + j] (zero past nc).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackB(T* dst, T* b, long rowStride, long colStride, int kc, int nc)
+    public static void PackB(T* dst, T* b, long rowStride, long colStride, int pc, int nc)
     {
         int nr = TKernel.NR;
         for (int j0 = 0; j0 < nc; j0 += nr)
@@ -87,9 +87,9 @@ internal static unsafe class GemmPacking<T, TKernel>
             T* src = b + j0 * colStride;
             if (cols == nr && colStride == 1)
             {
-                // Row-major B: each k step is NR contiguous values; copy them as wide blocks.
+                // Row-major B: each P step is NR contiguous values; copy them as wide blocks.
                 uint bytes = (uint)(nr * sizeof(T));
-                for (int p = 0; p < kc; p++)
+                for (int p = 0; p < pc; p++)
                 {
                     // A JIT-time constant size, so this unrolls into a few vector moves.
                     Unsafe.CopyBlockUnaligned(dst, src + p * rowStride, bytes);
@@ -104,16 +104,16 @@ internal static unsafe class GemmPacking<T, TKernel>
                 {
                     T* s = src + j * colStride;
                     T* d = dst + j;
-                    for (int p = 0; p < kc; p++)
+                    for (int p = 0; p < pc; p++)
                     {
                         d[p * nr] = s[p * rowStride];
                     }
                 }
-                dst += kc * nr;
+                dst += pc * nr;
             }
             else
             {
-                for (int p = 0; p < kc; p++)
+                for (int p = 0; p < pc; p++)
                 {
                     T* s = src + p * rowStride;
                     int j = 0;

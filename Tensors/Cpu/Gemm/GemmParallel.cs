@@ -7,7 +7,7 @@ namespace MoeFromScratch.Tensors.Cpu;
 /// <summary>A multiply described by value; element pointers are untyped so one pool serves every T.</summary>
 internal unsafe struct GemmJob
 {
-    public int M, N, K;
+    public int M, N, P;
     public void* A, B, C;
     public long ARowStride, AColStride, BRowStride, BColStride, Ldc;
     public bool Accumulate;
@@ -15,7 +15,7 @@ internal unsafe struct GemmJob
     /// <summary>The operand packed once for all parts (A when splitting columns, B when splitting rows).</summary>
     public void* Shared;
 
-    /// <summary>Elements between consecutive KC-deep slices of <see cref="Shared"/>.</summary>
+    /// <summary>Elements between consecutive PC-deep slices of <see cref="Shared"/>.</summary>
     public long SharedSliceStride;
 }
 
@@ -25,11 +25,11 @@ internal static class GemmParallel
     internal const long MinWorkPerPart = 1L << 20;
 
     /// <summary>How many parts to split a multiply into: by work, by cores, and so that each part gets whole tiles.</summary>
-    public static int PartsFor(int m, int n, int k, int mr, int nr)
+    public static int PartsFor(int m, int n, int P, int mr, int nr)
     {
-        long work = (long)m * n * k;
+        long work = (long)m * n * P;
         // Large problems get two parts per thread, so an interrupted thread's share can be rebalanced;
-        // each extra part re-packs A (O(m k)), which is noise next to m n k at these sizes.
+        // each extra part re-packs A (O(m P)), which is noise next to m n P at these sizes.
         int perThread = work >= 1L << 27 ? 2 : 1;
         int byWork = (int)Math.Min(WorkerPool.Threads * perThread, work / MinWorkPerPart);
         int tiles = n >= m ? (n + nr - 1) / nr : (m + mr - 1) / mr;
@@ -37,7 +37,7 @@ internal static class GemmParallel
     }
 
     /// <summary>
-    /// Bytes a parallel multiply may use for its shared packed operand; the K dimension is cut into
+    /// Bytes a parallel multiply may use for its shared packed operand; the P dimension is cut into
     /// chunks that fit. Tests lower it (on the calling thread) to exercise the chunking.
     /// </summary>
     [ThreadStatic] internal static long? t_sharedPackBytesOverride;

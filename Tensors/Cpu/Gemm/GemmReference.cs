@@ -6,14 +6,14 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public static unsafe class GemmReference
 {
-    public static void Multiply(int m, int n, int k, float* a, long aRowStride, long aColStride, float* b, long bRowStride, long bColStride, float* c, long ldc, bool accumulate)
+    public static void Multiply(int m, int n, int P, float* a, long aRowStride, long aColStride, float* b, long bRowStride, long bColStride, float* c, long ldc, bool accumulate)
     {
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
             {
                 double sum = accumulate ? c[i * ldc + j] : 0.0;
-                for (int p = 0; p < k; p++)
+                for (int p = 0; p < P; p++)
                 {
                     sum += (double)a[i * aRowStride + p * aColStride] * b[p * bRowStride + j * bColStride];
                 }
@@ -22,14 +22,14 @@ public static unsafe class GemmReference
         }
     }
 
-    public static void Multiply(int m, int n, int k, double* a, long aRowStride, long aColStride, double* b, long bRowStride, long bColStride, double* c, long ldc, bool accumulate)
+    public static void Multiply(int m, int n, int P, double* a, long aRowStride, long aColStride, double* b, long bRowStride, long bColStride, double* c, long ldc, bool accumulate)
     {
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
             {
                 double sum = accumulate ? c[i * ldc + j] : 0.0;
-                for (int p = 0; p < k; p++)
+                for (int p = 0; p < P; p++)
                 {
                     sum += a[i * aRowStride + p * aColStride] * b[p * bRowStride + j * bColStride];
                 }

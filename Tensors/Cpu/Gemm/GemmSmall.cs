@@ -9,7 +9,7 @@ namespace MoeFromScratch.Tensors.Cpu;
 internal static unsafe class GemmSmall<T> where T : unmanaged, INumber<T>
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+    public static void Multiply(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
     {
         int w = Vector<T>.Count;
         for (int i = 0; i < m; i++)
@@ -22,7 +22,7 @@ internal static unsafe class GemmSmall<T> where T : unmanaged, INumber<T>
                 {
                     new Span<T>(crow, n).Clear();
                 }
-                for (int p = 0; p < k; p++)
+                for (int p = 0; p < P; p++)
                 {
                     T aip = arow[p * acs];
                     var av = new Vector<T>(aip);
@@ -44,7 +44,7 @@ internal static unsafe class GemmSmall<T> where T : unmanaged, INumber<T>
                 {
                     T* bcol = b + j * bcs;
                     T sum = T.Zero;
-                    for (int p = 0; p < k; p++)
+                    for (int p = 0; p < P; p++)
                     {
                         sum += arow[p * acs] * bcol[p * brs];
                     }

@@ -13,15 +13,8 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step)
-    {
-        switch (param.DType)
-        {
-            case DType.Float32: AdamW<float>(param, grad, m, v, step); break;
-            case DType.Float64: AdamW<double>(param, grad, m, v, step); break;
-            default: throw CpuTensor.Unsupported("AdamW", param.DType);
-        }
-    }
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) =>
+        CpuTensor.ByDType("AdamW", param.DType, AdamW<float>, AdamW<double>)(param, grad, m, v, step);
 
     private static void AdamW<T>(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) where T : unmanaged, IFloatingPointIeee754<T>
     {

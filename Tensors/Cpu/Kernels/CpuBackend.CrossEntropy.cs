@@ -12,25 +12,11 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses)
-    {
-        switch (logits.DType)
-        {
-            case DType.Float32: CrossEntropy<float>(logits, targets, ignoreIndex, null, losses); break;
-            case DType.Float64: CrossEntropy<double>(logits, targets, ignoreIndex, null, losses); break;
-            default: throw CpuTensor.Unsupported("CrossEntropyForward", logits.DType);
-        }
-    }
+    public void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses) =>
+        CpuTensor.ByDType("CrossEntropyForward", logits.DType, CrossEntropy<float>, CrossEntropy<double>)(logits, targets, ignoreIndex, null, losses);
 
-    public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits)
-    {
-        switch (logits.DType)
-        {
-            case DType.Float32: CrossEntropy<float>(logits, targets, ignoreIndex, dlosses, dlogits); break;
-            case DType.Float64: CrossEntropy<double>(logits, targets, ignoreIndex, dlosses, dlogits); break;
-            default: throw CpuTensor.Unsupported("CrossEntropyBackward", logits.DType);
-        }
-    }
+    public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits) =>
+        CpuTensor.ByDType("CrossEntropyBackward", logits.DType, CrossEntropy<float>, CrossEntropy<double>)(logits, targets, ignoreIndex, dlosses, dlogits);
 
     /// <summary>Forward when dlosses is null (output: losses (N)), else backward (output: dlogits (N, V)).</summary>
     private static void CrossEntropy<T>(Tensor logits, Tensor targets, int ignoreIndex, Tensor? dlosses, Tensor output)

@@ -1,58 +1,19 @@
-// CpuBackend, elementwise kernels: Fill, Copy, Unary, Binary, Where. This file only picks the
-// element type and the op struct; ElementwiseKernels walks the strides, UnaryOps / BinaryOps do
-// the math. Int32 gets the ops that make sense for integers: no Exp or Sqrt; Div truncates toward zero.
+// CpuBackend, elementwise kernels: Unary, Binary, Where (Fill and Copy: CpuBackend.Creation.cs).
+// This file only picks the element type and the op struct; ElementwiseKernels walks the strides,
+// UnaryOps / BinaryOps do the math. Int32 gets the ops that make sense for integers: no Exp or Sqrt; Div truncates toward zero.
 using System.Numerics;
 
 namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Fill(Tensor y, double value)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: ElementwiseKernels.Fill(y, (float)value); break;
-            case DType.Float64: ElementwiseKernels.Fill(y, value); break;
-            case DType.Int32: ElementwiseKernels.Fill(y, int.CreateTruncating(value)); break;
-            default: throw CpuTensor.Unsupported("Fill", y.DType);
-        }
-    }
-
-    public void Copy(Tensor x, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: CopyFrom<float>(x, y); break;
-            case DType.Float64: CopyFrom<double>(x, y); break;
-            case DType.Int32: CopyFrom<int>(x, y); break;
-            default: throw CpuTensor.Unsupported("Copy", x.DType);
-        }
-    }
-
-    private static void CopyFrom<TFrom>(Tensor x, Tensor y) where TFrom : unmanaged, INumberBase<TFrom>
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: ElementwiseKernels.Copy<TFrom, float>(x, y); break;
-            case DType.Float64: ElementwiseKernels.Copy<TFrom, double>(x, y); break;
-            case DType.Int32: ElementwiseKernels.Copy<TFrom, int>(x, y); break;
-            default: throw CpuTensor.Unsupported("Copy", y.DType);
-        }
-    }
-
     // ---- unary ---------------------------------------------------------------------------------
 
-    public void Unary(UnaryOp op, Tensor x, Tensor y)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: FloatUnary<float>(op, x, y); break;
-            case DType.Float64: FloatUnary<double>(op, x, y); break;
-            case DType.Int32: NumberUnary<int>(op, x, y); break;
-            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
-        }
-    }
+    public void Unary(UnaryOp op, Tensor x, Tensor y) =>
+        CpuTensor.ByDType(op.ToString(), y.DType, FloatUnary<float>, FloatUnary<double>, NumberUnary<int>)(op, x, y);
 
+    // FloatUnary, NumberUnary and the binary ones below are tables on purpose: one case per op,
+    // naming the op struct the JIT specialises the strided walk for.
     private static void FloatUnary<T>(UnaryOp op, Tensor x, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (op)
@@ -86,16 +47,8 @@ public sealed unsafe partial class CpuBackend
 
     // ---- binary --------------------------------------------------------------------------------
 
-    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: FloatBinary<float>(op, a, b, y); break;
-            case DType.Float64: FloatBinary<double>(op, a, b, y); break;
-            case DType.Int32: IntegerBinary<int>(op, a, b, y); break;
-            default: throw CpuTensor.Unsupported(op.ToString(), y.DType);
-        }
-    }
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) =>
+        CpuTensor.ByDType(op.ToString(), y.DType, FloatBinary<float>, FloatBinary<double>, IntegerBinary<int>)(op, a, b, y);
 
     private static void FloatBinary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -138,25 +91,10 @@ public sealed unsafe partial class CpuBackend
 
     // ---- where ---------------------------------------------------------------------------------
 
-    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y)
-    {
-        switch (condition.DType)
-        {
-            case DType.Float32: WhereOn<float>(condition, a, b, y); break;
-            case DType.Float64: WhereOn<double>(condition, a, b, y); break;
-            case DType.Int32: WhereOn<int>(condition, a, b, y); break;
-            default: throw CpuTensor.Unsupported("Where", condition.DType);
-        }
-    }
+    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y) =>
+        CpuTensor.ByDType("Where", condition.DType, WhereOn<float>, WhereOn<double>, WhereOn<int>)(condition, a, b, y);
 
-    private static void WhereOn<TCondition>(Tensor condition, Tensor a, Tensor b, Tensor y) where TCondition : unmanaged, INumberBase<TCondition>
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: ElementwiseKernels.Where<TCondition, float>(condition, a, b, y); break;
-            case DType.Float64: ElementwiseKernels.Where<TCondition, double>(condition, a, b, y); break;
-            case DType.Int32: ElementwiseKernels.Where<TCondition, int>(condition, a, b, y); break;
-            default: throw CpuTensor.Unsupported("Where", y.DType);
-        }
-    }
+    private static void WhereOn<TCondition>(Tensor condition, Tensor a, Tensor b, Tensor y) where TCondition : unmanaged, INumberBase<TCondition> =>
+        CpuTensor.ByDType("Where", y.DType, ElementwiseKernels.Where<TCondition, float>, ElementwiseKernels.Where<TCondition, double>,
+            ElementwiseKernels.Where<TCondition, int>)(condition, a, b, y);
 }

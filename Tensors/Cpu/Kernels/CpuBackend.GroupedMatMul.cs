@@ -21,49 +21,35 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: GroupedMatMul<float>(x, w, offsets, y); break;
-            case DType.Float64: GroupedMatMul<double>(x, w, offsets, y); break;
-            default: throw CpuTensor.Unsupported("GroupedMatMul", x.DType);
-        }
-    }
+    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y) =>
+        CpuTensor.ByDType("GroupedMatMul", x.DType, GroupedMatMul<float>, GroupedMatMul<double>)(x, w, offsets, y);
 
-    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: GroupedMatMulWeightGrad<float>(x, dy, offsets, dw); break;
-            case DType.Float64: GroupedMatMulWeightGrad<double>(x, dy, offsets, dw); break;
-            default: throw CpuTensor.Unsupported("GroupedMatMulWeightGrad", x.DType);
-        }
-    }
+    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw) =>
+        CpuTensor.ByDType("GroupedMatMulWeightGrad", x.DType, GroupedMatMulWeightGrad<float>, GroupedMatMulWeightGrad<double>)(x, dy, offsets, dw);
 
     private static void GroupedMatMul<T>(Tensor x, Tensor w, Tensor offsets, Tensor y) where T : unmanaged, INumber<T>
     {
         const string op = "GroupedMatMul";
-        int rows = x.Shape[0], k = x.Shape[1], groups = w.Shape[0], n = w.Shape[2];
+        int rows = x.Shape[0], P = x.Shape[1], groups = w.Shape[0], n = w.Shape[2];
         using var bounds = new DenseCopy<int>(op, offsets);
         CheckGroupOffsets(op, bounds.Pointer, groups, rows);
         T* yp = CpuTensor.Contiguous<T>(op, y);
         // Rows before the first group or after the last belong to no expert: they get zeros.
         new Span<T>(yp, bounds.Pointer[0] * n).Clear();
         new Span<T>(yp + (long)bounds.Pointer[groups] * n, (rows - bounds.Pointer[groups]) * n).Clear();
-        ForEachGroup(bounds.Pointer, groups, (long)rows * k * n, new GroupedBody<T>(
-            CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, w) + w.Offset, w.Strides, yp, bounds.Pointer, k, n));
+        ForEachGroup(bounds.Pointer, groups, (long)rows * P * n, new GroupedBody<T>(
+            CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, w) + w.Offset, w.Strides, yp, bounds.Pointer, P, n));
     }
 
     /// <summary>Group g: y[rows of g] = x[rows of g] @ w[g]; groups own disjoint rows, so they may run at once.</summary>
-    private readonly struct GroupedBody<T>(T* x, long[] xStrides, T* w, long[] wStrides, T* y, int* offsets, int k, int n) : IGroupBody
+    private readonly struct GroupedBody<T>(T* x, long[] xStrides, T* w, long[] wStrides, T* y, int* offsets, int P, int n) : IGroupBody
         where T : unmanaged, INumber<T>
     {
         public void Run(int g, GroupGemm gemm)
         {
             int first = offsets[g], count = offsets[g + 1] - first;
             if (count == 0) return;
-            gemm.Multiply(count, n, k,
+            gemm.Multiply(count, n, P,
                 x + first * xStrides[0], xStrides[0], xStrides[1],
                 w + g * wStrides[0], wStrides[1], wStrides[2],
                 y + (long)first * n, n);
@@ -73,29 +59,29 @@ public sealed unsafe partial class CpuBackend
     private static void GroupedMatMulWeightGrad<T>(Tensor x, Tensor dy, Tensor offsets, Tensor dw) where T : unmanaged, INumber<T>
     {
         const string op = "GroupedMatMulWeightGrad";
-        int rows = x.Shape[0], k = x.Shape[1], n = dy.Shape[1], groups = dw.Shape[0];
+        int rows = x.Shape[0], P = x.Shape[1], n = dy.Shape[1], groups = dw.Shape[0];
         using var bounds = new DenseCopy<int>(op, offsets);
         CheckGroupOffsets(op, bounds.Pointer, groups, rows);
-        ForEachGroup(bounds.Pointer, groups, (long)rows * k * n, new WeightGradBody<T>(
+        ForEachGroup(bounds.Pointer, groups, (long)rows * P * n, new WeightGradBody<T>(
             CpuTensor.Data<T>(op, x) + x.Offset, x.Strides, CpuTensor.Data<T>(op, dy) + dy.Offset, dy.Strides,
-            CpuTensor.Contiguous<T>(op, dw), bounds.Pointer, k, n));
+            CpuTensor.Contiguous<T>(op, dw), bounds.Pointer, P, n));
     }
 
     /// <summary>Group g: dw[g] = x[rows of g]ᵀ @ dy[rows of g], or zeros for a group with no rows.</summary>
-    private readonly struct WeightGradBody<T>(T* x, long[] xStrides, T* dy, long[] dyStrides, T* dw, int* offsets, int k, int n) : IGroupBody
+    private readonly struct WeightGradBody<T>(T* x, long[] xStrides, T* dy, long[] dyStrides, T* dw, int* offsets, int P, int n) : IGroupBody
         where T : unmanaged, INumber<T>
     {
         public void Run(int g, GroupGemm gemm)
         {
             int first = offsets[g], count = offsets[g + 1] - first;
-            T* dwg = dw + (long)g * k * n;
+            T* dwg = dw + (long)g * P * n;
             if (count == 0)
             {
-                new Span<T>(dwg, k * n).Clear(); // an expert that saw no tokens gets a zero gradient
+                new Span<T>(dwg, P * n).Clear(); // an expert that saw no tokens gets a zero gradient
                 return;
             }
             // x_gᵀ: element (kk, r) of the transpose is x[first + r, kk] — the strides swap places.
-            gemm.Multiply(k, n, count,
+            gemm.Multiply(P, n, count,
                 x + first * xStrides[0], xStrides[1], xStrides[0],
                 dy + first * dyStrides[0], dyStrides[0], dyStrides[1],
                 dwg, n);
@@ -184,25 +170,25 @@ public sealed unsafe partial class CpuBackend
         public static GroupGemm SingleThreadedForThisThread() =>
             new(true, GemmIsaSelection.Current, Gemm.t_smallThresholdOverride ?? Gemm.DefaultSmallThreshold);
 
-        /// <summary>c (m, n), row stride ldc, = a (m, k) @ b (k, n) with a and b at any strides.</summary>
-        public void Multiply<T>(int m, int n, int k, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc)
+        /// <summary>c (m, n), row stride ldc, = a (m, P) @ b (P, n) with a and b at any strides.</summary>
+        public void Multiply<T>(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc)
             where T : unmanaged, INumber<T>
         {
-            if (!_singleThreaded || m == 0 || n == 0 || k == 0)
+            if (!_singleThreaded || m == 0 || n == 0 || P == 0)
             {
-                CpuBackend.Multiply(m, n, k, a, ars, acs, b, brs, bcs, c, ldc); // threads itself if large; k == 0 zero-fills
+                CpuBackend.Multiply(m, n, P, a, ars, acs, b, brs, bcs, c, ldc); // threads itself if large; P == 0 zero-fills
                 return;
             }
-            if ((long)m * n * k < _smallThreshold)
+            if ((long)m * n * P < _smallThreshold)
             {
-                GemmSmall<T>.Multiply(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate: false);
+                GemmSmall<T>.Multiply(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, accumulate: false);
                 return;
             }
             switch (_isa)
             {
-                case GemmIsa.Vector512: GemmDriver<T, GemmKernelSimd<T, Vector512<T>, Vector512Ops<T>>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
-                case GemmIsa.Vector256: GemmDriver<T, GemmKernelSimd<T, Vector256<T>, Vector256Ops<T>>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
-                default: GemmDriver<T, GemmKernelScalar<T>>.Serial(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+                case GemmIsa.Vector512: GemmDriver<T, GemmKernelSimd<T, Vector512<T>, Vector512Ops<T>>>.Serial(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+                case GemmIsa.Vector256: GemmDriver<T, GemmKernelSimd<T, Vector256<T>, Vector256Ops<T>>>.Serial(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, false); break;
+                default: GemmDriver<T, GemmKernelScalar<T>>.Serial(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, false); break;
             }
         }
     }

@@ -16,49 +16,17 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Gather(Tensor x, int axis, Tensor index, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: Gather<float>(x, axis, index, y); break;
-            case DType.Float64: Gather<double>(x, axis, index, y); break;
-            case DType.Int32: Gather<int>(x, axis, index, y); break;
-            default: throw CpuTensor.Unsupported("Gather", x.DType);
-        }
-    }
+    public void Gather(Tensor x, int axis, Tensor index, Tensor y) =>
+        CpuTensor.ByDType("Gather", x.DType, Gather<float>, Gather<double>, Gather<int>)(x, axis, index, y);
 
-    public void IndexSelect(Tensor x, int axis, Tensor index, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: IndexSelect<float>(x, axis, index, y); break;
-            case DType.Float64: IndexSelect<double>(x, axis, index, y); break;
-            case DType.Int32: IndexSelect<int>(x, axis, index, y); break;
-            default: throw CpuTensor.Unsupported("IndexSelect", x.DType);
-        }
-    }
+    public void IndexSelect(Tensor x, int axis, Tensor index, Tensor y) =>
+        CpuTensor.ByDType("IndexSelect", x.DType, IndexSelect<float>, IndexSelect<double>, IndexSelect<int>)(x, axis, index, y);
 
-    public void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: ScatterAdd<float>(y, axis, index, source); break;
-            case DType.Float64: ScatterAdd<double>(y, axis, index, source); break;
-            case DType.Int32: ScatterAdd<int>(y, axis, index, source); break;
-            default: throw CpuTensor.Unsupported("ScatterAdd", y.DType);
-        }
-    }
+    public void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source) =>
+        CpuTensor.ByDType("ScatterAdd", y.DType, ScatterAdd<float>, ScatterAdd<double>, ScatterAdd<int>)(y, axis, index, source);
 
-    public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: IndexAdd<float>(y, axis, index, source); break;
-            case DType.Float64: IndexAdd<double>(y, axis, index, source); break;
-            case DType.Int32: IndexAdd<int>(y, axis, index, source); break;
-            default: throw CpuTensor.Unsupported("IndexAdd", y.DType);
-        }
-    }
+    public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source) =>
+        CpuTensor.ByDType("IndexAdd", y.DType, IndexAdd<float>, IndexAdd<double>, IndexAdd<int>)(y, axis, index, source);
 
     // ---- gather / scatter-add: one index per element -------------------------------------------
 

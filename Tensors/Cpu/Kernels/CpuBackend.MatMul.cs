@@ -1,5 +1,5 @@
 // CpuBackend, the batched matrix product on top of the packed GEMM (Tensors/Cpu/Gemm):
-//   MatMul                   c[b] = a[b] @ b[b]       (B, M, K) @ (B, K, N) -> (B, M, N)
+//   MatMul                   c[b] = a[b] @ b[b]       (B, M, P) @ (B, P, N) -> (B, M, N)
 // Strides go straight to the GEMM: a transposed operand (or a broadcast batch, stride 0) is never
 // copied. Threads go where the work is: a large GEMM splits itself across the cores, so big batch
 // entries run one after another; small ones (short sequences) are instead spread across the cores
@@ -11,15 +11,8 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void MatMul(Tensor a, Tensor b, Tensor c)
-    {
-        switch (c.DType)
-        {
-            case DType.Float32: MatMul<float>(a, b, c); break;
-            case DType.Float64: MatMul<double>(a, b, c); break;
-            default: throw CpuTensor.Unsupported("MatMul", c.DType);
-        }
-    }
+    public void MatMul(Tensor a, Tensor b, Tensor c) =>
+        CpuTensor.ByDType("MatMul", c.DType, MatMul<float>, MatMul<double>)(a, b, c);
 
     /// <summary>
     /// From this many multiply-adds up, one Gemm call spreads itself over the cores; below it, a
@@ -37,20 +30,20 @@ public sealed unsafe partial class CpuBackend
     private static void MatMul<T>(Tensor a, Tensor b, Tensor c) where T : unmanaged, INumber<T>
     {
         const string op = "MatMul";
-        int batch = c.Shape[0], m = c.Shape[1], n = c.Shape[2], k = a.Shape[2];
-        ForEachGemm(batch, (long)m * n * k, new MatMulBody<T>(
+        int batch = c.Shape[0], m = c.Shape[1], n = c.Shape[2], P = a.Shape[2];
+        ForEachGemm(batch, (long)m * n * P, new MatMulBody<T>(
             CpuTensor.Data<T>(op, a) + a.Offset, a.Strides, CpuTensor.Data<T>(op, b) + b.Offset, b.Strides,
-            CpuTensor.Contiguous<T>(op, c), m, n, k));
+            CpuTensor.Contiguous<T>(op, c), m, n, P));
     }
 
-    private readonly struct MatMulBody<T>(T* a, long[] aStrides, T* b, long[] bStrides, T* c, int m, int n, int k) : IRangeBody
+    private readonly struct MatMulBody<T>(T* a, long[] aStrides, T* b, long[] bStrides, T* c, int m, int n, int P) : IRangeBody
         where T : unmanaged, INumber<T>
     {
         public void Run(long start, long end)
         {
             for (long i = start; i < end; i++)
             {
-                Multiply(m, n, k,
+                Multiply(m, n, P,
                     a + i * aStrides[0], aStrides[1], aStrides[2],
                     b + i * bStrides[0], bStrides[1], bStrides[2],
                     c + i * m * n, n);
@@ -58,14 +51,14 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>c (m, n), row stride ldc, = a (m, k) @ b (k, n) with a and b at any strides.</summary>
-    private static void Multiply<T>(int m, int n, int k, T* a, long aRowStride, long aColStride,
+    /// <summary>c (m, n), row stride ldc, = a (m, P) @ b (P, n) with a and b at any strides.</summary>
+    private static void Multiply<T>(int m, int n, int P, T* a, long aRowStride, long aColStride,
         T* b, long bRowStride, long bColStride, T* c, long ldc) where T : unmanaged, INumber<T>
     {
         // Gemm has one overload per element type; T is float or double here (checked by the callers' dispatch).
         if (typeof(T) == typeof(float))
-            Gemm.Multiply(m, n, k, (float*)a, aRowStride, aColStride, (float*)b, bRowStride, bColStride, (float*)c, ldc, accumulate: false);
+            Gemm.Multiply(m, n, P, (float*)a, aRowStride, aColStride, (float*)b, bRowStride, bColStride, (float*)c, ldc, accumulate: false);
         else
-            Gemm.Multiply(m, n, k, (double*)a, aRowStride, aColStride, (double*)b, bRowStride, bColStride, (double*)c, ldc, accumulate: false);
+            Gemm.Multiply(m, n, P, (double*)a, aRowStride, aColStride, (double*)b, bRowStride, bColStride, (double*)c, ldc, accumulate: false);
     }
 }

@@ -16,16 +16,8 @@ public sealed unsafe partial class CpuBackend
     public void RandomNormal(Tensor y, ulong seed, double mean, double std) =>
         RandomFill(y, new RandomDraw(seed, mean, std, IsNormal: true));
 
-    private static void RandomFill(Tensor y, RandomDraw draw)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: RandomFill<float>(y, draw); break;
-            case DType.Float64: RandomFill<double>(y, draw); break;
-            case DType.Int32: RandomFill<int>(y, draw); break;
-            default: throw CpuTensor.Unsupported("Random", y.DType);
-        }
-    }
+    private static void RandomFill(Tensor y, RandomDraw draw) =>
+        CpuTensor.ByDType("Random", y.DType, RandomFill<float>, RandomFill<double>, RandomFill<int>)(y, draw);
 
     /// <summary>value = shift + scale · u (uniform) or shift + scale · z (normal), for element i.</summary>
     private readonly record struct RandomDraw(ulong Seed, double Shift, double Scale, bool IsNormal)

@@ -14,16 +14,8 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: Reduce<float>(op, x, axis, y); break;
-            case DType.Float64: Reduce<double>(op, x, axis, y); break;
-            case DType.Int32: Reduce<int>(op, x, axis, y); break;
-            default: throw CpuTensor.Unsupported(op.ToString(), x.DType);
-        }
-    }
+    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y) =>
+        CpuTensor.ByDType(op.ToString(), x.DType, Reduce<float>, Reduce<double>, Reduce<int>)(op, x, axis, y);
 
     private static void Reduce<T>(ReduceOp op, Tensor x, int axis, Tensor y) where T : unmanaged, INumber<T>
     {
@@ -115,16 +107,8 @@ public sealed unsafe partial class CpuBackend
 
     // ---- ArgMax --------------------------------------------------------------------------------
 
-    public void ArgMax(Tensor x, int axis, Tensor y)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: ArgMax<float>(x, axis, y); break;
-            case DType.Float64: ArgMax<double>(x, axis, y); break;
-            case DType.Int32: ArgMax<int>(x, axis, y); break;
-            default: throw CpuTensor.Unsupported("ArgMax", x.DType);
-        }
-    }
+    public void ArgMax(Tensor x, int axis, Tensor y) =>
+        CpuTensor.ByDType("ArgMax", x.DType, ArgMax<float>, ArgMax<double>, ArgMax<int>)(x, axis, y);
 
     private static void ArgMax<T>(Tensor x, int axis, Tensor y) where T : unmanaged, INumber<T>
     {

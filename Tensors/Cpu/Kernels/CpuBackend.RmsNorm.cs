@@ -26,15 +26,8 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    public void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: RmsNormBackward<float>(dy, x, weight, rstd, dx, dweight); break;
-            case DType.Float64: RmsNormBackward<double>(dy, x, weight, rstd, dx, dweight); break;
-            default: throw CpuTensor.Unsupported("RmsNormBackward", x.DType);
-        }
-    }
+    public void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) =>
+        CpuTensor.ByDType("RmsNormBackward", x.DType, RmsNormBackward<float>, RmsNormBackward<double>)(dy, x, weight, rstd, dx, dweight);
 
     private static void RmsNormForward<T>(Tensor x, Tensor weight, T eps, Tensor y, Tensor rstd) where T : unmanaged, IFloatingPointIeee754<T>
     {

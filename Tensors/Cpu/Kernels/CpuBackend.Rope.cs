@@ -13,15 +13,8 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: Rope<float>(x, y, positionOffset, theta, inverse); break;
-            case DType.Float64: Rope<double>(x, y, positionOffset, theta, inverse); break;
-            default: throw CpuTensor.Unsupported("Rope", x.DType);
-        }
-    }
+    public void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse) =>
+        CpuTensor.ByDType("Rope", x.DType, Rope<float>, Rope<double>)(x, y, positionOffset, theta, inverse);
 
     private static void Rope<T>(Tensor x, Tensor y, int positionOffset, double theta, bool inverse) where T : unmanaged, IFloatingPointIeee754<T>
     {

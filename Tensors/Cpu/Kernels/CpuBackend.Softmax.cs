@@ -23,15 +23,8 @@ internal static class SoftmaxRow
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Softmax(Tensor x, Tensor y, bool log)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: Softmax<float>(x, y, log); break;
-            case DType.Float64: Softmax<double>(x, y, log); break;
-            default: throw CpuTensor.Unsupported(log ? "LogSoftmax" : "Softmax", x.DType);
-        }
-    }
+    public void Softmax(Tensor x, Tensor y, bool log) =>
+        CpuTensor.ByDType(log ? "LogSoftmax" : "Softmax", x.DType, Softmax<float>, Softmax<double>)(x, y, log);
 
     private static void Softmax<T>(Tensor x, Tensor y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {

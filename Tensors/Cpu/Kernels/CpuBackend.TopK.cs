@@ -1,8 +1,8 @@
 // CpuBackend, top-k along the last axis: the k largest values of each row, sorted descending,
 // with their Int32 indices; equal values keep the lower index first.
 //
-// MoE routing asks for a few experts out of tens (k ≪ V), so each row is one pass of insertion
-// into a sorted list of k — O(V·k) compares, no allocation — rather than a full sort. The list is
+// MoE routing asks for a few experts out of tens (K ≪ E), so each row is one pass of insertion
+// into a sorted list of k — O(E·K) compares, no allocation — rather than a full sort. The list is
 // the output row itself. Only a strictly larger value displaces another, and elements arrive in
 // index order, so ties resolve to the lower index for free.
 // For large k a sort of (value, index) pairs is cheaper and takes over.
@@ -16,16 +16,8 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Above this k a row is sorted instead of insertion-selected.</summary>
     private const int TopKInsertionLimit = 32;
 
-    public void TopK(Tensor x, int k, Tensor values, Tensor indices)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: TopK<float>(x, k, values, indices); break;
-            case DType.Float64: TopK<double>(x, k, values, indices); break;
-            case DType.Int32: TopK<int>(x, k, values, indices); break;
-            default: throw CpuTensor.Unsupported("TopK", x.DType);
-        }
-    }
+    public void TopK(Tensor x, int k, Tensor values, Tensor indices) =>
+        CpuTensor.ByDType("TopK", x.DType, TopK<float>, TopK<double>, TopK<int>)(x, k, values, indices);
 
     private static void TopK<T>(Tensor x, int k, Tensor values, Tensor indices) where T : unmanaged, INumber<T>
     {

@@ -1,6 +1,7 @@
 // AllocatorStats: a CpuAllocator's counters, as one snapshot (CpuAllocator.Stats). Block bytes are
 // size-class sizes (what the allocator holds); requested bytes are what the tensors asked for.
 // Reserved = in use + cached: the allocator's share of the process's memory.
+// The counters are alike on purpose: a table of properties, one documented line each.
 namespace MoeFromScratch.Tensors.Cpu.Memory;
 
 public record struct AllocatorStats

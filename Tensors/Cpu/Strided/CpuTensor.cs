@@ -41,6 +41,21 @@ internal static unsafe class CpuTensor
     public static NotSupportedException Unsupported(string op, DType dtype) =>
         new($"{op}: the CPU backend does not support {dtype.Name()} here");
 
+    /// <summary>
+    /// The one dtype dispatch of the CPU kernels: the body instantiated for this dtype (float32's,
+    /// float64's, or int32's where the kernel has one); any other dtype is Unsupported(op). The
+    /// bodies are static generic methods, so their delegates are created once and cached.
+    /// Use: ByDType("MatMul", c.DType, MatMul&lt;float&gt;, MatMul&lt;double&gt;)(a, b, c).
+    /// </summary>
+    public static TBody ByDType<TBody>(string op, DType dtype, TBody float32, TBody float64, TBody? int32 = null) where TBody : Delegate =>
+        dtype switch
+        {
+            DType.Float32 => float32,
+            DType.Float64 => float64,
+            DType.Int32 when int32 is not null => int32,
+            _ => throw Unsupported(op, dtype),
+        };
+
     /// <summary>Bases for a layout: each operand's Offset, in the order they were added.</summary>
     public static OperandValues Offsets(params ReadOnlySpan<Tensor> operands)
     {

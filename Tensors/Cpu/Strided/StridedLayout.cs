@@ -1,12 +1,11 @@
 // StridedLayout: how every CPU kernel walks tensors of any strides without copying them.
 //
 // Several operands (an output and its inputs) share one shape but each has its own strides. The
-// layout first simplifies that shape: size-1 axes are dropped, and two neighbouring axes merge
-// when every operand steps across them as if they were one axis (stride[i] == stride[i+1] * size[i+1]).
-// A contiguous tensor thus becomes a single axis, a broadcast row a single axis of stride 0, a
-// transposed matrix stays two axes. The last remaining axis is the inner "run": a kernel receives
-// whole runs (an offset and a step per operand, and a length), so its inner loop can be a
-// TensorPrimitives span op when the steps are 1 and a scalar op when a step is 0 (broadcast).
+// layout first simplifies that shape (Core/AxisCoalescing, shared with the Vulkan layouts: size-1
+// axes dropped, neighbours every operand walks as one axis merged). The last remaining axis is the
+// inner "run": a kernel receives whole runs (an offset and a step per operand, and a length), so
+// its inner loop can be a TensorPrimitives span op when the steps are 1 and a scalar op when a
+// step is 0 (broadcast).
 //
 // ForEach walks any range [start, end) of the elements in row-major order, so the same layout
 // serves one thread or many (each thread takes a range, possibly starting mid-run).
@@ -83,40 +82,8 @@ internal struct StridedLayout
         return _operands++;
     }
 
-    /// <summary>Drops size-1 axes and merges neighbours every operand walks as one axis.</summary>
-    public void Coalesce()
-    {
-        int kept = 0;
-        for (int axis = 0; axis < _rank; axis++)
-        {
-            if (_sizes[axis] == 1) continue;
-            if (kept > 0 && CanMerge(kept - 1, axis))
-            {
-                // The outer axis (kept - 1) folds into this one: the merged axis steps like the inner.
-                _sizes[kept - 1] *= _sizes[axis];
-                for (int k = 0; k < _operands; k++) _strides[k * MaxRank + kept - 1] = _strides[k * MaxRank + axis];
-                continue;
-            }
-            _sizes[kept] = _sizes[axis];
-            for (int k = 0; k < _operands; k++) _strides[k * MaxRank + kept] = _strides[k * MaxRank + axis];
-            kept++;
-        }
-        if (kept == 0)
-        {
-            // A scalar (or all-ones shape) is one run of one element.
-            _sizes[0] = 1;
-            for (int k = 0; k < _operands; k++) _strides[k * MaxRank] = 0;
-            kept = 1;
-        }
-        _rank = kept;
-    }
-
-    private readonly bool CanMerge(int outer, int inner)
-    {
-        for (int k = 0; k < _operands; k++)
-            if (_strides[k * MaxRank + outer] != _strides[k * MaxRank + inner] * _sizes[inner]) return false;
-        return true;
-    }
+    /// <summary>Drops size-1 axes and merges neighbours every operand walks as one axis (AxisCoalescing).</summary>
+    public void Coalesce() => _rank = AxisCoalescing.Coalesce(_sizes, _strides, _rank, _operands, MaxRank);
 
     /// <summary>Calls kernel.Run on every run covering elements [start, end) in row-major order.</summary>
     public readonly void ForEach<TKernel>(ref TKernel kernel, in OperandValues bases, long start, long end)

@@ -1,24 +1,11 @@
-// Reference kernels that create and move data: Fill, Copy (with dtype conversion) and the
-// counter-based random fills (Philox; see Random/Philox.cs for the bit-exact mapping).
+// Reference counter-based random fills (Philox; see Random/Philox.cs for the bit-exact mapping):
+// element i of the row-major order depends only on (seed, i), never on the strides or the device.
 using MoeFromScratch.Tensors.Random;
 
 namespace MoeFromScratch.Tensors.Reference;
 
 public sealed partial class ReferenceBackend
 {
-    public void Fill(Tensor y, double value)
-    {
-        foreach (var i in StridedIndex.Over(y.Shape))
-            Set(y, i, value);
-    }
-
-    /// <summary>y[i] = x[i]; converting dtype rounds float64→float32 and truncates float→int toward zero.</summary>
-    public void Copy(Tensor x, Tensor y)
-    {
-        foreach (var i in StridedIndex.Over(y.Shape))
-            Set(y, i, Get(x, i));
-    }
-
     /// <summary>y[i] = low + (high − low)·u(seed, i), i the row-major element number.</summary>
     public void RandomUniform(Tensor y, ulong seed, double low, double high)
     {
