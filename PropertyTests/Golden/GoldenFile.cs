@@ -6,7 +6,7 @@
 // as two F32 tensors, `name` = float32(x) and `name.lo` = float32(x - float32(x)): Double(name)
 // adds them back in double (~1e-14 relative), Float(name) is the float32 value alone. Integers
 // (tokens, targets, topk_idx, expert_load) are stored as F32, exact below 2^24; Int(name) checks that.
-// Not here: comparing (GoldenCompare.cs) or running the model (GoldenParityTests, once it lands).
+// Not here: comparing (ArrayAssert) or running the model (GoldenParityTests).
 using MoeFromScratch.Model.Checkpoint;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;

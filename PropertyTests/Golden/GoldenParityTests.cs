@@ -59,11 +59,11 @@ public sealed class GoldenParityTests(ITestOutputHelper output)
     // Collects every comparison; fails at the end with all NOT OK lines, so one run shows everything.
     private sealed class Checks(ITestOutputHelper output, DType dtype)
     {
-        private readonly List<GoldenCompare.Result> _results = [];
+        private readonly List<Comparison> _results = [];
 
         public void Check(string name, double[] got, double[] want, int[] shape, double atol, double rtol)
         {
-            var r = GoldenCompare.Check(name, got, want, shape, atol, rtol);
+            var r = ArrayAssert.Check(got, want, new(atol, rtol), name, shape: shape);
             _results.Add(r);
             output.WriteLine(r.ToString());
         }

@@ -54,10 +54,10 @@ public sealed class ReduceTests
             using var hi = x.Max(axis);
             using var lo = x.Min(axis);
             using var am = x.ArgMax(axis);
-            Compare.Close($"sum ({where})", [.. sum], Doubles(s));
-            Compare.Close($"max ({where})", [.. max], Doubles(hi), 0, 0);
-            Compare.Close($"min ({where})", [.. min], Doubles(lo), 0, 0);
-            Compare.Close($"argmax ({where})", [.. argmax], [.. am.ToArray<int>().Select(v => (double)v)], 0, 0);
+            ArrayAssert.Close(Doubles(s), [.. sum], new(1e-5, 1e-4), $"sum ({where})");
+            ArrayAssert.Close(Doubles(hi), [.. max], Tolerance.Exact, $"max ({where})");
+            ArrayAssert.Close(Doubles(lo), [.. min], Tolerance.Exact, $"min ({where})");
+            ArrayAssert.Close([.. am.ToArray<int>().Select(v => (double)v)], [.. argmax], Tolerance.Exact, $"argmax ({where})");
         }
     }
 
