@@ -29,6 +29,14 @@ public sealed class GoldenFile
     /// <summary>The dump in PropertyTests/Golden/<paramref name="name"/>, found above the test binaries.</summary>
     public static GoldenFile Load(string name = "tiny") => new(FolderOf(name));
 
+    /// <summary>The tiny dump, loaded once per test process.</summary>
+    public static GoldenFile Tiny => LazyTiny.Value;
+
+    private static readonly Lazy<GoldenFile> LazyTiny = new(() => Load("tiny"));
+
+    /// <summary>AdamW steps in the dump's loss trajectory (make_golden.py's STEPS).</summary>
+    public const int TrajectorySteps = 10;
+
     public GoldenFile(string folder)
     {
         Folder = folder;

@@ -15,8 +15,7 @@ namespace MoeFromScratch.PropertyTests.Golden;
 
 public sealed class GoldenFileTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<GoldenFile> Tiny = new(() => GoldenFile.Load("tiny"));
-    private const int B = 2, T = 8, Steps = 10;
+    private const int B = 2, T = 8, Steps = GoldenFile.TrajectorySteps;
 
     public static TheoryData<string> Backends() => ["reference", "cpu"];
 
@@ -48,15 +47,15 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
             TieWordEmbeddings = false,
             InitializerRange = 0.02,
         };
-        Assert.Equal(expected, Tiny.Value.Config);
-        Assert.False(Tiny.Value.Config.IsMoeLayer(0));
-        Assert.True(Tiny.Value.Config.IsMoeLayer(1));
+        Assert.Equal(expected, GoldenFile.Tiny.Config);
+        Assert.False(GoldenFile.Tiny.Config.IsMoeLayer(0));
+        Assert.True(GoldenFile.Tiny.Config.IsMoeLayer(1));
     }
 
     [Fact]
     public void Weights_load_under_the_official_names_and_every_one_has_a_golden_gradient()
     {
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         var weights = golden.LoadWeights(); // ModelCheckpoint checks names and shapes against ParameterLayout
         try
         {
@@ -81,7 +80,7 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
     [Fact]
     public void The_dump_holds_every_tensor_the_parity_test_reads_with_its_shape()
     {
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         var c = golden.Config;
         int V = c.VocabSize, E = c.NRoutedExperts, K = c.NumExpertsPerTok;
         var moeLayers = Enumerable.Range(0, c.NumHiddenLayers).Where(c.IsMoeLayer).ToList();
@@ -120,7 +119,7 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
     [Fact]
     public void The_dump_is_consistent_with_itself()
     {
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         var c = golden.Config;
         int E = c.NRoutedExperts, K = c.NumExpertsPerTok;
         var tokens = golden.Int("tokens");
@@ -163,7 +162,7 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
     [MemberData(nameof(Backends))]
     public void Cross_entropy_matches_PyTorch_on_the_golden_logits(string backendName)
     {
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         var backend = Backend(backendName);
         int V = golden.Config.VocabSize;
         using var scope = new TensorScope();
@@ -180,7 +179,7 @@ public sealed class GoldenFileTests(ITestOutputHelper output)
     [MemberData(nameof(Backends))]
     public void Balance_loss_matches_PyTorch_on_the_golden_routing(string backendName)
     {
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         var c = golden.Config;
         var backend = Backend(backendName);
         var moeLayers = Enumerable.Range(0, c.NumHiddenLayers).Where(c.IsMoeLayer).ToList();

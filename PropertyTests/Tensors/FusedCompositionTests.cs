@@ -1,6 +1,7 @@
-// Each fused op equals the composition of primitives it replaces (STYLE §2), on the reference in
-// float64: RMSNorm = x·rsqrt(mean(x²)+eps)·w, cross-entropy = −log_softmax gathered at the target,
-// its gradient = softmax − onehot, RoPE = x·cos + rotate_half(x)·sin and its inverse undoes it.
+// Each fused op equals the composition of primitives it replaces (as every fused kernel must), on
+// the reference in float64: RMSNorm = x·rsqrt(mean(x²)+eps)·w, cross-entropy = −log_softmax
+// gathered at the target, its gradient = softmax − onehot, RoPE = x·cos + rotate_half(x)·sin and
+// its inverse undoes it.
 // The backward kernels are also checked against central finite differences of their forwards.
 using FsCheck.Xunit;
 using MoeFromScratch.Tensors;

@@ -19,6 +19,8 @@ public sealed class MoeLayerTests
     private static readonly IBackend Cpu = Device.Cpu;
     private const DType F64 = DType.Float64;
 
+    // One axis range a line, like the other FsCheck generators (ParameterCountTests.Configs): a table
+    // of draws that looks alike by nature, not a copy.
     public static Arbitrary<MoeCase> Cases() =>
         (from b in Gen.Choose(1, 2)
          from t in Gen.Choose(1, 4)
