@@ -5,8 +5,9 @@
 //   scale is |expected| unless the caller passes one per element: Σ|terms| for a sum or a dot
 //   product (a cancelling sum cannot meet a relative error on its result), max(1, |expected|) for
 //   hand-worked values, and so on. rtol = atol = 0 asks for equality.
-// NaN and infinities: an element equal to its expected value passes (so ∞ matches the same ∞);
-//   an expected NaN is matched only by an actual NaN; a NaN anywhere else is a failure.
+// NaN and infinities: an element equal to its expected value passes; an expected NaN is matched
+//   only by an actual NaN and an expected ∞ only by the same ∞ (not by a large finite value that
+//   an infinite bound would admit); an actual NaN where a number is expected is a failure.
 // The report names what was compared, how to replay it (the FsCheck replay seed or the generator's
 // seed and inputs, as the caller gives it), the first differing elements with their multi-index,
 // actual, expected and allowed difference, and the max abs and max rel error.
@@ -79,7 +80,7 @@ public static class ArrayAssert
             maxAbs = Math.Max(maxAbs, abs);
             maxRel = Math.Max(maxRel, rel);
             double allowed = tolerance.Atol + tolerance.Rtol * (scale?[i] ?? Math.Abs(e));
-            if (same || abs <= allowed) continue;
+            if (same || (double.IsFinite(e) && abs <= allowed)) continue;   // a non-finite expected value wants itself
             if (mismatches++ < ShownMismatches)
                 first.Add($"at {TensorShape.Format(Unflatten(i, shape))}: actual {a:R}, expected {e:R}, |diff| {abs:G3}, allowed {allowed:G3}");
         }
