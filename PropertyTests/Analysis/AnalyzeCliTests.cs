@@ -10,12 +10,8 @@ using MoeFromScratch.Train.Tokenizer;
 
 namespace MoeFromScratch.PropertyTests.Analysis;
 
-public sealed class AnalyzeCliTests : IDisposable
+public sealed class AnalyzeCliTests : FuzzFolderTests
 {
-    private readonly FuzzFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     public static TheoryData<string, string> BadCommands => new()
     {
         { "analyze --checkpoint /nonexistent/run", "/nonexistent/run: no such checkpoint or run folder" },
@@ -32,7 +28,7 @@ public sealed class AnalyzeCliTests : IDisposable
     public void A_bad_input_is_one_line_naming_the_problem(string command, string expected)
     {
         var tiny = MoePresets.Tiny with { VocabSize = 300 };
-        string dense = _folder.File("dense"), moe = _folder.File("moe"), other = _folder.File("other");
+        string dense = Folder.File("dense"), moe = Folder.File("moe"), other = Folder.File("other");
         using (var model = new DeepSeekMoe(tiny with { MoeKind = MoeKind.Dense, NRoutedExperts = 0, NSharedExperts = 0, NumExpertsPerTok = 0 }))
             MoeFromScratch.Model.Checkpoint.ModelWeights.Save(model, dense);
         using (var model = new DeepSeekMoe(tiny))
@@ -41,7 +37,7 @@ public sealed class AnalyzeCliTests : IDisposable
         Directory.CreateDirectory(other);
         File.WriteAllText(Path.Combine(other, "a.md"), SampleText.All);
         File.WriteAllText(Path.Combine(other, "b.md"), SampleText.Documents[0]);
-        string args = command.Replace("{dense}", dense).Replace("{moe}", moe).Replace("{other}", other).Replace("{cache}", _folder.File("cache"));
+        string args = command.Replace("{dense}", dense).Replace("{moe}", moe).Replace("{other}", other).Replace("{cache}", Folder.File("cache"));
 
         var (exit, stdout, stderr) = MoeProcess.Run(args);
 

@@ -12,13 +12,12 @@ namespace MoeFromScratch.PropertyTests.Cpu;
 
 public class CpuKernelSmokeTests
 {
-    private static void Close(double[] expected, double[] actual, double tolerance = 1e-6)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
-                $"element {i}: expected {expected[i]}, got {actual[i]}");
-    }
+    // Hand-worked values: |actual − expected| ≤ tolerance · max(1, |expected|).
+    private static void Close(double[] actual, double[] expected, double tolerance = 1e-6) =>
+        ArrayAssert.Close(actual, expected, Tolerance.Relative(tolerance), "CPU kernel vs worked value", scale: AtLeastOne(expected));
+
+    // The error scale max(1, |expected|): absolute below 1, relative above.
+    private static double[] AtLeastOne(double[] expected) => Array.ConvertAll(expected, e => Math.Max(1, Math.Abs(e)));
 
     private static Tensor F32(float[] data, params int[] shape) => Tensor.FromArray(data, shape);
     private static Tensor F64(double[] data, params int[] shape) => Tensor.FromArray(data, shape);
@@ -29,9 +28,9 @@ public class CpuKernelSmokeTests
         using var scope = new TensorScope();
         var x = F32([1, 2, 3], 3);
         // e^(x-3) = [e^-2, e^-1, 1]; sum = 1.5032147; softmax = [0.0900306, 0.2447285, 0.6652410]
-        Close([0.09003057, 0.24472847, 0.66524096], x.Softmax().ToDoubleArray());
+        Close(x.Softmax().ToDoubleArray(), [0.09003057, 0.24472847, 0.66524096]);
         // log-softmax = x - 3 - log(1.5032147) = x - 3.4076059
-        Close([-2.4076059, -1.4076059, -0.4076059], x.LogSoftmax().ToDoubleArray());
+        Close(x.LogSoftmax().ToDoubleArray(), [-2.4076059, -1.4076059, -0.4076059]);
     }
 
     [Fact]
@@ -40,7 +39,7 @@ public class CpuKernelSmokeTests
         using var scope = new TensorScope();
         var x = F64([1, 4, 2, 5, 3, 6], 3, 2); // columns [1,2,3] and [4,5,6]
         var y = x.Softmax(0).ToDoubleArray();
-        Close([0.09003057, 0.09003057, 0.24472847, 0.24472847, 0.66524096, 0.66524096], y);
+        Close(y, [0.09003057, 0.09003057, 0.24472847, 0.24472847, 0.66524096, 0.66524096]);
     }
 
     [Fact]
@@ -75,9 +74,9 @@ public class CpuKernelSmokeTests
         var data = Enumerable.Range(0, 2 * 3 * 2 * 4).Select(i => (float)Math.Sin(i)).ToArray();
         var x = F32(data, 2, 3, 2, 4);
         var atZero = F32(data[..8], 1, 1, 2, 4);
-        Close(atZero.ToDoubleArray(), atZero.Rope(0, 10000).ToDoubleArray());
+        Close(atZero.Rope(0, 10000).ToDoubleArray(), atZero.ToDoubleArray());
         var there = x.Rope(5, 10000);
-        Close(x.ToDoubleArray(), there.Rope(5, 10000, inverse: true).ToDoubleArray(), 1e-5);
+        Close(there.Rope(5, 10000, inverse: true).ToDoubleArray(), x.ToDoubleArray(), 1e-5);
     }
 
     [Fact]
@@ -86,7 +85,7 @@ public class CpuKernelSmokeTests
         using var scope = new TensorScope();
         // HS = 2: one pair, freq = theta^0 = 1, position 3 → angle 3.
         var y = F64([1, 2], 1, 1, 1, 2).Rope(3, 10000).ToDoubleArray();
-        Close([1 * Math.Cos(3) - 2 * Math.Sin(3), 2 * Math.Cos(3) + 1 * Math.Sin(3)], y, 1e-12);
+        Close(y, [1 * Math.Cos(3) - 2 * Math.Sin(3), 2 * Math.Cos(3) + 1 * Math.Sin(3)], 1e-12);
     }
 
     [Fact]
@@ -102,9 +101,9 @@ public class CpuKernelSmokeTests
         // m = 0.1·0.5 = 0.05, v = 0.001·0.25 = 0.00025; m̂ = 0.5, v̂ = 0.25
         // p = 1 - 0.1·(0.5 / (0.5 + 1e-8) + 0.01·1) = 1 - 0.1·(0.99999998 + 0.01)
         double expected = 1 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01);
-        Close(Enumerable.Repeat(expected, 37).ToArray(), p.ToDoubleArray(), 1e-14);
-        Close(Enumerable.Repeat(0.05, 37).ToArray(), m.ToDoubleArray(), 1e-14);
-        Close(Enumerable.Repeat(0.00025, 37).ToArray(), v.ToDoubleArray(), 1e-14);
+        Close(p.ToDoubleArray(), Enumerable.Repeat(expected, 37).ToArray(), 1e-14);
+        Close(m.ToDoubleArray(), Enumerable.Repeat(0.05, 37).ToArray(), 1e-14);
+        Close(v.ToDoubleArray(), Enumerable.Repeat(0.00025, 37).ToArray(), 1e-14);
     }
 
     [Fact]
@@ -114,7 +113,7 @@ public class CpuKernelSmokeTests
         const int V = 10;
         var logits = Tensor.Full([3, V], 0.7);
         var targets = Tensor.FromArray([2, -100, 9], [3]);
-        Close([Math.Log(V), 0, Math.Log(V)], Tensor.CrossEntropy(logits, targets).ToDoubleArray(), 1e-6);
+        Close(Tensor.CrossEntropy(logits, targets).ToDoubleArray(), [Math.Log(V), 0, Math.Log(V)], 1e-6);
 
         // dlogits = (1/V - onehot) · dloss; the ignored row is all zeros.
         var dlosses = F32([2, 5, 1], 3);
@@ -140,14 +139,14 @@ public class CpuKernelSmokeTests
         using var scope = new TensorScope();
         var a = F32([1, 2, 3, 4, 5, 6], 2, 3);
         var row = F32([10, 20, 30], 3);
-        Close([11, 22, 33, 14, 25, 36], (a + row).ToDoubleArray());
+        Close((a + row).ToDoubleArray(), [11, 22, 33, 14, 25, 36]);
         var column = F32([100, 200], 2, 1);
-        Close([101, 102, 103, 204, 205, 206], (a + column).ToDoubleArray());
+        Close((a + column).ToDoubleArray(), [101, 102, 103, 204, 205, 206]);
         // aᵀ (3, 2) is a strided view: [[1,4],[2,5],[3,6]]
         var t = a.MT;
-        Close([2, 8, 4, 10, 6, 12], (t + t).ToDoubleArray());
-        Close([0.5, 2, 1, 2.5, 1.5, 3], (t * 0.5).ToDoubleArray());
-        Close([-9, -18, -27, -6, -15, -24], (a - row).ToDoubleArray());
+        Close((t + t).ToDoubleArray(), [2, 8, 4, 10, 6, 12]);
+        Close((t * 0.5).ToDoubleArray(), [0.5, 2, 1, 2.5, 1.5, 3]);
+        Close((a - row).ToDoubleArray(), [-9, -18, -27, -6, -15, -24]);
     }
 
     [Fact]
@@ -170,11 +169,11 @@ public class CpuKernelSmokeTests
     {
         using var scope = new TensorScope();
         var x = F64([1, 5, 3, 4, 2, 6], 2, 3);
-        Close([5, 7, 9], x.Sum(0).ToDoubleArray());
-        Close([9, 12], x.Sum(1).ToDoubleArray());
-        Close([5, 6], x.Max(1).ToDoubleArray());
-        Close([1, 2, 3], x.Min(0).ToDoubleArray());
-        Close([21], x.Sum().ToDoubleArray());
+        Close(x.Sum(0).ToDoubleArray(), [5, 7, 9]);
+        Close(x.Sum(1).ToDoubleArray(), [9, 12]);
+        Close(x.Max(1).ToDoubleArray(), [5, 6]);
+        Close(x.Min(0).ToDoubleArray(), [1, 2, 3]);
+        Close(x.Sum().ToDoubleArray(), [21]);
     }
 
     [Fact]
@@ -183,13 +182,13 @@ public class CpuKernelSmokeTests
         using var scope = new TensorScope();
         // mean(3², 4²) = 12.5, rstd = 1/sqrt(12.5) = 0.28284271; y = [3·r·1, 4·r·2]
         var (y, rstd) = F64([3, 4], 1, 2).RmsNorm(F64([1, 2], 2), 0);
-        Close([0.28284271247], rstd.ToDoubleArray(), 1e-10);
-        Close([0.84852813742, 2.26274169980], y.ToDoubleArray(), 1e-10);
+        Close(rstd.ToDoubleArray(), [0.28284271247], 1e-10);
+        Close(y.ToDoubleArray(), [0.84852813742, 2.26274169980], 1e-10);
         // backward with dy = [1, 0]: dot = 1·1·3 = 3; dx = r·w·dy - x·r³·dot/2
         var (dx, dw) = Tensor.RmsNormBackward(F64([1, 0], 1, 2), F64([3, 4], 1, 2), F64([1, 2], 2), rstd);
         double r = 1 / Math.Sqrt(12.5);
-        Close([r - 3 * r * r * r * 3 / 2, -4 * r * r * r * 3 / 2], dx.ToDoubleArray(), 1e-10);
-        Close([3 * r, 0], dw.ToDoubleArray(), 1e-10);
+        Close(dx.ToDoubleArray(), [r - 3 * r * r * r * 3 / 2, -4 * r * r * r * 3 / 2], 1e-10);
+        Close(dw.ToDoubleArray(), [3 * r, 0], 1e-10);
     }
 
     [Fact]
@@ -197,12 +196,12 @@ public class CpuKernelSmokeTests
     {
         using var scope = new TensorScope();
         var x = F32([1, 2, 3, 4, 5, 6], 3, 2);
-        Close([5, 6, 1, 2, 5, 6], x.IndexSelect(0, Tensor.FromArray([2, 0, 2], [3])).ToDoubleArray());
-        Close([2, 1, 1], x.IndexSelect(1, Tensor.FromArray([1, 0, 0], [3])).ToDoubleArray().Take(3).ToArray());
-        Close([2, 3, 6], x.Gather(1, Tensor.FromArray([1, 0, 1], [3, 1])).ToDoubleArray());
+        Close(x.IndexSelect(0, Tensor.FromArray([2, 0, 2], [3])).ToDoubleArray(), [5, 6, 1, 2, 5, 6]);
+        Close(x.IndexSelect(1, Tensor.FromArray([1, 0, 0], [3])).ToDoubleArray().Take(3).ToArray(), [2, 1, 1]);
+        Close(x.Gather(1, Tensor.FromArray([1, 0, 1], [3, 1])).ToDoubleArray(), [2, 3, 6]);
         var zeros = Tensor.Zeros([2, 2]);
-        Close([4, 6, 0, 0], zeros.IndexAdd(0, Tensor.FromArray([0, 0], [2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray());
-        Close([3, 0, 0, 7], zeros.ScatterAdd(1, Tensor.FromArray([0, 0, 1, 1], [2, 2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray());
+        Close(zeros.IndexAdd(0, Tensor.FromArray([0, 0], [2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray(), [4, 6, 0, 0]);
+        Close(zeros.ScatterAdd(1, Tensor.FromArray([0, 0, 1, 1], [2, 2]), F32([1, 2, 3, 4], 2, 2)).ToDoubleArray(), [3, 0, 0, 7]);
         var error = Assert.ThrowsAny<ArgumentException>(() => x.IndexSelect(0, Tensor.FromArray([3], [1])));
         Assert.Contains("IndexSelect: index 3", error.Message);
         Assert.Contains("size 3", error.Message);
@@ -213,7 +212,7 @@ public class CpuKernelSmokeTests
     {
         using var scope = new TensorScope();
         Assert.Equal([-1, 2, 0], F32([-1.7f, 2.9f, -0.2f], 3).Cast(DType.Int32).ToArray<int>());
-        Close([1.5, -2], F32([1.5f, -2f], 2).Cast(DType.Float64).ToDoubleArray());
+        Close(F32([1.5f, -2f], 2).Cast(DType.Float64).ToDoubleArray(), [1.5, -2]);
     }
 
     [Fact]
@@ -222,9 +221,9 @@ public class CpuKernelSmokeTests
         using var scope = new TensorScope();
         var a = F32([1, 2, 3], 3);
         var b = F32([2, 2, 2], 3);
-        Close([1, 0, 0], a.Lt(b).ToDoubleArray());
-        Close([0, 1, 0], a.Eq(b).ToDoubleArray());
-        Close([2, 2, 3], Tensor.Where(a.Ge(b), a, b).ToDoubleArray());
+        Close(a.Lt(b).ToDoubleArray(), [1, 0, 0]);
+        Close(a.Eq(b).ToDoubleArray(), [0, 1, 0]);
+        Close(Tensor.Where(a.Ge(b), a, b).ToDoubleArray(), [2, 2, 3]);
     }
 
     [Fact]
@@ -233,17 +232,17 @@ public class CpuKernelSmokeTests
         using var scope = new TensorScope();
         var a = F32([1, 2, 3, 4, 5, 6], 2, 3);
         var b = F32([1, 0, 0, 1, 1, 1], 3, 2);
-        Close([4, 5, 10, 11], a.MatMul(b).ToDoubleArray());
-        Close([4, 10, 5, 11], b.MT.MatMul(a.MT).ToDoubleArray()); // (aᵀ strides) = (ab)ᵀ
+        Close(a.MatMul(b).ToDoubleArray(), [4, 5, 10, 11]);
+        Close(b.MT.MatMul(a.MT).ToDoubleArray(), [4, 10, 5, 11]); // (aᵀ strides) = (ab)ᵀ
 
         // Two experts: rows 0..1 → w0 = identity, row 2 → w1 = 2·identity; group 2 is empty.
         var x = F32([1, 2, 3, 4, 5, 6], 3, 2);
         var w = F32([1, 0, 0, 1, 2, 0, 0, 2, 9, 9, 9, 9], 3, 2, 2);
         var offsets = Tensor.FromArray([0, 2, 3, 3], [4]);
-        Close([1, 2, 3, 4, 10, 12], Tensor.GroupedMatMul(x, w, offsets).ToDoubleArray());
+        Close(Tensor.GroupedMatMul(x, w, offsets).ToDoubleArray(), [1, 2, 3, 4, 10, 12]);
         var dw = Tensor.GroupedMatMulWeightGrad(x, F32([1, 0, 0, 1, 1, 1], 3, 2), offsets).ToDoubleArray();
         // dw0 = [[1,3],[2,4]]ᵀ-style: x0ᵀ·dy0 = [[1,3],[2,4]]; dw1 = [5,6]ᵀ·[1,1]; dw2 = 0
-        Close([1, 3, 2, 4, 5, 5, 6, 6, 0, 0, 0, 0], dw);
+        Close(dw, [1, 3, 2, 4, 5, 5, 6, 6, 0, 0, 0, 0]);
     }
 
     // ---- above the parallel threshold, against ReferenceBackend in float64 -----------------------
@@ -258,12 +257,9 @@ public class CpuKernelSmokeTests
         var expected = kernel(Reference);
         for (int o = 0; o < actual.Length; o++)
         {
-            var a = actual[o].ToDoubleArray();
             var e = expected[o].ToDoubleArray();
-            Assert.Equal(e.Length, a.Length);
-            for (int i = 0; i < e.Length; i++)
-                Assert.True(Math.Abs(a[i] - e[i]) <= tolerance * Math.Max(1, Math.Abs(e[i])),
-                    $"output {o} element {i}: cpu {a[i]}, reference {e[i]}");
+            ArrayAssert.Close(actual[o].ToDoubleArray(), e, Tolerance.Relative(tolerance), $"output {o}: cpu vs reference",
+                shape: actual[o].Shape, scale: AtLeastOne(e));
         }
     }
 

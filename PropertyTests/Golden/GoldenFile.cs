@@ -6,7 +6,7 @@
 // as two F32 tensors, `name` = float32(x) and `name.lo` = float32(x - float32(x)): Double(name)
 // adds them back in double (~1e-14 relative), Float(name) is the float32 value alone. Integers
 // (tokens, targets, topk_idx, expert_load) are stored as F32, exact below 2^24; Int(name) checks that.
-// Not here: comparing (GoldenCompare.cs) or running the model (GoldenParityTests, once it lands).
+// Not here: comparing (ArrayAssert) or running the model (GoldenParityTests).
 using MoeFromScratch.Model.Checkpoint;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
@@ -28,6 +28,14 @@ public sealed class GoldenFile
 
     /// <summary>The dump in PropertyTests/Golden/<paramref name="name"/>, found above the test binaries.</summary>
     public static GoldenFile Load(string name = "tiny") => new(FolderOf(name));
+
+    /// <summary>The tiny dump, loaded once per test process.</summary>
+    public static GoldenFile Tiny => LazyTiny.Value;
+
+    private static readonly Lazy<GoldenFile> LazyTiny = new(() => Load("tiny"));
+
+    /// <summary>AdamW steps in the dump's loss trajectory (make_golden.py's STEPS).</summary>
+    public const int TrajectorySteps = 10;
 
     public GoldenFile(string folder)
     {

@@ -17,8 +17,7 @@ namespace MoeFromScratch.PropertyTests.Golden;
 
 public sealed class GoldenParityTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<GoldenFile> Tiny = new(() => GoldenFile.Load("tiny"));
-    private const int Steps = 10;
+    private const int Steps = GoldenFile.TrajectorySteps;
     private const double Lr = 1e-2, Beta1 = 0.9, Beta2 = 0.95, Eps = 1e-8, WeightDecay = 0.1, MaxNorm = 1.0;
 
     /// <summary>Absolute floor and relative tolerance per dtype, for values and for gradients.</summary>
@@ -34,7 +33,7 @@ public sealed class GoldenParityTests(ITestOutputHelper output)
 
     private DeepSeekMoe LoadModel(DType dtype)
     {
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         var model = new DeepSeekMoe(golden.Config, seed: 0, Device.Cpu, dtype);
         var weights = golden.LoadWeights();
         try
@@ -50,7 +49,7 @@ public sealed class GoldenParityTests(ITestOutputHelper output)
 
     private static Tensor Batch(string name)
     {
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         return Tensor.FromArray(golden.Int(name), golden.Shape(name), Device.Cpu);   // (B, T) int32
     }
 
@@ -59,11 +58,11 @@ public sealed class GoldenParityTests(ITestOutputHelper output)
     // Collects every comparison; fails at the end with all NOT OK lines, so one run shows everything.
     private sealed class Checks(ITestOutputHelper output, DType dtype)
     {
-        private readonly List<GoldenCompare.Result> _results = [];
+        private readonly List<Comparison> _results = [];
 
         public void Check(string name, double[] got, double[] want, int[] shape, double atol, double rtol)
         {
-            var r = GoldenCompare.Check(name, got, want, shape, atol, rtol);
+            var r = ArrayAssert.Check(got, want, new(atol, rtol), name, shape: shape);
             _results.Add(r);
             output.WriteLine(r.ToString());
         }
@@ -80,14 +79,14 @@ public sealed class GoldenParityTests(ITestOutputHelper output)
 
     // The golden value in the dtype under test: float64 (hi + lo) or its float32 rounding.
     private static double[] Want(string name, DType dtype) =>
-        dtype == DType.Float64 ? Tiny.Value.Double(name) : Array.ConvertAll(Tiny.Value.Float(name), v => (double)v);
+        dtype == DType.Float64 ? GoldenFile.Tiny.Double(name) : Array.ConvertAll(GoldenFile.Tiny.Float(name), v => (double)v);
 
     [Theory]
     [MemberData(nameof(DTypes))]
     public void Forward_and_backward_match_PyTorch(string dtypeName)
     {
         var (dtype, tol) = Parse(dtypeName);
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         using var model = LoadModel(dtype);
         using var scope = new TensorScope();
         var checks = new Checks(output, dtype);
@@ -118,7 +117,7 @@ public sealed class GoldenParityTests(ITestOutputHelper output)
     public void Ten_AdamW_steps_follow_the_PyTorch_trajectory(string dtypeName)
     {
         var (dtype, tol) = Parse(dtypeName);
-        var golden = Tiny.Value;
+        var golden = GoldenFile.Tiny;
         using var model = LoadModel(dtype);
         using var optimizer = new AdamW(model.NamedParameters(), Lr, (Beta1, Beta2), Eps, WeightDecay);
         using var tokens = Batch("tokens");

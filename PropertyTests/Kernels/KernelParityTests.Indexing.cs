@@ -48,6 +48,19 @@ public abstract partial class KernelParityTests
         Check($"IndexSelect axis {axis}", Describe(("x", x), ("index", index)), actual, expected, exact: true);
     }
 
+    /// <summary>
+    /// Runs an in-place accumulation (y += source at index along an axis) on both backends and checks
+    /// y. Scale: the same accumulation over absolute values, Σ|terms| landing on each element.
+    /// </summary>
+    private void CheckAccumulation(string op, Operand y, Operand index, Operand source, Action<IBackend, Tensor, Tensor, Tensor> accumulate)
+    {
+        Run((backend, on, _) => accumulate(backend, on(y), on(index), on(source)));
+        using var scale = y.Reference.Abs();
+        using var absSource = source.Reference.Abs();
+        accumulate(Reference, scale, index.Reference, absSource);
+        Check(op, Describe(("index", index), ("source", source)), y.Device, y.Reference, scale);
+    }
+
     [Property(MaxTest = Cases)]
     public void ScatterAdd(int[] dims, int axisSeed, int[] indexDims, FloatType type, Layout layoutIndex, Layout layoutSource, int seed)
     {
@@ -57,12 +70,7 @@ public abstract partial class KernelParityTests
         var y = Input(shape, dtype, Layout.Contiguous, seed);         // written in place: contiguous, as the ops make it
         var index = Indices(indexShape, shape[axis], layoutIndex, seed + 1);
         var source = Input(indexShape, dtype, layoutSource, seed + 2);
-        Run((backend, on, _) => backend.ScatterAdd(on(y), axis, on(index), on(source)));
-        // Scale: the same scatter over absolute values, Σ|terms| landing on each element.
-        using var scale = y.Reference.Abs();
-        using var absSource = source.Reference.Abs();
-        Reference.ScatterAdd(scale, axis, index.Reference, absSource);
-        Check($"ScatterAdd axis {axis}", Describe(("index", index), ("source", source)), y.Device, y.Reference, scale);
+        CheckAccumulation($"ScatterAdd axis {axis}", y, index, source, (backend, y, index, source) => backend.ScatterAdd(y, axis, index, source));
     }
 
     [Property(MaxTest = Cases)]
@@ -78,11 +86,7 @@ public abstract partial class KernelParityTests
         var y = Input(shape, dtype, Layout.Contiguous, seed);
         var index = Indices([L], shape[axis], layoutIndex, seed + 1);
         var source = Input(sourceShape, dtype, layoutSource, seed + 2);
-        Run((backend, on, _) => backend.IndexAdd(on(y), axis, on(index), on(source)));
-        using var scale = y.Reference.Abs();
-        using var absSource = source.Reference.Abs();
-        Reference.IndexAdd(scale, axis, index.Reference, absSource);
-        Check($"IndexAdd axis {axis}", Describe(("index", index), ("source", source)), y.Device, y.Reference, scale);
+        CheckAccumulation($"IndexAdd axis {axis}", y, index, source, (backend, y, index, source) => backend.IndexAdd(y, axis, index, source));
     }
 
     [Property(MaxTest = Cases)]

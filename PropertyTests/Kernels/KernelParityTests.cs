@@ -1,6 +1,6 @@
 // KernelParityTests: the same property bodies run against every backend (candle's "one test body,
 // every device"). Each property draws shapes, dtypes and layouts with FsCheck, runs the kernel on
-// the backend under test and on ReferenceBackend in float64, and compares (Parity).
+// the backend under test and on ReferenceBackend in float64, and compares (ArrayAssert, with the op's error scale).
 // A backend's test class is a subclass naming the backend and, if it must, smaller shapes or looser
 // tolerances. This base assumes nothing about the device: inputs are made on the reference,
 // moved with .To(Backend), viewed there, and results come back through ToDoubleArray.
@@ -24,7 +24,7 @@ public abstract partial class KernelParityTests
     /// <summary>Largest size drawn for any axis (a slow device may ask for less).</summary>
     protected virtual int MaxSize => 10;
 
-    /// <summary>Allowed float32 error relative to the op's scale (see Parity).</summary>
+    /// <summary>Allowed float32 error relative to the op's error scale (see Check).</summary>
     protected virtual double Float32Tolerance => 1e-5;
 
     /// <summary>Allowed float64 error: only summation order may differ from the reference.</summary>
@@ -140,8 +140,12 @@ public abstract partial class KernelParityTests
         using var rounded = expected.Cast(actual.DType);
         double rtol = exact ? 0 : Tolerance(actual.DType);
         // Float32 results below the smallest normal may be flushed to zero (Vulkan allows it; lavapipe does).
-        double atol = exact || actual.DType != DType.Float32 ? 0 : SmallestNormalFloat32;
-        Parity.AssertClose(op, context, actual.Shape, actual.ToDoubleArray(), rounded.ToDoubleArray(), scale?.ToDoubleArray(), rtol, atol);
+        // Allowed: max(rtol · scale, floor), written as rtol · max(scale, floor / rtol).
+        double floor = exact || actual.DType != DType.Float32 ? 0 : SmallestNormalFloat32;
+        var want = rounded.ToDoubleArray();
+        var errorScale = scale?.ToDoubleArray() ?? Array.ConvertAll(want, Math.Abs);
+        if (floor > 0) errorScale = Array.ConvertAll(errorScale, s => Math.Max(s, floor / rtol));
+        ArrayAssert.Close(actual.ToDoubleArray(), want, new(0, rtol), op, "inputs: " + context, actual.Shape, errorScale);
     }
 
     protected static string Describe(params (string Name, Operand Operand)[] operands) =>

@@ -2,8 +2,8 @@
 // layout, causality (a changed future token changes no earlier logit), the KV-cached forward against
 // the full one (also through the ILanguageModel decoders), attention against a per-head loop with
 // explicit RoPE rotations, and the checkpoint round trip (stacked experts <-> official per-expert
-// tensors). Float64 where a comparison should be exact up to rounding. ModelTests.GradCheck.cs and
-// ModelTests.Vulkan.cs hold the finite-difference and the device checks; MicroModel is their config.
+// tensors). Float64 where a comparison should be exact up to rounding. ModelGradCheckTests.cs and
+// ModelVulkanTests.cs hold the finite-difference and the device checks; MicroModel is their config.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;

@@ -3,12 +3,8 @@
 // stack trace: what a person at the terminal sees.
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class CliErrorTests : IDisposable
+public sealed class CliErrorTests : FuzzFolderTests
 {
-    private readonly FuzzFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     public static TheoryData<string> BadCommands => new()
     {
         "params --config /nonexistent.json",
@@ -28,10 +24,10 @@ public sealed class CliErrorTests : IDisposable
     [MemberData(nameof(BadCommands))]
     public void A_bad_input_is_one_line_on_stderr_and_a_nonzero_exit(string command)
     {
-        File.WriteAllText(_folder.File("corrupt.json"), "{\"vocab_size\": 16,\n \"hidden_size\": ");
-        File.WriteAllText(_folder.File("empty.txt"), " \n");
-        string args = command.Replace("{corrupt}", _folder.File("corrupt.json")).Replace("{empty}", _folder.File("empty.txt"))
-            .Replace("{folder}", _folder.Path);
+        File.WriteAllText(Folder.File("corrupt.json"), "{\"vocab_size\": 16,\n \"hidden_size\": ");
+        File.WriteAllText(Folder.File("empty.txt"), " \n");
+        string args = command.Replace("{corrupt}", Folder.File("corrupt.json")).Replace("{empty}", Folder.File("empty.txt"))
+            .Replace("{folder}", Folder.Path);
 
         var exit = MoeProcess.Run(args, timeout: TimeSpan.FromSeconds(60));
 

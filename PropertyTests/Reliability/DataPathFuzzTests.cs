@@ -12,13 +12,10 @@ using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class DataPathFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class DataPathFuzzTests(ITestOutputHelper output) : FuzzFolderTests
 {
     private static readonly string[] Names = ["a.txt", "b.cs", "c.md", "d.bin", "e", ".hidden/f.txt", "bin/g.cs", "sub/h.txt", "sub/deep/i.xml"];
 
-    private readonly FuzzFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void Every_data_path_loads_consistently_or_is_refused_in_one_line()
@@ -27,7 +24,7 @@ public sealed class DataPathFuzzTests(ITestOutputHelper output) : IDisposable
         var gen = Gen.Zip(Gen.Choose(0, 3), Gen.Choose(0, int.MaxValue));
         var report = Fuzz.Run("data path", gen, c =>
         {
-            string root = _folder.File($"case{next++}");
+            string root = Folder.File($"case{next++}");
             var random = new Random(c.Item2);
             var entries = Enumerable.Range(0, random.Next(c.Item1 + 1)).Select(_ => MakeEntry(root, random)).ToList();
             Directory.CreateDirectory(root);

@@ -7,29 +7,20 @@
 // checkpoint, no temporary file or folder — except that a failure in `latest` may leave the new
 // checkpoint complete beside it; and with room enough the same save succeeds.
 using MoeFromScratch.Model;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
-using MoeFromScratch.Train.Optim;
-using MoeFromScratch.Train.Tokenizer;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class DiskFullTests : IDisposable
+public sealed class DiskFullTests : TinyRunTests
 {
-    private readonly TinyRun _run = new();
-
-    public void Dispose() => _run.Dispose();
-
     [Fact]
     public void A_disk_that_fills_up_anywhere_in_a_save_is_one_line_and_leaves_the_run_folder_as_it_was()
     {
-        string folder = _run.RunFolder();
-        var model = ModelFactory.Create(MoePresets.Tiny, Device.Cpu, TinyRun.Seed);
-        using var optimizer = new AdamW(model.Module.NamedParameters());
-        var tokenizer = BpeTrainer.Train(Directory.GetFiles(_run.Corpus).Order().Select(File.ReadAllText), MoePresets.Tiny.VocabSize);
-        var checkpoint = new TrainingCheckpoint(folder, model, optimizer, MoePresets.Tiny, tokenizer);
+        string folder = Run.RunFolder();
+        var (checkpoint, optimizer) = Run.NewCheckpoint(folder);
+        using var ownedOptimizer = optimizer;
         var state = new TrainerState(3, 3, 0, 96, new TrainSettings());
 
         var measure = new FullDisk(long.MaxValue);

@@ -13,20 +13,6 @@ using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-/// <summary>
-/// A temporary folder for fuzz inputs, in memory (/dev/shm) where there is one: ten thousand
-/// rewrites of a file cost seconds on a disk and milliseconds on tmpfs.
-/// </summary>
-internal sealed class FuzzFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateDirectory(System.IO.Path.Combine(
-        Directory.Exists("/dev/shm") ? "/dev/shm" : System.IO.Path.GetTempPath(), $"moe-fuzz-{Guid.NewGuid():N}")).FullName;
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
 /// <summary>One materialised input: where it lies, its size on disk, and how to load and check it.</summary>
 internal sealed record FuzzInput(string Name, long Bytes, Action LoadAndCheck);
 

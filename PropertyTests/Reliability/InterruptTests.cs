@@ -8,20 +8,16 @@ using MoeFromScratch.Train.Checkpointing;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class InterruptTests : IDisposable
+public sealed class InterruptTests : TinyRunTests
 {
-    private readonly TinyRun _run = new();
-
-    public void Dispose() => _run.Dispose();
-
     [Theory]
     [InlineData(MoeProcess.SigInt, "Ctrl-C")]
     [InlineData(MoeProcess.SigTerm, "SIGTERM")]
     public void A_stop_signal_saves_at_the_next_step_boundary_and_resume_finishes_the_run(int signal, string name)
     {
-        string folder = _run.RunFolder();
+        string folder = Run.RunFolder();
         long stoppedAt;
-        using (var moe = MoeProcess.Start(_run.Train(folder, "--save-every 0")))
+        using (var moe = MoeProcess.Start(Run.Train(folder, "--save-every 0")))
         {
             moe.WaitForLine(l => l.StartsWith("step ", StringComparison.Ordinal));   // the first progress line: step 10
             moe.Signal(signal);
@@ -37,7 +33,7 @@ public sealed class InterruptTests : IDisposable
         Assert.Equal(stoppedAt, TinyRun.LoadLatest(folder));
         Assert.Equal(TinyRun.Straight.Losses.Take((int)stoppedAt), TinyRun.Losses(folder));   // every step recorded is in the checkpoint
 
-        var finish = MoeProcess.Run(_run.Resume(folder));
+        var finish = MoeProcess.Run(Run.Resume(folder));
         Assert.True(finish.Code == 0, finish.ToString());
         Assert.Contains($"resuming from {Path.Combine(folder, CheckpointStore.FolderName(stoppedAt))} at step {stoppedAt}", finish.Stdout);
         Assert.Equal(TinyRun.Straight.Losses, TinyRun.Losses(folder));
@@ -45,7 +41,7 @@ public sealed class InterruptTests : IDisposable
         // resuming the finished run has nothing to do, and must not rewrite the checkpoint `latest` names
         string last = Path.Combine(folder, CheckpointStore.FolderName(TinyRun.Steps));
         var written = Directory.GetFiles(last).ToDictionary(f => f, File.GetLastWriteTimeUtc);
-        var again = MoeProcess.Run(_run.Resume(folder));
+        var again = MoeProcess.Run(Run.Resume(folder));
         Assert.True(again.Code == 0, again.ToString());
         Assert.Equal(written, Directory.GetFiles(last).ToDictionary(f => f, File.GetLastWriteTimeUtc));
     }

@@ -14,19 +14,16 @@ using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class KillTests(ITestOutputHelper output) : IDisposable
+public sealed class KillTests(ITestOutputHelper output) : TinyRunTests
 {
     private const int Kills = 24;
-    private readonly TinyRun _run = new();
-
-    public void Dispose() => _run.Dispose();
 
     [Fact]
     public void Killed_at_random_moments_the_latest_checkpoint_always_loads_and_resume_finishes_the_run()
     {
         int seed = Environment.TickCount;
         var random = new Random(seed);
-        string folder = _run.RunFolder();
+        string folder = Run.RunFolder();
         var loaded = new HashSet<string>();
         long? latest = null;
         int insideSave = 0;
@@ -34,7 +31,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         for (int kill = 0; kill < Kills; kill++)
         {
             string context = $"kill {kill + 1} of {Kills} (seed {seed}, latest {latest?.ToString() ?? "none"})";
-            using var moe = MoeProcess.Start(latest is null ? _run.Train(folder, "--save-every 1") : _run.Resume(folder));
+            using var moe = MoeProcess.Start(latest is null ? Run.Train(folder, "--save-every 1") : Run.Resume(folder));
             string started = moe.WaitForLine(l => l.StartsWith("training steps", StringComparison.Ordinal));
             if (latest is long from) Assert.True(started.StartsWith($"training steps {from + 1}..", StringComparison.Ordinal), $"{context}: {started}");
             moe.WaitForLine(Saved);   // each round gets at least two steps further
@@ -56,7 +53,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         }
 
         output.WriteLine($"seed {seed}: {Kills} kills, {insideSave} inside a save, the last at step {latest}; {loaded.Count} checkpoints loaded");
-        var finish = MoeProcess.Run(_run.Resume(folder));
+        var finish = MoeProcess.Run(Run.Resume(folder));
         Assert.True(finish.Code == 0, $"seed {seed}: {finish}");
         Assert.Contains($"done at step {TinyRun.Steps}/{TinyRun.Steps}", finish.Stdout);
         Assert.Equal(TinyRun.Steps, TinyRun.LoadLatest(folder));

@@ -14,7 +14,7 @@ using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : FuzzFolderTests
 {
     internal static readonly MoeConfig Micro = MoePresets.Tiny with
     {
@@ -28,19 +28,16 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
         NumExpertsPerTok = 2,
     };
 
-    private readonly FuzzFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void Every_safetensors_file_loads_consistently_or_is_refused_in_one_line()
     {
-        string validPath = _folder.File("valid.safetensors");
+        string validPath = Folder.File("valid.safetensors");
         var weights = ParameterLayout.Of(Micro).Select((p, i) => (p.Name, CheckpointFiles.RandomTensor(p.Shape, i))).ToList();
         SafeTensorsFile.Write(validPath, weights, StoredDType.BF16);
         foreach (var (_, t) in weights) t.Dispose();
         byte[] valid = File.ReadAllBytes(validPath);
-        string path = _folder.File("fuzz.safetensors");
+        string path = Folder.File("fuzz.safetensors");
 
         var gen = Gen.Zip(Gen.Choose(0, 2), Gen.Choose(0, int.MaxValue));
         var report = Fuzz.Run("safetensors", gen, c =>

@@ -7,12 +7,8 @@ using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed partial class SpecialFileTests : IDisposable
+public sealed partial class SpecialFileTests : FuzzFolderTests
 {
-    private readonly FuzzFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int mkfifo(string path, uint mode);
 
@@ -23,7 +19,7 @@ public sealed partial class SpecialFileTests : IDisposable
     public async Task A_fifo_or_device_is_refused_without_blocking(string kind)
     {
         if (!OperatingSystem.IsLinux()) return;
-        string path = kind == "fifo" ? _folder.File("pipe.txt") : kind;
+        string path = kind == "fifo" ? Folder.File("pipe.txt") : kind;
         if (kind == "fifo") Assert.Equal(0, mkfifo(path, 0b110_000_000));
         var data = Task.Run(() => Assert.Throws<DataException>(() => TextFilesCorpus.Load(path)));
         var tokens = Task.Run(() => Assert.Throws<DataException>(() => TokenFile.Open(path)));

@@ -6,6 +6,8 @@
 // a checkpoint folder into a fresh model and optimizer.
 // Reference is one uninterrupted run of Steps steps that the kill, interrupt and determinism tests
 // compare with; it is made once per test process and its folder deleted when the process ends.
+// Also here: an in-process checkpoint writer on the same corpus, and TinyRunTests, the base of test
+// classes that own one TinyRun per test case.
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MoeFromScratch.Model.Config;
@@ -17,7 +19,7 @@ using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-internal sealed partial class TinyRun : IDisposable
+public sealed partial class TinyRun : IDisposable
 {
     public const long Steps = 300;   // enough that 24 kill rounds of a few steps each never reach the end
     public const ulong Seed = 7;
@@ -65,6 +67,18 @@ internal sealed partial class TinyRun : IDisposable
             losses.Add(json.RootElement.GetProperty("loss").GetRawText());
         }
         return losses;
+    }
+
+    /// <summary>
+    /// A checkpoint writer for runFolder in this process: a fresh tiny-preset model (seed Seed), its
+    /// AdamW (the caller disposes it) and a tokenizer trained on the corpus.
+    /// </summary>
+    public (TrainingCheckpoint Checkpoint, AdamW Optimizer) NewCheckpoint(string runFolder)
+    {
+        var model = ModelFactory.Create(MoePresets.Tiny, Device.Cpu, Seed);
+        var optimizer = new AdamW(model.Module.NamedParameters());
+        var tokenizer = BpeTrainer.Train(Directory.GetFiles(Corpus).Order().Select(File.ReadAllText), MoePresets.Tiny.VocabSize);
+        return (new TrainingCheckpoint(runFolder, model, optimizer, MoePresets.Tiny, tokenizer), optimizer);
     }
 
     /// <summary>
@@ -127,4 +141,12 @@ internal sealed partial class TinyRun : IDisposable
     {
         if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
     }
+}
+
+/// <summary>A test class with its own TinyRun per test case (xUnit makes an instance per case and disposes it).</summary>
+public abstract class TinyRunTests : IDisposable
+{
+    protected TinyRun Run { get; } = new();
+
+    public void Dispose() => Run.Dispose();
 }

@@ -9,24 +9,20 @@ using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class TokenFileFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class TokenFileFuzzTests(ITestOutputHelper output) : FuzzFolderTests
 {
-    private readonly FuzzFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
-
     [Fact]
     public void Every_token_file_opens_consistently_or_is_refused_in_one_line()
     {
         int[] vocabs = [3, 256, 300, 70_000];
         var valid = vocabs.Select((v, i) =>
         {
-            string p = _folder.File($"valid{i}.tokens");
+            string p = Folder.File($"valid{i}.tokens");
             var random = new Random(i);
             TokenFile.Write(p, v, [Enumerable.Range(0, 50).Select(_ => random.Next(v)).ToArray()]);
             return File.ReadAllBytes(p);
         }).ToArray();
-        string path = _folder.File("fuzz.tokens");
+        string path = Folder.File("fuzz.tokens");
 
         var gen = Gen.Zip(Gen.Choose(0, 1), Gen.Choose(0, int.MaxValue));
         var report = Fuzz.Run("token file", gen, c =>

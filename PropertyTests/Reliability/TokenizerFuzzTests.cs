@@ -10,20 +10,17 @@ using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 
-public sealed class TokenizerFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class TokenizerFuzzTests(ITestOutputHelper output) : FuzzFolderTests
 {
     private static readonly string Sample = "the quick brown fox, the lazy dog; 12 + 30 = 42 — naïve café\n\t" +
         new string(Enumerable.Range(1, 127).Select(i => (char)i).ToArray());
 
-    private readonly FuzzFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void Every_tokenizer_json_loads_consistently_or_is_refused_in_one_line()
     {
         var tokenizer = BpeTrainer.Train(Enumerable.Repeat(Sample, 4), 290);
-        string path = _folder.File("tokenizer.json");
+        string path = Folder.File("tokenizer.json");
         var validNode = TokenizerJson.ToJson(tokenizer);
         byte[] validBytes = Encoding.UTF8.GetBytes(validNode.ToJsonString());
 

@@ -12,20 +12,9 @@ internal sealed class VulkanRun : IDisposable
 {
     private readonly TinyRun _files = new();   // the corpus and a token cache
 
-    public static readonly MoeConfig Config = MoePresets.Tiny with
-    {
-        VocabSize = 288,
-        HiddenSize = 16,
-        IntermediateSize = 32,
-        MoeIntermediateSize = 8,
-        NumHiddenLayers = 1,
-        NumAttentionHeads = 2,
-        NumKeyValueHeads = 2,
-        NRoutedExperts = 4,
-        NumExpertsPerTok = 2,
-        FirstKDenseReplace = 0,
-        MaxPositionEmbeddings = 64,
-    };
+    // SafeTensorsFuzzTests.Micro (2 heads, 4 routed experts, K 2), wider, one MoE layer, the corpus's vocabulary.
+    public static readonly MoeConfig Config = SafeTensorsFuzzTests.Micro with
+    { VocabSize = 288, HiddenSize = 16, IntermediateSize = 32, MoeIntermediateSize = 8, NumHiddenLayers = 1, FirstKDenseReplace = 0, MaxPositionEmbeddings = 64 };
 
     public VulkanRun() => MoeConfigJson.Save(Config, ConfigPath);
 

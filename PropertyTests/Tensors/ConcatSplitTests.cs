@@ -24,11 +24,11 @@ public class ConcatSplitTests
         for (int p = 0; p < pieces.Length; p++)
         {
             using var narrow = x.Narrow(axis, start, sizes[p]);
-            AssertClose($"piece {p}", narrow.ToDoubleArray(), pieces[p].ToDoubleArray());
+            ArrayAssert.Close(pieces[p].ToDoubleArray(), narrow.ToDoubleArray(), Tolerance.Exact, $"piece {p}");
             start += sizes[p];
         }
         var joined = Tensor.Concat(pieces, axis);
         Assert.Equal(shape, joined.Shape);
-        AssertClose($"Concat(Split({Shape.Format(sizes)}, {axis}))", x.ToDoubleArray(), joined.ToDoubleArray());
+        ArrayAssert.Close(joined.ToDoubleArray(), x.ToDoubleArray(), Tolerance.Exact, $"Concat(Split({Shape.Format(sizes)}, {axis}))");
     }
 }

@@ -1,6 +1,7 @@
-// Each fused op equals the composition of primitives it replaces (STYLE §2), on the reference in
-// float64: RMSNorm = x·rsqrt(mean(x²)+eps)·w, cross-entropy = −log_softmax gathered at the target,
-// its gradient = softmax − onehot, RoPE = x·cos + rotate_half(x)·sin and its inverse undoes it.
+// Each fused op equals the composition of primitives it replaces (as every fused kernel must), on
+// the reference in float64: RMSNorm = x·rsqrt(mean(x²)+eps)·w, cross-entropy = −log_softmax
+// gathered at the target, its gradient = softmax − onehot, RoPE = x·cos + rotate_half(x)·sin and
+// its inverse undoes it.
 // The backward kernels are also checked against central finite differences of their forwards.
 using FsCheck.Xunit;
 using MoeFromScratch.Tensors;
@@ -22,8 +23,8 @@ public class FusedCompositionTests
         var (y, rstd) = x.RmsNorm(w, Eps);
         var composedRstd = x.Square().Mean(-1, keepDim: true).Add(Eps).Rsqrt();      // (N, 1)
         var composed = x.Mul(composedRstd).Mul(w);
-        AssertClose("RmsNorm y", composed.ToDoubleArray(), y.ToDoubleArray(), 1e-12);
-        AssertClose("RmsNorm rstd", composedRstd.ToDoubleArray(), rstd.ToDoubleArray(), 1e-12);
+        ArrayAssert.Close(y.ToDoubleArray(), composed.ToDoubleArray(), Tolerance.Absolute(1e-12), "RmsNorm y");
+        ArrayAssert.Close(rstd.ToDoubleArray(), composedRstd.ToDoubleArray(), Tolerance.Absolute(1e-12), "RmsNorm rstd");
     }
 
     [Property(MaxTest = 30)]
@@ -43,8 +44,8 @@ public class FusedCompositionTests
             var (y, _) = Tensor.FromArray(xs, [N, C], Backend).RmsNorm(Tensor.FromArray(ws, [C], Backend), Eps);
             return y.Mul(dy).Sum().Item();
         }
-        AssertClose("RmsNorm dx", NumericGradient(x.ToDoubleArray(), v => Loss(v, w.ToDoubleArray())), dx.ToDoubleArray(), 1e-7);
-        AssertClose("RmsNorm dweight", NumericGradient(w.ToDoubleArray(), v => Loss(x.ToDoubleArray(), v)), dw.ToDoubleArray(), 1e-7);
+        ArrayAssert.Close(dx.ToDoubleArray(), NumericGradient(x.ToDoubleArray(), v => Loss(v, w.ToDoubleArray())), Tolerance.Absolute(1e-7), "RmsNorm dx");
+        ArrayAssert.Close(dw.ToDoubleArray(), NumericGradient(w.ToDoubleArray(), v => Loss(x.ToDoubleArray(), v)), Tolerance.Absolute(1e-7), "RmsNorm dweight");
     }
 
     [Property(MaxTest = 40)]
@@ -60,14 +61,14 @@ public class FusedCompositionTests
 
         var logP = logits.LogSoftmax(-1).ToDoubleArray();
         var expected = targetValues.Select((t, row) => t == -100 ? 0 : -logP[row * V + t]).ToArray();
-        AssertClose("CrossEntropy", expected, losses.ToDoubleArray(), 1e-12);
+        ArrayAssert.Close(losses.ToDoubleArray(), expected, Tolerance.Absolute(1e-12), "CrossEntropy");
 
         // d(Σ dl·loss)/dlogits = (softmax − onehot)·dl, 0 on the ignored row.
         var dlosses = Rand([N], seed + 2);
         var dlogits = Tensor.CrossEntropyBackward(logits, targets, dlosses);
         double[] p = logits.Softmax(-1).ToDoubleArray(), dl = dlosses.ToDoubleArray();
         var expectedGrad = p.Select((pv, i) => targetValues[i / V] == -100 ? 0 : (pv - (i % V == targetValues[i / V] ? 1 : 0)) * dl[i / V]).ToArray();
-        AssertClose("CrossEntropyBackward", expectedGrad, dlogits.ToDoubleArray(), 1e-12);
+        ArrayAssert.Close(dlogits.ToDoubleArray(), expectedGrad, Tolerance.Absolute(1e-12), "CrossEntropyBackward");
     }
 
     [Property(MaxTest = 40)]
@@ -89,8 +90,8 @@ public class FusedCompositionTests
         var angle = Tensor.FromArray(angles, [shape[1], 1, HS], Backend);          // broadcasts over B and NH
         var rotated = Tensor.Concat([x.Narrow(3, h, h).Neg(), x.Narrow(3, 0, h)], 3);   // rotate_half(x)
         var composed = x.Mul(angle.Cos()).Add(rotated.Mul(angle.Sin()));
-        AssertClose("Rope", composed.ToDoubleArray(), y.ToDoubleArray(), 1e-12);
-        AssertClose("Rope inverse", x.ToDoubleArray(), y.Rope(positionOffset, theta, inverse: true).ToDoubleArray(), 1e-12);
+        ArrayAssert.Close(y.ToDoubleArray(), composed.ToDoubleArray(), Tolerance.Absolute(1e-12), "Rope");
+        ArrayAssert.Close(y.Rope(positionOffset, theta, inverse: true).ToDoubleArray(), x.ToDoubleArray(), Tolerance.Absolute(1e-12), "Rope inverse");
     }
 
     /// <summary>Central differences of f at every coordinate of x (float64, step 1e-6).</summary>

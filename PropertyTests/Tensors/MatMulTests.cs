@@ -27,6 +27,6 @@ public class MatMulTests
                 for (int j = 0; j < N; j++)
                     for (int p = 0; p < K; p++)
                         expected[(batch * M + i) * N + j] += hostA[(batch * M + i) * K + p] * hostB[((Bb == 1 ? 0 : batch) * K + p) * N + j];
-        AssertClose($"MatMul {Shape.Format(a.Shape)} @ {Shape.Format(b.Shape)}", expected, c.ToDoubleArray(), 1e-12);
+        ArrayAssert.Close(c.ToDoubleArray(), expected, Tolerance.Absolute(1e-12), $"MatMul {Shape.Format(a.Shape)} @ {Shape.Format(b.Shape)}");
     }
 }

@@ -32,13 +32,4 @@ public static class OnReference
         for (int d = 0; d < shape.Length; d++) flat = flat * shape[d] + index[d];
         return flat;
     }
-
-    /// <summary>Asserts two float64 arrays agree within tol (absolute), naming what was compared.</summary>
-    public static void AssertClose(string what, double[] expected, double[] actual, double tol = 0)
-    {
-        Assert.True(expected.Length == actual.Length, $"{what}: {actual.Length} elements, expected {expected.Length}");
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol || expected[i].Equals(actual[i]),
-                $"{what}: element {i} is {actual[i]:R}, expected {expected[i]:R} (tolerance {tol})");
-    }
 }

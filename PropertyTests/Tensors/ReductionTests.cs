@@ -36,8 +36,7 @@ public class ReductionTests
         })
         {
             Assert.Equal(expectedShape, result.Shape);
-            AssertClose($"{name} over axes {Shape.Format(axes)} of {Shape.Format(shape)}",
-                [.. groups.Select(g => oracle(g))], result.ToDoubleArray(), 1e-12);
+            ArrayAssert.Close(result.ToDoubleArray(), [.. groups.Select(g => oracle(g))], Tolerance.Absolute(1e-12), $"{name} over axes {Shape.Format(axes)} of {Shape.Format(shape)}");
         }
     }
 

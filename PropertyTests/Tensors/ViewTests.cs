@@ -109,16 +109,16 @@ public class ViewTests
         // Possibly a non-contiguous view: reshape must then copy, keeping the view's row-major order.
         var source = transposeFirst && shape.Length >= 2 ? x.MT : x;
         var flat = source.Flatten();
-        AssertClose("Reshape to 1-D", source.ToDoubleArray(), flat.ToDoubleArray());
+        ArrayAssert.Close(flat.ToDoubleArray(), source.ToDoubleArray(), Tolerance.Exact, "Reshape to 1-D");
         // Any split of the elements into (n, rest) and back.
         var divisors = Enumerable.Range(1, (int)source.Numel).Where(d => source.Numel % d == 0).ToArray();
         if (divisors.Length == 0) return;
         int n = divisors[Size(splitSeed, divisors.Length - 1)];
         var matrix = source.Reshape(n, -1);
-        AssertClose($"Reshape to ({n}, -1)", source.ToDoubleArray(), matrix.ToDoubleArray());
+        ArrayAssert.Close(matrix.ToDoubleArray(), source.ToDoubleArray(), Tolerance.Exact, $"Reshape to ({n}, -1)");
         var back = matrix.Reshape(source.Shape);
         Assert.Equal(source.Shape, back.Shape);
-        AssertClose("Reshape back", source.ToDoubleArray(), back.ToDoubleArray());
+        ArrayAssert.Close(back.ToDoubleArray(), source.ToDoubleArray(), Tolerance.Exact, "Reshape back");
     }
 
     [Property(MaxTest = 40)]

@@ -1,6 +1,6 @@
-// BigramLm: the honest stand-in language model the training tests drive while DeepSeekMoE is not
-// wired in: embedding → RMSNorm → Linear (with bias) to the vocabulary, so each next token depends
-// on the current one only. It has both kinds of parameters AdamW treats differently (matrices,
+// BigramLm: the small honest language model the trainer tests drive (the trainer takes any
+// ILanguageModel, and this one keeps those tests fast): embedding → RMSNorm → Linear (with bias)
+// to the vocabulary, so each next token depends on the current one only. It has both kinds of parameters AdamW treats differently (matrices,
 // and the 1-D norm scale and bias). No aux loss, no experts: those lists are empty.
 // PoisonedForwards makes the next forwards' loss NaN, to test the trainer's skipping.
 using MoeFromScratch.Autograd;

@@ -15,37 +15,32 @@ public sealed class GarbageBudgetTests
     private GarbageBudget Budget(long bytes) =>
         new(bytes, () => _allocated, () => _collections, () => { _ours++; _collections++; });
 
+    // One step that leaves the runtime's allocation counter at `allocated`; after it we have collected `ours` times.
+    private void Step(GarbageBudget budget, long allocated, int ours)
+    {
+        _allocated = allocated;
+        budget.AfterStep();
+        Assert.Equal(ours, _ours);
+    }
+
     [Fact]
     public void Collects_once_the_budget_is_spent_and_not_before()
     {
         var budget = Budget(100);
-        _allocated = 99;
-        budget.AfterStep();
-        Assert.Equal(0, _ours);
-        _allocated = 100;
-        budget.AfterStep();
-        Assert.Equal(1, _ours);
-        _allocated = 150;                 // 50 since our collection
-        budget.AfterStep();
-        Assert.Equal(1, _ours);
-        _allocated = 200;
-        budget.AfterStep();
-        Assert.Equal(2, _ours);
+        Step(budget, allocated: 99, ours: 0);
+        Step(budget, allocated: 100, ours: 1);
+        Step(budget, allocated: 150, ours: 1);   // 50 since our collection
+        Step(budget, allocated: 200, ours: 2);
     }
 
     [Fact]
     public void A_collection_the_runtime_made_itself_starts_the_count_afresh()
     {
         var budget = Budget(100);
-        _allocated = 90;
-        _collections++;                   // the runtime collected during this step
-        budget.AfterStep();
-        _allocated = 180;                 // 90 since then: under budget
-        budget.AfterStep();
-        Assert.Equal(0, _ours);
-        _allocated = 190;
-        budget.AfterStep();
-        Assert.Equal(1, _ours);
+        _collections++;                          // the runtime collects during the first step
+        Step(budget, allocated: 90, ours: 0);
+        Step(budget, allocated: 180, ours: 0);   // 90 since then: under budget
+        Step(budget, allocated: 190, ours: 1);
     }
 
     [Fact]

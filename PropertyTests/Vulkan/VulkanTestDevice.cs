@@ -37,22 +37,10 @@ public static class VulkanTestDevice
 }
 
 /// <summary>A fact that needs a Vulkan device: skipped with the reason when none (not under CI).</summary>
-public sealed class VulkanFactAttribute : FactAttribute
-{
-    public VulkanFactAttribute()
-    {
-        if (VulkanTestDevice.SkipReason is { } reason) Skip = reason;
-    }
-}
+public sealed class VulkanFactAttribute() : FactSkippedWithReasonAttribute(VulkanTestDevice.SkipReason);
 
 /// <summary>A theory that needs a Vulkan device (same skipping rule as VulkanFact).</summary>
-public sealed class VulkanTheoryAttribute : TheoryAttribute
-{
-    public VulkanTheoryAttribute()
-    {
-        if (VulkanTestDevice.SkipReason is { } reason) Skip = reason;
-    }
-}
+public sealed class VulkanTheoryAttribute() : TheorySkippedWithReasonAttribute(VulkanTestDevice.SkipReason);
 
 /// <summary>Vulkan tests share one backend, which is single-threaded: they run one at a time.</summary>
 [CollectionDefinition("Vulkan", DisableParallelization = true)]

@@ -102,15 +102,12 @@ public sealed class HfReferenceTests
         double margin = reference.GetProperty("min_topk_margin").GetDouble();
         Assert.True(margin > MinRoutingMargin, $"a routing decision is {margin:G3} from a tie: float32 and float64 may pick different experts");
         Assert.Equal(reference.GetProperty("tokens").GetInt32(), ours.GetProperty("tokens").GetInt32());
-        Close("loss", reference.GetProperty("loss").GetDouble(), ours.GetProperty("loss").GetDouble(), LossTolerance);
-        Close("aux_loss", reference.GetProperty("aux_loss").GetDouble(), ours.GetProperty("aux_loss").GetDouble(), AuxTolerance);
+        ArrayAssert.Close([ours.GetProperty("loss").GetDouble()], [reference.GetProperty("loss").GetDouble()], Tolerance.Absolute(LossTolerance), "loss: moe eval (float32) vs the reference (float64)");
+        ArrayAssert.Close([ours.GetProperty("aux_loss").GetDouble()], [reference.GetProperty("aux_loss").GetDouble()], Tolerance.Absolute(AuxTolerance), "aux_loss: moe eval (float32) vs the reference (float64)");
         var layers = reference.GetProperty("aux_per_layer").EnumerateObject().ToList();
         Assert.Equal(layers.Select(l => l.Name), ours.GetProperty("aux_per_layer").EnumerateObject().Select(l => l.Name));
         foreach (var layer in layers)
-            Close($"aux_per_layer[{layer.Name}]", layer.Value.GetDouble(), ours.GetProperty("aux_per_layer").GetProperty(layer.Name).GetDouble(), AuxTolerance);
+            ArrayAssert.Close([ours.GetProperty("aux_per_layer").GetProperty(layer.Name).GetDouble()], [layer.Value.GetDouble()], Tolerance.Absolute(AuxTolerance), $"aux_per_layer[{layer.Name}]: moe eval (float32) vs the reference (float64)");
         Assert.True(reference.GetProperty("aux_loss").GetDouble() > 0, "the balance loss must be computed for the comparison to mean anything");
     }
-
-    private static void Close(string what, double reference, double ours, double tolerance) =>
-        Assert.True(Math.Abs(reference - ours) <= tolerance, $"{what}: reference (float64) {reference:R}, moe eval {ours:R}, |difference| {Math.Abs(reference - ours):G3} > {tolerance}");
 }

@@ -84,19 +84,7 @@ internal static class PythonReference
 }
 
 /// <summary>A theory that needs python3 with torch: skipped with the reason when there is none (not under CI).</summary>
-public sealed class TorchTheoryAttribute : TheoryAttribute
-{
-    public TorchTheoryAttribute()
-    {
-        if (PythonReference.SkipReason is { } reason) Skip = reason;
-    }
-}
+public sealed class TorchTheoryAttribute() : TheorySkippedWithReasonAttribute(PythonReference.SkipReason);
 
 /// <summary>A fact that needs python3 with torch (same skipping rule as TorchTheory).</summary>
-public sealed class TorchFactAttribute : FactAttribute
-{
-    public TorchFactAttribute()
-    {
-        if (PythonReference.SkipReason is { } reason) Skip = reason;
-    }
-}
+public sealed class TorchFactAttribute() : FactSkippedWithReasonAttribute(PythonReference.SkipReason);

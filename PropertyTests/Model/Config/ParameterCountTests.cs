@@ -77,6 +77,7 @@ public sealed class ParameterCountTests
         Assert.Equal(["model.norm.weight", "lm_head.weight"], names[^2..]);
     }
 
+    // One field's range a line (MoeLayerTests.Cases has the same form): a table of draws, not a copy.
     public static Arbitrary<MoeConfig> Configs() =>
         (from heads in Gen.Choose(1, 4)
          from headHalf in Gen.Choose(1, 8)

@@ -114,8 +114,8 @@ public sealed class BalanceLossTests
         Assert.Equal(expected, l.Item(), 12);
         l.Backward();
         var grad = scores.Grad!.ToArray<double>();
-        for (int i = 0; i < grad.Length; i++)
-            Assert.True(Math.Abs(grad[i] - expectedGrad[i]) < 1e-12, $"dL/ds[{i}] = {grad[i]}, expected {expectedGrad[i]} ({c})");
+        // Strictly below 1e-12, as ≤ on the double just below it.
+        ArrayAssert.Close(grad, expectedGrad, Tolerance.Absolute(Math.BitDecrement(1e-12)), "dL/ds", c.ToString(), [c.B, c.T, c.E]);
     }
 
     // Softmax scores and K distinct experts per token, seeded.

@@ -13,8 +13,6 @@ namespace MoeFromScratch.PropertyTests.Model.Moe;
 
 public sealed class MoeGradCheckTests
 {
-    private static readonly IBackend Cpu = Device.Cpu;
-
     [Theory]
     [InlineData(MoeKind.DeepSeek, false, 4, 2, 1, 11)]
     [InlineData(MoeKind.DeepSeek, true, 5, 3, 2, 12)]
@@ -26,10 +24,10 @@ public sealed class MoeGradCheckTests
     {
         var c = new MoeCase(B: 2, T: 3, C: 4, I: 3, E, K, S, seed);
         var config = c.Config(kind, normTopk, alpha: kind == MoeKind.Hash ? 0 : 0.1, alpha2: kind == MoeKind.Hash ? 0 : 0.05, devices: E % 2 == 0 ? 2 : 1);
-        var layer = SlowMoe.Layer(config, seed, Cpu, DType.Float64);
-        using var x = SlowMoe.Input(c, Cpu, DType.Float64);
-        using var ids = SlowMoe.TokenIds(c, Cpu);
-        using var r = Tensor.RandN([c.B, c.T, c.C], 5, 0, 1, DType.Float64, Cpu);
+        var layer = SlowMoe.Layer(config, seed, Device.Cpu, DType.Float64);
+        using var x = SlowMoe.Input(c, Device.Cpu, DType.Float64);
+        using var ids = SlowMoe.TokenIds(c, Device.Cpu);
+        using var r = Tensor.RandN([c.B, c.T, c.C], 5, 0, 1, DType.Float64, Device.Cpu);
         var rHost = r.ToArray<double>();
 
         double Loss(Variable input)
@@ -58,19 +56,19 @@ public sealed class MoeGradCheckTests
             for (int j = 0; j < numeric.Length; j++)
             {
                 long at = value.Offset + j;                                   // parameters and x are contiguous
-                Cpu.Download<double>(value.Storage, at, original);
+                Device.Cpu.Download<double>(value.Storage, at, original);
                 double o = original[0], h = 1e-6;
                 double Perturbed(double v)
                 {
-                    Cpu.Upload<double>(value.Storage, at, [v]);
+                    Device.Cpu.Upload<double>(value.Storage, at, [v]);
                     using var scope = new TensorScope();
                     using var noGrad = Grad.NoGrad();
                     return Loss(new Variable(x));
                 }
                 numeric[j] = (Perturbed(o + h) - Perturbed(o - h)) / (2 * h);
-                Cpu.Upload<double>(value.Storage, at, [o]);
+                Device.Cpu.Upload<double>(value.Storage, at, [o]);
             }
-            SlowMoe.AssertClose(analytic, numeric, 1e-6, $"d{name} vs finite differences ({kind} normTopk={normTopk} {c})");
+            ArrayAssert.Close(analytic, numeric, new(1e-6, 1e-6), $"d{name} vs finite differences ({kind} normTopk={normTopk} {c})");
         }
     }
 }

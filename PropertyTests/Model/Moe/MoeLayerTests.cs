@@ -19,6 +19,8 @@ public sealed class MoeLayerTests
     private static readonly IBackend Cpu = Device.Cpu;
     private const DType F64 = DType.Float64;
 
+    // One axis range a line, like the other FsCheck generators (ParameterCountTests.Configs): a table
+    // of draws that looks alike by nature, not a copy.
     public static Arbitrary<MoeCase> Cases() =>
         (from b in Gen.Choose(1, 2)
          from t in Gen.Choose(1, 4)
@@ -73,7 +75,7 @@ public sealed class MoeLayerTests
         var u = new Variable(SlowMoe.Input(c, Cpu, F64).Reshape(c.B * c.T, c.C));
         var plain = router.Forward(u, c.K, renormalize: false);
         var chosen = plain.Scores!.Data.Gather(1, plain.Indices).ToArray<double>();
-        SlowMoe.AssertClose(plain.Gates.Data.ToArray<double>(), chosen, 0, $"gates vs scores ({c})"); // eq. 11, not renormalised
+        ArrayAssert.Close(plain.Gates.Data.ToArray<double>(), chosen, Tolerance.Exact, $"gates vs scores ({c})"); // eq. 11, not renormalised
         var renormalized = router.Forward(u, c.K, renormalize: true).Gates.Data.ToArray<double>();
         for (int n = 0; n < c.B * c.T; n++)
             Assert.Equal(1.0, renormalized.Skip(n * c.K).Take(c.K).Sum(), 12);
@@ -96,7 +98,7 @@ public sealed class MoeLayerTests
         var x = new Variable(SlowMoe.Input(c, Cpu, F64));
         var ya = a.Forward(x, SlowMoe.TokenIds(c, Cpu), training: false);
         var yb = b.Forward(x, SlowMoe.TokenIds(c, Cpu), training: false);
-        SlowMoe.AssertClose(yb.Y.Data.ToArray<double>(), ya.Y.Data.ToArray<double>(), 1e-12, $"output ({c})");
+        ArrayAssert.Close(yb.Y.Data.ToArray<double>(), ya.Y.Data.ToArray<double>(), new(1e-12, 1e-12), $"output ({c})");
         var inverse = new int[c.E];
         for (int j = 0; j < c.E; j++) inverse[perm[j]] = j;
         Assert.Equal(ya.TopIndices.ToArray<int>().Select(e => inverse[e]), yb.TopIndices.ToArray<int>());
@@ -117,7 +119,7 @@ public sealed class MoeLayerTests
         }
         var x = new Variable(SlowMoe.Input(c, Cpu, F64));
         var y = layer.Forward(x, SlowMoe.TokenIds(c, Cpu), training: false).Y; // softmax over one expert: gate 1
-        SlowMoe.AssertClose(y.Data.ToArray<double>(), dense.Forward(x.Reshape(c.B * c.T, c.C)).Data.ToArray<double>(), 1e-12, $"MoE vs dense ({one})");
+        ArrayAssert.Close(y.Data.ToArray<double>(), dense.Forward(x.Reshape(c.B * c.T, c.C)).Data.ToArray<double>(), new(1e-12, 1e-12), $"MoE vs dense ({one})");
     }
 
     [Property(Arbitrary = [typeof(MoeLayerTests)], MaxTest = 30)]
@@ -244,9 +246,9 @@ public sealed class MoeLayerTests
     {
         var (yFast, gFast) = RunBackward(layer, c, fast);
         var (ySlow, gSlow) = RunBackward(layer, c, slow);
-        SlowMoe.AssertClose(yFast, ySlow, 1e-10, $"output ({what})");
+        ArrayAssert.Close(yFast, ySlow, new(1e-10, 1e-10), $"output ({what})");
         foreach (var name in gSlow.Keys)
-            SlowMoe.AssertClose(gFast[name], gSlow[name], 1e-10, $"d{name} ({what})");
+            ArrayAssert.Close(gFast[name], gSlow[name], new(1e-10, 1e-10), $"d{name} ({what})");
     }
 
     internal static (double[] Y, Dictionary<string, double[]> Grads) RunBackward(MoeLayer layer, MoeCase c, Func<MoeLayer, Variable, Tensor, Variable> forward)

@@ -84,21 +84,4 @@ internal static class SlowMoe
         }
         return Variable.Concat(rows, 0).Reshape(B, T, C);
     }
-
-    /// <summary>"first differing elements, max abs error" for assertion messages; null when within tol.</summary>
-    public static string? Differ(double[] actual, double[] expected, double tolerance)
-    {
-        if (actual.Length != expected.Length) return $"lengths {actual.Length} vs {expected.Length}";
-        var bad = Enumerable.Range(0, actual.Length)
-            .Where(i => !(Math.Abs(actual[i] - expected[i]) <= tolerance * (1 + Math.Abs(expected[i])))).ToArray();
-        if (bad.Length == 0) return null;
-        double maxAbs = Enumerable.Range(0, actual.Length).Max(i => Math.Abs(actual[i] - expected[i]));
-        return $"{bad.Length} of {actual.Length} differ (max abs {maxAbs:E2}); first: "
-            + string.Join(", ", bad.Take(4).Select(i => $"[{i}] {actual[i]:G8} vs {expected[i]:G8}"));
-    }
-
-    public static void AssertClose(double[] actual, double[] expected, double tolerance, string what)
-    {
-        if (Differ(actual, expected, tolerance) is { } message) Assert.Fail($"{what}: {message}");
-    }
 }

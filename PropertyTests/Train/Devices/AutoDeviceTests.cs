@@ -9,17 +9,13 @@ using MoeFromScratch.Train.Devices;
 
 namespace MoeFromScratch.PropertyTests.Train.Devices;
 
-public sealed class AutoDeviceTests : IDisposable
+public sealed class AutoDeviceTests : TinyRunTests
 {
-    private readonly TinyRun _run = new();
-
-    public void Dispose() => _run.Dispose();
-
     [Fact]
     public void Auto_without_a_gpu_trains_on_the_cpu_and_never_maps_a_vulkan_driver()
     {
         bool gpu = GpuProbe.HasVulkanGpu();   // in this (test) process: the in-process answer
-        using var moe = MoeProcess.Start($"train --config tiny --data {_run.Corpus} --cache {_run.Cache} --out {_run.RunFolder()} " +
+        using var moe = MoeProcess.Start($"train --config tiny --data {Run.Corpus} --cache {Run.Cache} --out {Run.RunFolder()} " +
             "--device auto --steps 2000 --batch 2 --seq 16 --eval-every 0 --save-every 0");
         string model = moe.WaitForLine(l => l.StartsWith("model ", StringComparison.Ordinal));
         moe.WaitForLine(l => l.StartsWith("training steps", StringComparison.Ordinal));

@@ -73,7 +73,7 @@ public sealed class ModelGradCheckTests
             direction = direction.Select(v => v.Select(x => x / norm).ToArray()).ToList();
             double analytic = grads.Zip(direction, (g, v) => g.Zip(v, (a, b) => a * b).Sum()).Sum();
             double numeric = Numeric(direction);
-            Assert.True(Math.Abs(analytic - numeric) <= 1e-7 + 1e-6 * Math.Abs(numeric), $"direction {d}: analytic {analytic:R}, numeric {numeric:R}");
+            ArrayAssert.Close([analytic], [numeric], new(1e-7, 1e-6), $"directional derivative {d}: analytic vs central difference");
         }
 
         for (int i = 0; i < parameters.Count; i++)
@@ -82,8 +82,7 @@ public sealed class ModelGradCheckTests
                 var unit = parameters.Select(p => new double[p.Parameter.Numel]).ToList();
                 unit[i][j] = 1;
                 double numeric = Numeric(unit), analytic = grads[i][j];
-                Assert.True(Math.Abs(analytic - numeric) <= 1e-8 + 1e-5 * Math.Abs(numeric),
-                    $"{parameters[i].Name}[{j}]: analytic {analytic:R}, numeric {numeric:R}");
+                ArrayAssert.Close([analytic], [numeric], new(1e-8, 1e-5), $"{parameters[i].Name}[{j}]: analytic vs central difference");
             }
     }
 }

@@ -30,12 +30,8 @@ public sealed class ModelVulkanTests
         cpu.Loss!.Backward();
         gpu.Loss!.Backward();
 
-        static void Close(string what, Tensor want, Tensor got, double atol = 2e-5, double rtol = 1e-3)
-        {
-            var (w, g) = (want.ToDoubleArray(), got.ToDoubleArray());
-            for (int i = 0; i < w.Length; i++)
-                Assert.True(Math.Abs(w[i] - g[i]) <= atol + rtol * Math.Abs(w[i]), $"{what}[{i}]: cpu {w[i]:R}, vulkan {g[i]:R}");
-        }
+        static void Close(string what, Tensor want, Tensor got) =>
+            ArrayAssert.Close(got.ToDoubleArray(), want.ToDoubleArray(), new(2e-5, 1e-3), what + " (vulkan vs cpu)");
         Close("logits", cpu.Logits.Data, gpu.Logits.Data);
         Close("loss", cpu.Loss.Data, gpu.Loss.Data);
         Close("aux", cpu.AuxLoss.Data, gpu.AuxLoss.Data);
