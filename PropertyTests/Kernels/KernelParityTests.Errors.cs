@@ -91,4 +91,14 @@ public abstract partial class KernelParityTests
             Assert.Contains("99", error.Message);
         }
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void AdamWStepBelowOneIsRefusedBeforeAnyBackendRuns(int step)
+    {
+        // The bias corrections divide by 1 - β^step: AdamWStep itself refuses step < 1, for every backend.
+        var error = Assert.Throws<ArgumentException>(() => new AdamWStep(1e-3, 0.9, 0.95, 1e-8, 0, step));
+        Assert.Contains($"got {step}", error.Message);
+    }
 }

@@ -133,6 +133,11 @@ public interface IBackend : IDisposable
     void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
 }
 
-/// <summary>One AdamW update's scalars. Bias corrections use Step (1-based).</summary>
+/// <summary>One AdamW update's scalars. Bias corrections use Step (1-based), checked here once for
+/// every backend: at Step 0 they would divide by 1 - β^0 = 0.</summary>
 public readonly record struct AdamWStep(
-    double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, int Step);
+    double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, int Step)
+{
+    public int Step { get; } = Step >= 1 ? Step
+        : throw new ArgumentException($"AdamW: step must be 1 or more (bias corrections divide by 1 - beta^step), got {Step}");
+}

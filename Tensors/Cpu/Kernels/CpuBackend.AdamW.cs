@@ -19,8 +19,6 @@ public sealed unsafe partial class CpuBackend
     private static void AdamW<T>(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) where T : unmanaged, IFloatingPointIeee754<T>
     {
         const string op = "AdamW";
-        if (step.Step < 1)
-            throw new ArgumentException($"{op}: step must be 1 or more (bias corrections divide by 1 - beta^step), got {step.Step}");
         var constants = new AdamWConstants<T>(step);
         CpuParallel.For(param.Numel, 4, new AdamWBody<T>(
             CpuTensor.Contiguous<T>(op, param), CpuTensor.Contiguous<T>(op, grad),
