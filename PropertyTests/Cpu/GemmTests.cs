@@ -12,10 +12,10 @@ using MoeFromScratch.Tensors.Cpu;
 namespace MoeFromScratch.PropertyTests.Cpu;
 
 /// <summary>One generated multiply: shape, layout, mode and the code path to force.</summary>
-public sealed record GemmCase(int M, int N, int K, bool TransA, bool TransB, int Pad, bool Accumulate, int Isa, bool ForceBlocked, int Seed)
+public sealed record GemmCase(int M, int N, int P, bool TransA, bool TransB, int Pad, bool Accumulate, int Isa, bool ForceBlocked, int Seed)
 {
     public override string ToString() =>
-        $"m={M} n={N} k={K} transA={TransA} transB={TransB} pad={Pad} accumulate={Accumulate} isa={(GemmIsa)Isa} forceBlocked={ForceBlocked} seed={Seed}";
+        $"m={M} n={N} p={P} transA={TransA} transB={TransB} pad={Pad} accumulate={Accumulate} isa={(GemmIsa)Isa} forceBlocked={ForceBlocked} seed={Seed}";
 }
 
 public static class GemmArbitraries
@@ -29,7 +29,7 @@ public static class GemmArbitraries
     public static Arbitrary<GemmCase> Cases() =>
         (from m in Size()
          from n in Size()
-         from k in Size()
+         from p in Size()
          from transA in ArbMap.Default.GeneratorFor<bool>()
          from transB in ArbMap.Default.GeneratorFor<bool>()
          from pad in Gen.Elements(0, 0, 3)
@@ -38,7 +38,7 @@ public static class GemmArbitraries
          from isa in Gen.Elements((int)GemmIsaSelection.Detected, (int)GemmIsaSelection.Detected, 0, 1, 2)
          from forceBlocked in ArbMap.Default.GeneratorFor<bool>()
          from seed in Gen.Choose(0, int.MaxValue)
-         select new GemmCase(m, n, k, transA, transB, pad, accumulate, isa, forceBlocked, seed)).ToArbitrary();
+         select new GemmCase(m, n, p, transA, transB, pad, accumulate, isa, forceBlocked, seed)).ToArbitrary();
 }
 
 public sealed unsafe class GemmTests
@@ -52,39 +52,39 @@ public sealed unsafe class GemmTests
     [Property(Arbitrary = [typeof(GemmArbitraries)], MaxTest = 100)]
     public void Double_matches_reference(GemmCase g) => Check<double>(g, DoubleTolerance);
 
-    // Shapes that cross the KC (k > 256), MC (m > 144) and tile boundaries in every dimension at once.
+    // Shapes that cross the PC (p > 256), MC (m > 144) and tile boundaries in every dimension at once.
     [Theory]
     [InlineData(300, 257, 513, false, false, false)]
     [InlineData(300, 257, 513, true, true, true)]
     [InlineData(145, 290, 600, true, false, true)]
     [InlineData(433, 71, 260, false, true, false)]
-    public void Float_large_shapes_cross_block_boundaries(int m, int n, int k, bool transA, bool transB, bool accumulate)
+    public void Float_large_shapes_cross_block_boundaries(int m, int n, int p, bool transA, bool transB, bool accumulate)
     {
-        Check<float>(new GemmCase(m, n, k, transA, transB, 1, accumulate, (int)GemmIsaSelection.Detected, false, m * 31 + n), FloatTolerance);
-        Check<double>(new GemmCase(m, n, k, transA, transB, 0, accumulate, (int)GemmIsaSelection.Detected, false, k), DoubleTolerance);
+        Check<float>(new GemmCase(m, n, p, transA, transB, 1, accumulate, (int)GemmIsaSelection.Detected, false, m * 31 + n), FloatTolerance);
+        Check<double>(new GemmCase(m, n, p, transA, transB, 0, accumulate, (int)GemmIsaSelection.Detected, false, p), DoubleTolerance);
     }
 
     // Big enough that the work is split over every core: wide (split by columns, A packed once and
-    // shared) and tall (by rows, B shared), with the shared buffer either holding all of K or so small
-    // that K is cut into several chunks (the last one ragged), each accumulating onto the one before.
+    // shared) and tall (by rows, B shared), with the shared buffer either holding all of P or so small
+    // that P is cut into several chunks (the last one ragged), each accumulating onto the one before.
     [Theory]
     [InlineData(384, 512, 256, false, true, true, false)]
     [InlineData(1000, 40, 300, false, false, true, false)]
     [InlineData(390, 700, 1100, true, false, false, true)]
     [InlineData(1300, 200, 900, true, true, false, true)]
     [InlineData(1300, 200, 900, false, true, true, true)]
-    public void Float_threaded_path_matches_reference(int m, int n, int k, bool transA, bool transB, bool accumulate, bool chunked)
+    public void Float_threaded_path_matches_reference(int m, int n, int p, bool transA, bool transB, bool accumulate, bool chunked)
     {
-        Assert.True(GemmParallel.PartsFor(m, n, k, 6, 16) >= Math.Min(Environment.ProcessorCount, 64) || Environment.ProcessorCount == 1,
+        Assert.True(GemmParallel.PartsFor(m, n, p, 6, 16) >= Math.Min(Environment.ProcessorCount, 64) || Environment.ProcessorCount == 1,
             "shape too small to use every worker");
-        // A budget below one KC-deep slice of the shared operand still packs one slice per chunk, so K is
-        // then cut into ceil(k / KC) chunks.
+        // A budget below one PC-deep slice of the shared operand still packs one slice per chunk, so P is
+        // then cut into ceil(p / PC) chunks.
         GemmParallel.t_sharedPackBytesOverride = chunked ? 1 : null;
         WorkerPool.t_waitForPool = true;
         try
         {
-            Check<float>(new GemmCase(m, n, k, transA, transB, 3, accumulate, (int)GemmIsaSelection.Detected, false, m + k), FloatTolerance);
-            Check<double>(new GemmCase(m, n, k, transA, transB, 0, accumulate, (int)GemmIsaSelection.Detected, false, n + k), DoubleTolerance);
+            Check<float>(new GemmCase(m, n, p, transA, transB, 3, accumulate, (int)GemmIsaSelection.Detected, false, m + p), FloatTolerance);
+            Check<double>(new GemmCase(m, n, p, transA, transB, 0, accumulate, (int)GemmIsaSelection.Detected, false, n + p), DoubleTolerance);
         }
         finally
         {
@@ -116,10 +116,10 @@ public sealed unsafe class GemmTests
 
     private static void Check<T>(GemmCase g, double tolerance) where T : unmanaged, INumber<T>
     {
-        int m = g.M, n = g.N, k = g.K, pad = g.Pad;
-        // Stored A is m x k (or k x m when transposed), B is k x n (or n x k), each with padded rows.
-        long aRows = g.TransA ? k : m, aCols = (g.TransA ? m : k) + pad;
-        long bRows = g.TransB ? n : k, bCols = (g.TransB ? k : n) + pad;
+        int m = g.M, n = g.N, p = g.P, pad = g.Pad;
+        // Stored A is m x p (or p x m when transposed), B is p x n (or n x p), each with padded rows.
+        long aRows = g.TransA ? p : m, aCols = (g.TransA ? m : p) + pad;
+        long bRows = g.TransB ? n : p, bCols = (g.TransB ? p : n) + pad;
         long ars = g.TransA ? 1 : aCols, acs = g.TransA ? aCols : 1;
         long brs = g.TransB ? 1 : bCols, bcs = g.TransB ? bCols : 1;
         long ldc = n + pad;
@@ -133,11 +133,11 @@ public sealed unsafe class GemmTests
         {
             if (typeof(T) == typeof(float))
             {
-                GemmReference.Multiply(m, n, k, (float*)pa, ars, acs, (float*)pb, brs, bcs, (float*)pe, ldc, g.Accumulate);
+                GemmReference.Multiply(m, n, p, (float*)pa, ars, acs, (float*)pb, brs, bcs, (float*)pe, ldc, g.Accumulate);
             }
             else
             {
-                GemmReference.Multiply(m, n, k, (double*)pa, ars, acs, (double*)pb, brs, bcs, (double*)pe, ldc, g.Accumulate);
+                GemmReference.Multiply(m, n, p, (double*)pa, ars, acs, (double*)pb, brs, bcs, (double*)pe, ldc, g.Accumulate);
             }
 
             GemmIsaSelection.Override = (GemmIsa)g.Isa;
@@ -146,11 +146,11 @@ public sealed unsafe class GemmTests
             {
                 if (typeof(T) == typeof(float))
                 {
-                    Gemm.Multiply(m, n, k, (float*)pa, ars, acs, (float*)pb, brs, bcs, (float*)pc, ldc, g.Accumulate);
+                    Gemm.Multiply(m, n, p, (float*)pa, ars, acs, (float*)pb, brs, bcs, (float*)pc, ldc, g.Accumulate);
                 }
                 else
                 {
-                    Gemm.Multiply(m, n, k, (double*)pa, ars, acs, (double*)pb, brs, bcs, (double*)pc, ldc, g.Accumulate);
+                    Gemm.Multiply(m, n, p, (double*)pa, ars, acs, (double*)pb, brs, bcs, (double*)pc, ldc, g.Accumulate);
                 }
             }
             finally
@@ -185,9 +185,9 @@ public sealed unsafe class GemmTests
                     continue;
                 }
                 double s = g.Accumulate ? Math.Abs(double.CreateChecked(c0[at])) : 0;
-                for (int p = 0; p < g.K; p++)
+                for (int q = 0; q < g.P; q++)
                 {
-                    s += Math.Abs(double.CreateChecked(a[i * ars + p * acs]) * double.CreateChecked(b[p * brs + j * bcs]));
+                    s += Math.Abs(double.CreateChecked(a[i * ars + q * acs]) * double.CreateChecked(b[q * brs + j * bcs]));
                 }
                 got.Add(double.CreateChecked(actual[at]));
                 want.Add(double.CreateChecked(expected[at]));
