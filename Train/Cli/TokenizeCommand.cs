@@ -29,7 +29,6 @@ public static class TokenizeCommand
 
     private static int Run(string? dataPath, int vocabSize, string? output)
     {
-        TokenizedCorpus.RequireTrainableVocab(vocabSize, "--vocab");
         var clock = Stopwatch.StartNew();
         var corpus = dataPath is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(dataPath);
         var readTime = clock.Elapsed;

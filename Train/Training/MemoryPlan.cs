@@ -17,7 +17,7 @@ namespace MoeFromScratch.Train.Training;
 
 public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(string Part, long Bytes)> Parts)
 {
-    public long Total => Parts.Sum(p => p.Bytes);
+    public long Total => (long)Int128.Min(Parts.Aggregate((Int128)0, (sum, p) => sum + p.Bytes), long.MaxValue);
 
     /// <summary>Training B sequences of T tokens (batchOption/seqOption: how the user names B and T).</summary>
     public static MemoryPlan ForTraining(MoeConfig c, int batch, int seq, string batchOption = "--batch", string seqOption = "--seq")
@@ -28,7 +28,7 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         return new("training", $"reduce {batchOption} or {seqOption}, or use a smaller config",
         [
             ("weights", weights), ("gradients", weights), ("AdamW moments", 2 * weights),
-            ("activations", ActivationEstimate.Bytes(c, batch, seq)),
+            ("activations", Saturated(() => ActivationEstimate.Bytes(c, batch, seq))),
             ("causal mask", 2 * 4L * seq * seq), ("logits gradient", 4 * N * c.VocabSize),
         ]);
     }
@@ -40,7 +40,7 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         return new("inference", "use a smaller model or a device with more memory",
         [
             ("weights", 4 * ParameterCount.Of(c).Total.Total),
-            ("activations", ActivationEstimate.Bytes(c, 1, seq)),
+            ("activations", Saturated(() => ActivationEstimate.Bytes(c, 1, seq))),
             ("causal mask", 2 * 4L * seq * seq), ("KV cache", 2 * 4L * c.NumHiddenLayers * seq * c.HiddenSize),
         ]);
     }
@@ -51,6 +51,12 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         if (DeviceMemory.Available(backend) is not var (have, source) || Total <= have) return;
         string parts = string.Join(", ", Parts.Where(p => p.Bytes > 0).Select(p => $"{p.Part} {Size(p.Bytes)}"));
         throw new UsageException($"{What} needs at least {Size(Total)} on {backend.Name} ({parts}) but {Size(have)} is free ({source}); {Shrink}");
+    }
+
+    private static long Saturated(Func<long> bytes)
+    {
+        try { return bytes(); }
+        catch (OverflowException) { return long.MaxValue; }
     }
 
     public static string Size(long bytes) => bytes switch
