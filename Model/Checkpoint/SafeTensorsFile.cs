@@ -57,7 +57,7 @@ public static class SafeTensorsFile
         // Refused here, at load, not later in a sampler or as a NaN loss: name the tensor and the element.
         for (int i = 0; i < values.Length; i++)
             if (!float.IsFinite(values[i]))
-                throw new CheckpointException($"{path}: tensor '{entry.Name}' {Shape.Format(entry.Shape)} holds {values[i]} at element {i}; " +
+                throw new CheckpointException($"{path}: tensor '{entry.Name}' {Shape.Format(entry.Shape)} holds {(float.IsNaN(values[i]) ? "NaN" : values[i] > 0 ? "+inf" : "-inf")} at element {i}; " +
                     "weights must be finite (a diverged run or a damaged file)");
         return Tensor.FromArray(values, entry.Shape);
     }

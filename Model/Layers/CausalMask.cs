@@ -34,6 +34,7 @@ public sealed class CausalMask(int maxPositions, IBackend? backend = null, DType
 
     private void Build(int positions)
     {
+        using var untracked = TensorScope.Suspend();   // built mid-forward, but it outlives the step's scope
         var host = new float[(long)positions * positions];
         for (int query = 0; query < positions; query++)
             host.AsSpan(query * positions + query + 1, positions - query - 1).Fill(float.NegativeInfinity);

@@ -26,7 +26,7 @@ internal static class Refusal
             string line = exit.StderrLines[0];
             global::Xunit.Assert.StartsWith("moe: error: ", line);
             global::Xunit.Assert.DoesNotContain("   at ", exit.Stderr);
-            foreach (var words in expected) global::Xunit.Assert.Contains(words, line);
+            foreach (var words in expected) global::Xunit.Assert.True(line.Contains(words, StringComparison.Ordinal), $"moe {args}: expected \"{words}\" in: {line}");
             long peak = long.Parse(File.ReadAllText(report).Trim().Split('\n')[^1]) * 1024;   // %M: KiB
             global::Xunit.Assert.True(peak < MaxPeakRssBytes, $"moe {args}: peak resident set {peak >> 20} MiB, expected < {MaxPeakRssBytes >> 20} MiB; {line}");
             return line;

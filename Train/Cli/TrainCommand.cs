@@ -63,6 +63,8 @@ public static class TrainCommand
         // what to train: a fresh run, or the saved state of the run being resumed
         string? resumeFolder = o.Resume is null ? null : CheckpointStore.Resolve(o.Resume);
         var saved = resumeFolder is null ? null : TrainerState.Load(Path.Combine(resumeFolder, TrainerState.FileName));
+        if (saved is not null && o.Steps is long steps && steps <= saved.Step)
+            throw new Tensors.UsageException($"--steps {steps}: the checkpoint {resumeFolder} is at step {saved.Step} already; pass --steps above {saved.Step} to train further");
         string configSource = o.Config ?? (resumeFolder is not null ? Path.Combine(resumeFolder, "config.json") : DefaultConfig);
         var config = o.Config is not null || resumeFolder is null ? MoePresets.Resolve(configSource) : MoeConfigJson.Load(configSource);
         var settings = Settings(o, saved?.Settings);
@@ -72,8 +74,6 @@ public static class TrainCommand
         if (settings.SequenceLength > config.MaxPositionEmbeddings)
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         TokenizedCorpus.RequireTrainableVocab(config.VocabSize, configSource);
-        if (saved is not null && o.Steps is long steps && steps <= saved.Step)
-            throw new Tensors.UsageException($"--steps {steps}: the checkpoint {resumeFolder} is at step {saved.Step} already; pass --steps above {saved.Step} to train further");
         if (resumeFolder is not null) Model.Checkpoint.ModelCheckpoint.CheckHeaders(resumeFolder, config);
         using var backend = DeviceSelector.Open(o.Device);
         MemoryPlan.ForTraining(config, settings.BatchSize, settings.SequenceLength).Check(backend);
