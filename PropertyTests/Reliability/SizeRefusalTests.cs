@@ -53,8 +53,13 @@ public sealed class SizeRefusalTests : FuzzFolderTests
     public void Random_sizes_are_refused_as_user_errors_or_planned_within_every_tensor_limit()
     {
         var sizes = Gen.Elements(1, 2, 7, 64, 1000, 65_536, 1_000_000, 46_341, int.MaxValue);
-        var cases = from c in sizes from v in sizes from layers in Gen.Elements(1, 2, 300) from experts in Gen.Elements(1, 8, 4096)
-                    from batch in sizes from seq in sizes select (C: c * 2, V: v, Layers: layers, E: experts, B: batch, T: seq);
+        var cases = from c in sizes
+                    from v in sizes
+                    from layers in Gen.Elements(1, 2, 300)
+                    from experts in Gen.Elements(1, 8, 4096)
+                    from batch in sizes
+                    from seq in sizes
+                    select (C: c * 2, V: v, Layers: layers, E: experts, B: batch, T: seq);
         Prop.ForAll(cases.ToArbitrary(), s =>
         {
             MoeConfig config;
@@ -63,8 +68,12 @@ public sealed class SizeRefusalTests : FuzzFolderTests
             {
                 config = (MoePresets.Tiny with
                 {
-                    HiddenSize = s.C, VocabSize = s.V, NumHiddenLayers = s.Layers, NRoutedExperts = s.E,
-                    NumAttentionHeads = 2, MaxPositionEmbeddings = Math.Max(s.T, 1),
+                    HiddenSize = s.C,
+                    VocabSize = s.V,
+                    NumHiddenLayers = s.Layers,
+                    NRoutedExperts = s.E,
+                    NumAttentionHeads = 2,
+                    MaxPositionEmbeddings = Math.Max(s.T, 1),
                 }).Validate("random");
                 plan = MemoryPlan.ForTraining(config, s.B, s.T);
             }
