@@ -16,8 +16,9 @@ namespace MoeFromScratch.Model;
 /// <summary>Guarded reads of a user's file: a regular file, at most maxBytes, never blocking.</summary>
 public static partial class RegularFile
 {
-    /// <summary>What the reader of one kind of file will accept: its error kind, a name for messages, the size bound.</summary>
-    public sealed record Kind(UserErrorKind Error, string Name, long MaxBytes);
+    /// <summary>What the reader of one kind of file will accept: its error kind, a name for messages, the size bound,
+    /// and the exception its reader throws (ModelConfigException, DataException, …; the base type when null).</summary>
+    public sealed record Kind(UserErrorKind Error, string Name, long MaxBytes, Func<string, MoeUserException>? Exception = null);
 
     public const long KiB = 1L << 10, MiB = 1L << 20, GiB = 1L << 30;
 
@@ -25,7 +26,11 @@ public static partial class RegularFile
     public static long Check(string path, Kind kind)
     {
         var (type, size) = Stat(path);
-        MoeUserException Fail(string problem) => new(kind.Error, $"{path}: {problem}; expected {kind.Name}");
+        MoeUserException Fail(string problem)
+        {
+            string message = $"{path}: {problem}; expected {kind.Name}";
+            return kind.Exception?.Invoke(message) ?? new MoeUserException(kind.Error, message);
+        }
         if (type == FileType.Missing) throw Fail("no such file");
         if (type == FileType.Directory) throw Fail("is a folder");
         if (type != FileType.Regular) throw Fail($"is a {Describe(type)}, not a regular file");

@@ -109,7 +109,7 @@ public static class SafeTensorsFile
 
     // No size bound of its own: the header must account for every byte, and the checkpoint's
     // tensors are checked against its config (ModelCheckpoint.CheckAgainst) before a model is built.
-    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Checkpoint, "a safetensors file", long.MaxValue);
+    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Checkpoint, "a safetensors file", long.MaxValue, m => new CheckpointException(m));
 
     private static FileStream Open(string path) => RegularFile.OpenRead(path, FileKind);
 }

@@ -108,7 +108,7 @@ public static class ShardedCheckpoint
 
     // ---- the index file ----------------------------------------------------------------------------
 
-    private static readonly RegularFile.Kind IndexKind = new(UserErrorKind.Checkpoint, "a safetensors index of at most 64 MiB", 64 * RegularFile.MiB);
+    private static readonly RegularFile.Kind IndexKind = new(UserErrorKind.Checkpoint, "a safetensors index of at most 64 MiB", 64 * RegularFile.MiB, m => new CheckpointException(m));
 
     private static Dictionary<string, string> ReadIndex(string path)
     {

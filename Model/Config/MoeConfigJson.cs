@@ -12,7 +12,7 @@ namespace MoeFromScratch.Model.Config;
 public static class MoeConfigJson
 {
     /// <summary>What a config.json may be: a regular file of at most 1 MiB (16B's is 1.3 KB).</summary>
-    public static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Config, "a config.json file of at most 1 MiB", RegularFile.MiB);
+    public static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Config, "a config.json file of at most 1 MiB", RegularFile.MiB, m => new ModelConfigException(m));
 
     public static MoeConfig Load(string path) => Parse(RegularFile.ReadAllText(path, FileKind), path);
 

@@ -28,8 +28,14 @@ public sealed class CausalMask(int maxPositions, IBackend? backend = null, DType
     {
         if (offset < 0 || T < 1 || (long)offset + T > MaxPositions)
             throw new ArgumentException($"attention: positions {offset}..{(long)offset + T - 1} exceed max_position_embeddings {MaxPositions}");
-        if (offset + T > BuiltPositions) Build((int)Math.Min(MaxPositions, Math.Max(offset + T, Math.Min(2L * BuiltPositions, MaxDoubling))));
+        Reserve(offset + T);
         return new Variable(_mask!.Narrow(0, offset, T).Narrow(1, 0, offset + T));   // (P, P) -> (T, TK)
+    }
+
+    /// <summary>Builds the mask for at least positions positions now (at least doubling what it holds), so no forward has to.</summary>
+    public void Reserve(int positions)
+    {
+        if (positions > BuiltPositions) Build((int)Math.Min(MaxPositions, Math.Max(positions, Math.Min(2L * BuiltPositions, MaxDoubling))));
     }
 
     private void Build(int positions)

@@ -18,7 +18,7 @@ public sealed record CheckpointPart(string Name, Action<string> Write);
 public static class CheckpointStore
 {
     public const string LatestFile = "latest";
-    private static readonly RegularFile.Kind LatestKind = new(Tensors.UserErrorKind.Checkpoint, "a 'latest' file of at most 4 KiB", 4 * RegularFile.KiB);
+    private static readonly RegularFile.Kind LatestKind = new(Tensors.UserErrorKind.Checkpoint, "a 'latest' file of at most 4 KiB", 4 * RegularFile.KiB, m => new Model.CheckpointException(m));
 
     public static string FolderName(long step) => $"checkpoint-{step:D6}";
 

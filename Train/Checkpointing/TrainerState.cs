@@ -18,7 +18,7 @@ namespace MoeFromScratch.Train.Checkpointing;
 public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, long TokensSeen, TrainSettings Settings)
 {
     public const string FileName = "trainer_state.json";
-    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Checkpoint, "a trainer_state.json of at most 1 MiB", RegularFile.MiB);
+    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Checkpoint, "a trainer_state.json of at most 1 MiB", RegularFile.MiB, m => new Model.CheckpointException(m));
 
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, TrainJson.Default.TrainerState) + "\n");
 

@@ -79,7 +79,7 @@ public static class EvalCommand
         return 0;
     }
 
-    private static readonly RegularFile.Kind TokensKind = new(UserErrorKind.Data, "a --tokens JSON file of at most 256 MiB", 256 * RegularFile.MiB);
+    private static readonly RegularFile.Kind TokensKind = new(UserErrorKind.Data, "a --tokens JSON file of at most 256 MiB", 256 * RegularFile.MiB, m => new DataException(m));
 
     /// <summary>The sequences of a tokens file, checked: ids in 0..V-1, lengths 2..maxLength.</summary>
     public static List<int[]> ReadSequences(string file, int vocabSize, int maxLength)

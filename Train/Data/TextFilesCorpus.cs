@@ -81,7 +81,7 @@ public static class TextFilesCorpus
     }
 
     // A FIFO or device is refused unopened; one file is at most what a corpus in memory can be.
-    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Data, "a text file of at most 1 GiB", RegularFile.GiB);
+    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Data, "a text file of at most 1 GiB", RegularFile.GiB, m => new DataException(m));
 
     private static byte[] Read(string file)
     {

@@ -41,7 +41,7 @@ public sealed unsafe class TokenFile : IDisposable
     public static int WidthFor(int vocabSize) => vocabSize <= 256 ? 1 : vocabSize <= 65536 ? 2 : 4;
 
     // Memory-mapped, so no bound but the header's count, which must match the size exactly.
-    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Data, "a token file", long.MaxValue);
+    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Data, "a token file", long.MaxValue, m => new DataException(m));
 
     public static TokenFile Open(string path)
     {

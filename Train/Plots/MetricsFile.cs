@@ -19,7 +19,7 @@ public sealed record RunMetrics(string Path, IReadOnlyList<TrainPoint> Train, IR
 
 public static class MetricsFile
 {
-    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Data, "a metrics.jsonl file of at most 1 GiB", RegularFile.GiB);
+    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Data, "a metrics.jsonl file of at most 1 GiB", RegularFile.GiB, m => new DataException(m));
 
     public static RunMetrics Read(string path)
     {

@@ -82,7 +82,7 @@ public static class TokenizerJson
         tokenizer.SpecialTokens.TryGetValue(id, out var special) ? special : ByteLevel.ToText(tokenizer.TokenBytes(id));
 
     /// <summary>What a tokenizer.json may be: a regular file of at most 256 MiB (a 2^20-token vocabulary is ~60 MB).</summary>
-    public static readonly RegularFile.Kind FileKind = new(UserErrorKind.Tokenizer, "a tokenizer.json file of at most 256 MiB", 256 * RegularFile.MiB);
+    public static readonly RegularFile.Kind FileKind = new(UserErrorKind.Tokenizer, "a tokenizer.json file of at most 256 MiB", 256 * RegularFile.MiB, m => new TokenizerException(m));
 
     public static BpeTokenizer Load(string path)
     {
