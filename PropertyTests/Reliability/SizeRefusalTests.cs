@@ -114,3 +114,39 @@ public sealed class SizeRefusalTests : FuzzFolderTests
         MemoryPlan.ForTraining(MoePresets.Tiny with { VocabSize = 300, HiddenSize = 8, NumAttentionHeads = 2, NumHiddenLayers = 1 }, 1, 4).Check(gpu);
     }
 }
+
+public sealed class InferenceSizeRefusalTests : FuzzFolderTests
+{
+    // A folder with the 145B config and a safetensors file whose header lists every tensor of it in
+    // BF16 over a sparse 290 GB of zeros (no blocks on disk): the headers match, so only the memory
+    // plan stands between `generate` and 580 GB of float32 weights.
+    [Fact]
+    public void Generating_from_a_model_larger_than_the_machine_is_refused_after_the_headers_before_the_weights()
+    {
+        var config = MoePresets.DeepSeekMoe145B;
+        string folder = Folder.Path;
+        MoeConfigJson.Save(config, Path.Combine(folder, "config.json"));
+        var header = new System.Text.Json.Nodes.JsonObject();
+        long offset = 0;
+        foreach (var p in ParameterLayout.Of(config))
+        {
+            long bytes = 2 * p.Numel;
+            header[p.Name] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["dtype"] = "BF16",
+                ["shape"] = new System.Text.Json.Nodes.JsonArray(p.Shape.Select(d => (System.Text.Json.Nodes.JsonNode?)d).ToArray()),
+                ["data_offsets"] = new System.Text.Json.Nodes.JsonArray(offset, offset + bytes),
+            };
+            offset += bytes;
+        }
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        using (var file = File.Create(Path.Combine(folder, "model.safetensors")))
+        {
+            file.Write(BitConverter.GetBytes((long)json.Length));
+            file.Write(json);
+            file.SetLength(8 + json.Length + offset);
+        }
+        string weights = MemoryPlan.Size(4 * ParameterCount.Of(config).Total.Total);   // float32 once loaded
+        Refusal.Assert($"generate --checkpoint {folder} --device cpu --max-tokens 8", "inference needs at least", $"(weights {weights},", "KV cache");
+    }
+}

@@ -41,7 +41,7 @@ public static class EvalCommand
         var config = MoeConfigJson.Load(Path.Combine(folder, Model.Checkpoint.ModelCheckpoint.ConfigFile));
         var sequences = ReadSequences(tokensFile, config.VocabSize, config.MaxPositionEmbeddings + 1);
         int longest = sequences.Max(s => s.Length) - 1;
-        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest + 1} tokens"));
+        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest + 1} tokens", kvCache: false));
         using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
 
         double ceSum = 0, auxSum = 0;

@@ -39,7 +39,7 @@ public static class GenerateCommand
         string folder = ModelFolder.Resolve(path);
         using var backend = DeviceSelector.Open(device);
         var config = ModelFolder.CheckedConfig(folder, backend, c =>
-            MemoryPlan.ForInference(c, Math.Min(c.MaxPositionEmbeddings, maxTokens + 1), $"--max-tokens {maxTokens}"));
+            MemoryPlan.ForInference(c, Math.Min(c.MaxPositionEmbeddings, maxTokens + 1), $"--max-tokens {maxTokens}", kvCache: true));
         var tokenizer = ModelFolder.Tokenizer(folder, config);
         var model = ModelFactory.Create(config, backend, seed: 0);
         model.LoadWeights(folder);

@@ -4,7 +4,8 @@
 // their gradients and AdamW's two moments (4 bytes each per float32 parameter), the activations
 // the tape keeps (Bench/ActivationEstimate), the causal mask window (T², sized by --seq, not by
 // max_position_embeddings) and the logits' gradient in the backward pass; inference holds the
-// weights, one sequence's activations, the mask and the KV cache (2 · layers · T · C).
+// weights, one sequence's activations, the mask and, generating, the KV cache (2 · layers · P · C,
+// P = max_position_embeddings: the cache is preallocated for every position).
 // Sizes that no tensor can hold (more than MoeConfig.MaxTensorElements elements: the logits B·T·V,
 // the attention scores B·NH·T²) are refused naming the options and fields that multiply to them.
 // A lower bound, not a promise: the runtime itself (~100 MB) and fragmentation come on top.
@@ -33,15 +34,16 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         ]);
     }
 
-    /// <summary>Inference of one sequence of up to T tokens with a KV cache.</summary>
-    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat)
+    /// <summary>Inference of one sequence of up to T tokens; with kvCache, the KV caches generation preallocates
+    /// (Model/Layers/KvCache: max_position_embeddings positions per layer, not T).</summary>
+    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache)
     {
         CheckTensorSizes(c, 1, seq, seqWhat, "use shorter sequences");
         return new("inference", "use a smaller model or a device with more memory",
         [
             ("weights", 4 * ParameterCount.Of(c).Total.Total),
             ("activations", Saturated(() => ActivationEstimate.Bytes(c, 1, seq))),
-            ("causal mask", 2 * 4L * seq * seq), ("KV cache", 2 * 4L * c.NumHiddenLayers * seq * c.HiddenSize),
+            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * c.NumHiddenLayers * c.MaxPositionEmbeddings * c.HiddenSize : 0),
         ]);
     }
 
