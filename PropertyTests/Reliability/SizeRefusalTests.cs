@@ -3,7 +3,8 @@
 // cases are the ones a user met: a 16B (and 145B) model benchmarked on a small machine, a batch of
 // 100,000, hidden_size 1,000,000, vocab_size 2e9 and 10. Then generated cases: random sizes of a
 // config and of the step, each either refused with a MoeUserException or planned within limits,
-// and a 40,000-position config whose causal mask is sized by the sequence actually used.
+// and a 40,000-position config whose causal mask is sized by the sequence actually used. Last,
+// InferenceSizeRefusalTests: `generate` from a 145B folder whose headers match its config.
 using FsCheck;
 using FsCheck.Fluent;
 using MoeFromScratch.Autograd;
