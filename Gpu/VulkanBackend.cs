@@ -59,6 +59,9 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Device memory the pool holds in blocks, in use or free: grows only when a block is added.</summary>
     public long BytesReserved => _pool.BytesReserved;
 
+    /// <summary>Device memory a new tensor could still get (a free block's room not counted): what a run is checked against.</summary>
+    public long BytesAvailable => _pool.BytesAvailable;
+
     /// <summary>Counters for tests and benchmarks: dispatches recorded, submits, barriers.</summary>
     public (int Dispatches, int Submits, int Barriers) Counters => (_stream.Dispatches, _stream.Submits, _stream.Barriers);
 

@@ -36,6 +36,9 @@ public sealed class DeepSeekMoe : Module, IDisposable
 {
     private readonly CausalMask _mask;   // shared by every layer's attention
 
+    /// <summary>The causal mask every layer's attention reads (sized by the longest forward so far).</summary>
+    public CausalMask Mask => _mask;
+
     public DeepSeekMoe(MoeConfig config, ulong seed = 1337, IBackend? backend = null, DType dtype = DType.Float32)
     {
         config.Validate("DeepSeekMoe");

@@ -26,6 +26,9 @@ internal sealed class MemoryPool : IDisposable
     /// <summary>Bytes handed out and not yet freed (rounded to the alignment); flat across steps when nothing leaks.</summary>
     public long BytesInUse { get; private set; }
 
+    /// <summary>Bytes the pool may still add in blocks: the test limit, else the device-local heaps, less what it holds.</summary>
+    public long BytesAvailable => Math.Max(0, (_limitBytes ?? (long)Math.Min(_context.Info.DeviceLocalBytes, long.MaxValue)) - BytesReserved);
+
     /// <summary>Bytes of device memory held in blocks.</summary>
     public long BytesReserved => _blocks.Sum(b => (long)b.Buffer.Size);
 

@@ -33,9 +33,15 @@ public static class ModelCheckpoint
     /// <summary>The weights at location (folder, file or index), checked against config.</summary>
     public static Dictionary<string, Tensor> Load(string location, MoeConfig config)
     {
+        CheckHeaders(location, config);
+        return ShardedCheckpoint.Read(location);
+    }
+
+    /// <summary>The weights' names and shapes at location against config, from the headers alone: before a model is built.</summary>
+    public static void CheckHeaders(string location, MoeConfig config)
+    {
         var headers = ShardedCheckpoint.ReadHeaders(location);
         Check(config, headers.ToDictionary(h => h.Key, h => h.Value.Entry.Shape), $"checkpoint {location}");
-        return ShardedCheckpoint.Read(location);
     }
 
     /// <summary>Throws one CheckpointException listing what is missing, unexpected or misshapen.</summary>

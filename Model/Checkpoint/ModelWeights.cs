@@ -25,6 +25,7 @@ public static class ModelWeights
     public static DeepSeekMoe Load(string folder, IBackend? backend = null, DType dtype = DType.Float32)
     {
         var config = MoeConfigJson.Load(Path.Combine(folder, ModelCheckpoint.ConfigFile));
+        ModelCheckpoint.CheckHeaders(folder, config);   // before the model is built
         var model = new DeepSeekMoe(config, seed: 0, backend, dtype);
         try
         {

@@ -54,6 +54,11 @@ public static class SafeTensorsFile
             stream.ReadExactly(bytes, 0, count * size);
             StoredDTypes.Decode(entry.DType, bytes.AsSpan(0, count * size), values.AsSpan(done, count));
         }
+        // Refused here, at load, not later in a sampler or as a NaN loss: name the tensor and the element.
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new CheckpointException($"{path}: tensor '{entry.Name}' {Shape.Format(entry.Shape)} holds {(float.IsNaN(values[i]) ? "NaN" : values[i] > 0 ? "+inf" : "-inf")} at element {i}; " +
+                    "weights must be finite (a diverged run or a damaged file)");
         return Tensor.FromArray(values, entry.Shape);
     }
 
@@ -102,7 +107,9 @@ public static class SafeTensorsFile
         });
     }
 
-    private static FileStream Open(string path) =>
-        File.Exists(path) ? UserFiles.Read(path, UserErrorKind.Checkpoint, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
-            : throw new CheckpointException($"{path}: no such safetensors file");
+    // No size bound of its own: the header must account for every byte, and the checkpoint's
+    // tensors are checked against its config (ModelCheckpoint.CheckAgainst) before a model is built.
+    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Checkpoint, "a safetensors file", long.MaxValue, m => new CheckpointException(m));
+
+    private static FileStream Open(string path) => RegularFile.OpenRead(path, FileKind);
 }

@@ -108,10 +108,12 @@ public static class ShardedCheckpoint
 
     // ---- the index file ----------------------------------------------------------------------------
 
+    private static readonly RegularFile.Kind IndexKind = new(UserErrorKind.Checkpoint, "a safetensors index of at most 64 MiB", 64 * RegularFile.MiB, m => new CheckpointException(m));
+
     private static Dictionary<string, string> ReadIndex(string path)
     {
         JsonDocument document;
-        try { document = JsonDocument.Parse(UserFiles.Read(path, UserErrorKind.Checkpoint, () => File.ReadAllText(path))); }
+        try { document = JsonDocument.Parse(RegularFile.ReadAllText(path, IndexKind)); }
         catch (JsonException e) { throw new CheckpointException($"{path}: not valid JSON: {e.Message.ReplaceLineEndings(" ")}"); }
         using var _ = document;
         if (document.RootElement.ValueKind != JsonValueKind.Object

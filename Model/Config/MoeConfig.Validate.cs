@@ -7,6 +7,8 @@ public sealed partial record MoeConfig
 {
     public const long MaxExpertSlots = 1 << 16;
     public const long MaxParameters = 1L << 50;
+    /// <summary>The most elements one tensor may have: kernels and shaders index elements with int.</summary>
+    public const long MaxTensorElements = int.MaxValue;
 
     /// <summary>Throws ModelConfigException for the first impossible value; returns this otherwise.</summary>
     public MoeConfig Validate(string source)
@@ -50,7 +52,12 @@ public sealed partial record MoeConfig
         if ((long)NSharedExperts * MoeIntermediateSize > int.MaxValue)
             Fail("n_shared_experts", $"= {NSharedExperts} times moe_intermediate_size {MoeIntermediateSize} exceeds {int.MaxValue}");
         Int128 parameters = 0;
-        foreach (var p in ParameterLayout.Of(this)) parameters += p.Numel;
+        foreach (var p in ParameterLayout.Of(this))
+        {
+            parameters += p.Numel;
+            if (p.Numel > MaxTensorElements)
+                throw new ModelConfigException($"{source}: {FieldsOf(p.Shape)} make tensor '{p.Name}' of {p.Numel:N0} elements, more than a tensor holds ({MaxTensorElements:N0})");
+        }
         if (parameters > MaxParameters)
             throw new ModelConfigException($"{source}: the sizes describe {parameters} parameters, more than {MaxParameters}; check hidden_size, vocab_size and the intermediate sizes");
 
@@ -76,5 +83,13 @@ public sealed partial record MoeConfig
         if (NRoutedExperts % NDeviceGroups != 0)
             Fail("n_device_groups", $"= {NDeviceGroups} does not divide n_routed_experts {NRoutedExperts} into equal groups");
         return this;
+    }
+
+    // "field 'vocab_size' = 2000000000 × field 'hidden_size' = 64": the fields a weight's shape comes from.
+    private string FieldsOf(int[] shape)
+    {
+        (string Field, int Value)[] fields = [("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize),
+            ("moe_intermediate_size", MoeIntermediateSize), ("n_shared_experts × moe_intermediate_size", SharedIntermediateSize), ("n_routed_experts", NRoutedExperts)];
+        return string.Join(" × ", shape.Select(d => fields.FirstOrDefault(f => f.Value == d) is { Field: not null } f ? $"field '{f.Field}' = {d}" : $"{d}"));
     }
 }

@@ -11,12 +11,10 @@ namespace MoeFromScratch.Model.Config;
 
 public static class MoeConfigJson
 {
-    public static MoeConfig Load(string path)
-    {
-        if (!File.Exists(path))
-            throw new ModelConfigException($"{path}: no such config file");
-        return Parse(UserFiles.Read(path, Tensors.UserErrorKind.Config, () => File.ReadAllText(path)), path);
-    }
+    /// <summary>What a config.json may be: a regular file of at most 1 MiB (16B's is 1.3 KB).</summary>
+    public static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Config, "a config.json file of at most 1 MiB", RegularFile.MiB, m => new ModelConfigException(m));
+
+    public static MoeConfig Load(string path) => Parse(RegularFile.ReadAllText(path, FileKind), path);
 
     public static void Save(MoeConfig config, string path) =>
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(ToJson(config) + "\n")));

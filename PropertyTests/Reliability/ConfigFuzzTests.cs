@@ -46,6 +46,9 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output)
             if (random.Next(3) == 0) node[field] = Small();
         if (random.Next(4) == 0) node["moe_kind"] = new[] { "deepseek", "gshard", "switch", "hash", "dense", "other" }[random.Next(6)];
         if (random.Next(4) == 0) node["hidden_size"] = int.MaxValue - random.Next(2);
+        // sizes a tensor cannot hold (vocab × hidden, hidden², experts × their width), and vocab_size at the trainable bounds
+        if (random.Next(4) == 0) node[new[] { "vocab_size", "hidden_size", "moe_intermediate_size", "intermediate_size" }[random.Next(4)]] = new[] { 46_341, 1_000_000, 2_000_000_000 }[random.Next(3)];
+        if (random.Next(8) == 0) node["vocab_size"] = new[] { 10, 256, 257, 1 << 20, (1 << 20) + 1 }[random.Next(5)];
         return node.ToJsonString();
     }
 
@@ -53,7 +56,13 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output)
     {
         Assert.Equal(config, MoeConfigJson.Parse(MoeConfigJson.ToJson(config), Source));
         foreach (var p in ParameterLayout.Of(config))
+        {
             Assert.True(p.Shape.All(d => d > 0), $"{p.Name} has shape [{string.Join(", ", p.Shape)}]");
+            Assert.True(p.Numel <= MoeConfig.MaxTensorElements, $"{p.Name}: {p.Numel} elements, more than a tensor holds");
+        }
+        // a config that loads is trainable here or refused in one line for its vocab_size, never an exception from inside
+        try { MoeFromScratch.Train.Data.TokenizedCorpus.RequireTrainableVocab(config.VocabSize, Source); }
+        catch (MoeFromScratch.Model.ModelConfigException e) { Assert.Contains("vocab_size", e.Message); }
         var (total, activated) = ParameterCount.Of(config);
         Assert.True(total.Total > 0 && activated.Total > 0 && activated.Total <= total.Total, $"parameter counts {total.Total} / {activated.Total}");
     }

@@ -29,29 +29,33 @@ namespace MoeFromScratch.Train.Bench;
 
 public static class ActivationEstimate
 {
+    /// <summary>The bytes; OverflowException where they pass long (sizes no machine holds).</summary>
     public static long Bytes(MoeConfig c, int batch, int seq)
     {
-        long C = c.HiddenSize, NH = c.NumAttentionHeads, T = seq, V = c.VocabSize;
-        long perToken = C + (C + 2 + V);                                // embedding; head
-        long perBatch = 0;
-        for (int l = 0; l < c.NumHiddenLayers; l++)
+        checked
         {
-            perToken += 10 * C + 1 + 4 * NH * T;                        // attention block
-            if (c.IsMoeLayer(l))
+            long C = c.HiddenSize, NH = c.NumAttentionHeads, T = seq, V = c.VocabSize;
+            long perToken = C + (C + 2 + V);                                // embedding; head
+            long perBatch = 0;
+            for (int l = 0; l < c.NumHiddenLayers; l++)
             {
-                long E = c.NRoutedExperts, K = c.NumExpertsPerTok, Is = c.MoeIntermediateSize, S = c.NSharedExperts;
-                perToken += C + 1 + C;                                  // norm, residual
-                if (S > 0) perToken += 4 * S * Is + C + C;              // shared experts, shared + routed
-                if (!c.HasRouter) perToken += 2 * K;                    // hash: constant gates, indices
-                else perToken += 2 * E + 2 * K + (c.NormTopkProb || c.MoeKind == MoeKind.GShard ? 1 + K : 0);
-                perToken += K * C + K + 4 * K * Is + K * C + K * C + K + K * C + C;  // dispatch, experts, combine
-                perBatch += E + 1;                                      // group offsets
+                perToken += 10 * C + 1 + 4 * NH * T;                        // attention block
+                if (c.IsMoeLayer(l))
+                {
+                    long E = c.NRoutedExperts, K = c.NumExpertsPerTok, Is = c.MoeIntermediateSize, S = c.NSharedExperts;
+                    perToken += C + 1 + C;                                  // norm, residual
+                    if (S > 0) perToken += 4 * S * Is + C + C;              // shared experts, shared + routed
+                    if (!c.HasRouter) perToken += 2 * K;                    // hash: constant gates, indices
+                    else perToken += 2 * E + 2 * K + (c.NormTopkProb || c.MoeKind == MoeKind.GShard ? 1 + K : 0);
+                    perToken += K * C + K + 4 * K * Is + K * C + K * C + K + K * C + C;  // dispatch, experts, combine
+                    perBatch += E + 1;                                      // group offsets
+                }
+                else
+                {
+                    perToken += 3 * C + 1 + 4L * c.IntermediateSize;
+                }
             }
-            else
-            {
-                perToken += 3 * C + 1 + 4L * c.IntermediateSize;
-            }
+            return 4 * (perToken * batch * seq + perBatch);
         }
-        return 4 * (perToken * batch * seq + perBatch);
     }
 }

@@ -18,6 +18,7 @@ public sealed record CheckpointPart(string Name, Action<string> Write);
 public static class CheckpointStore
 {
     public const string LatestFile = "latest";
+    private static readonly RegularFile.Kind LatestKind = new(Tensors.UserErrorKind.Checkpoint, "a 'latest' file of at most 4 KiB", 4 * RegularFile.KiB, m => new Model.CheckpointException(m));
 
     public static string FolderName(long step) => $"checkpoint-{step:D6}";
 
@@ -44,7 +45,7 @@ public static class CheckpointStore
         string latest = Path.Combine(path, LatestFile);
         if (File.Exists(latest))
         {
-            string name = UserFiles.Read(latest, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(latest)).Trim();
+            string name = RegularFile.ReadAllText(latest, LatestKind).Trim();
             string folder = Path.Combine(path, name);
             if (name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || !File.Exists(Path.Combine(folder, TrainerState.FileName)))
                 throw new Model.CheckpointException($"{latest}: names '{name}', which is not a checkpoint folder beside it");

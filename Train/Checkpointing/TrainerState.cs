@@ -18,6 +18,7 @@ namespace MoeFromScratch.Train.Checkpointing;
 public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, long TokensSeen, TrainSettings Settings)
 {
     public const string FileName = "trainer_state.json";
+    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Checkpoint, "a trainer_state.json of at most 1 MiB", RegularFile.MiB, m => new Model.CheckpointException(m));
 
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, TrainJson.Default.TrainerState) + "\n");
 
@@ -27,7 +28,7 @@ public sealed record TrainerState(long Step, long DataStep, int OptimizerStep, l
         TrainerState? state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(UserFiles.Read(path, Tensors.UserErrorKind.Checkpoint, () => File.ReadAllText(path)), TrainJson.Default.TrainerState);
+            state = JsonSerializer.Deserialize<TrainerState>(RegularFile.ReadAllText(path, FileKind), TrainJson.Default.TrainerState);
         }
         catch (JsonException e)
         {

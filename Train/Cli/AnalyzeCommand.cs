@@ -44,7 +44,7 @@ public static class AnalyzeCommand
     private static int Run(Options o)
     {
         if (o.Batches is < 1) throw new Tensors.UsageException($"--batches {o.Batches}: expected >= 1");
-        string folder = File.Exists(Path.Combine(o.Checkpoint, "config.json")) ? o.Checkpoint : CheckpointStore.Resolve(o.Checkpoint);
+        string folder = ModelFolder.Resolve(o.Checkpoint);
         var config = MoeConfigJson.Load(Path.Combine(folder, "config.json"));
         ExpertAnalysis.RequireMoe(config, folder);
         string statePath = Path.Combine(folder, TrainerState.FileName);
@@ -53,7 +53,7 @@ public static class AnalyzeCommand
         string? dataPath = o.Data ?? settings.Data;
         var corpus = dataPath is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(dataPath);
         var prepared = TokenizedCorpus.Prepare(corpus, config.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot());
-        RequireSameTokenizer(folder, prepared, dataPath ?? corpus.Origin);
+        ModelFolder.RequireSameTokenizer(folder, prepared.Tokenizer, prepared.TokenizerPath, dataPath ?? corpus.Origin);
         using var split = new ValidationSplit(prepared, settings.BatchSize, Math.Min(settings.SequenceLength, config.MaxPositionEmbeddings), o.Batches);
 
         using var backend = DeviceSelector.Open(o.Device);
@@ -69,15 +69,5 @@ public static class AnalyzeCommand
         else AnalysisTables.Write(result, AnsiConsole.Console);
         progress.WriteLine($"wrote {string.Join(", ", written)}");
         return 0;
-    }
-
-    // The model's token ids are only meaningful under its own tokenizer.
-    private static void RequireSameTokenizer(string folder, TokenizedCorpus prepared, string data)
-    {
-        string path = Path.Combine(folder, "tokenizer.json");
-        if (!File.Exists(path)) return;   // an HF folder without one: the user's --data is trusted
-        var own = TokenizerJson.Load(path);
-        if (own.VocabSize != prepared.Tokenizer.VocabSize || !own.Merges.SequenceEqual(prepared.Tokenizer.Merges))
-            throw new DataException($"{path}: not the tokenizer of {data} ({prepared.TokenizerPath}); pass the --data the model was trained on");
     }
 }

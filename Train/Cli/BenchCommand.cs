@@ -94,7 +94,10 @@ public static class BenchCommand
             return 0;
         }
         settings.Validate();
+        if (settings.Seq > config.MaxPositionEmbeddings)
+            throw new Tensors.UsageException($"--seq {settings.Seq}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         using var backend = DeviceSelector.Open(deviceName);
+        MemoryPlan.ForTraining(config, settings.Batch, settings.Seq).Check(backend);
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var ownsModel = model as IDisposable;
         long parameters = model.Module.Parameters().Sum(p => p.Numel);

@@ -9,10 +9,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
+using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;
+using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.Train.Cli;
 
@@ -34,10 +36,13 @@ public static class EvalCommand
 
     private static int Run(string path, string tokensFile, string device, bool json)
     {
-        string folder = File.Exists(Path.Combine(path, "config.json")) ? path : CheckpointStore.Resolve(path);
+        string folder = ModelFolder.Resolve(path);
         using var backend = DeviceSelector.Open(device);
+        var config = MoeConfigJson.Load(Path.Combine(folder, Model.Checkpoint.ModelCheckpoint.ConfigFile));
+        var sequences = ReadSequences(tokensFile, config.VocabSize, config.MaxPositionEmbeddings + 1);
+        int longest = sequences.Max(s => s.Length) - 1;
+        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest + 1} tokens", kvCache: false));
         using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
-        var sequences = ReadSequences(tokensFile, model.Config.VocabSize, model.Config.MaxPositionEmbeddings + 1);
 
         double ceSum = 0, auxSum = 0;
         long predicted = 0;
@@ -74,14 +79,15 @@ public static class EvalCommand
         return 0;
     }
 
+    private static readonly RegularFile.Kind TokensKind = new(UserErrorKind.Data, "a --tokens JSON file of at most 256 MiB", 256 * RegularFile.MiB, m => new DataException(m));
+
     /// <summary>The sequences of a tokens file, checked: ids in 0..V-1, lengths 2..maxLength.</summary>
     public static List<int[]> ReadSequences(string file, int vocabSize, int maxLength)
     {
-        if (!File.Exists(file)) throw new DataException($"--tokens {file}: no such file");
         List<int[]>? sequences;
         try
         {
-            sequences = JsonSerializer.Deserialize(File.ReadAllText(file), TrainJson.Default.ListInt32Array);
+            sequences = JsonSerializer.Deserialize(RegularFile.ReadAllBytes(file, TokensKind), TrainJson.Default.ListInt32Array);
         }
         catch (JsonException e)
         {

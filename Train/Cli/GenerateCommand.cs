@@ -36,10 +36,11 @@ public static class GenerateCommand
     {
         if (maxTokens < 0) throw new Tensors.UsageException($"--max-tokens {maxTokens}: expected >= 0");
         var sampler = new Sampler(temperature, topP, seed);
-        string folder = File.Exists(Path.Combine(path, "config.json")) ? path : CheckpointStore.Resolve(path);
-        var config = MoeConfigJson.Load(Path.Combine(folder, "config.json"));
-        var tokenizer = TokenizerJson.Load(Path.Combine(folder, "tokenizer.json"));
+        string folder = ModelFolder.Resolve(path);
         using var backend = DeviceSelector.Open(device);
+        var config = ModelFolder.CheckedConfig(folder, backend, c =>
+            MemoryPlan.ForInference(c, Math.Min(c.MaxPositionEmbeddings, maxTokens + 1), $"--max-tokens {maxTokens}", kvCache: true));
+        var tokenizer = ModelFolder.Tokenizer(folder, config);
         var model = ModelFactory.Create(config, backend, seed: 0);
         model.LoadWeights(folder);
 

@@ -63,26 +63,34 @@ public static class TrainCommand
         // what to train: a fresh run, or the saved state of the run being resumed
         string? resumeFolder = o.Resume is null ? null : CheckpointStore.Resolve(o.Resume);
         var saved = resumeFolder is null ? null : TrainerState.Load(Path.Combine(resumeFolder, TrainerState.FileName));
-        var config = o.Config is not null ? MoePresets.Resolve(o.Config)
-            : resumeFolder is not null ? MoeConfigJson.Load(Path.Combine(resumeFolder, "config.json"))
-            : MoePresets.Resolve(DefaultConfig);
+        if (saved is not null && o.Steps is long steps && steps <= saved.Step)
+            throw new Tensors.UsageException($"--steps {steps}: the checkpoint {resumeFolder} is at step {saved.Step} already; pass --steps above {saved.Step} to train further");
+        string configSource = o.Config ?? (resumeFolder is not null ? Path.Combine(resumeFolder, "config.json") : DefaultConfig);
+        var config = o.Config is not null || resumeFolder is null ? MoePresets.Resolve(configSource) : MoeConfigJson.Load(configSource);
         var settings = Settings(o, saved?.Settings);
         string runFolder = o.Out ?? (resumeFolder is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFolder))! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss")));
+
+        // every part checked against the others before anything large is read or built
         if (settings.SequenceLength > config.MaxPositionEmbeddings)
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
+        TokenizedCorpus.RequireTrainableVocab(config.VocabSize, configSource);
+        if (resumeFolder is not null) Model.Checkpoint.ModelCheckpoint.CheckHeaders(resumeFolder, config);
+        using var backend = DeviceSelector.Open(o.Device);
+        MemoryPlan.ForTraining(config, settings.BatchSize, settings.SequenceLength).Check(backend);
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
         var data = PrepareData(settings.Data, config.VocabSize, o.Cache);
         using var trainTokens = data.Train;
         using var validationTokens = data.Validation;
         var tokenizer = data.Tokenizer;
+        if (resumeFolder is not null)
+            ModelFolder.RequireSameTokenizer(resumeFolder, tokenizer, data.TokenizerPath, settings.Data ?? "the default corpus");
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);   // see PrepareData
         var train = new TokenBatches(trainTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Random);
         TokenBatches? validation = validationTokens.Count > settings.SequenceLength
             ? new TokenBatches(validationTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Sequential) : null;
 
         // build the model and the optimizer on the device; restore them when resuming
-        using var backend = DeviceSelector.Open(o.Device);
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
         var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer);
@@ -129,7 +137,7 @@ public static class TrainCommand
     // tokenizer and the memory-mapped token files leave: the corpus text and the garbage of parsing
     // it (about 250 MB for the default corpus) become garbage on return, which the caller's
     // aggressive collection hands back to the OS before training starts.
-    private static (BpeTokenizer Tokenizer, TokenFile Train, TokenFile Validation) PrepareData(string? data, int vocabSize, string? cache)
+    private static (BpeTokenizer Tokenizer, string TokenizerPath, TokenFile Train, TokenFile Validation) PrepareData(string? data, int vocabSize, string? cache)
     {
         var corpus = data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(data);
         Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({corpus.Files:N0} file{(corpus.Files == 1 ? "" : "s")}, {corpus.TextBytes / 1e6:F1} MB of text in {corpus.Documents.Count:N0} documents)");
@@ -140,7 +148,7 @@ public static class TrainCommand
         var validation = prepared.OpenValidation();
         Console.WriteLine($"tokens {train.Count:N0} train + {validation.Count:N0} validation; BPE tokenizer of {prepared.Tokenizer.VocabSize:N0} " +
             $"{(prepared.TokenizerFromCache ? "from the cache" : $"trained in {prepared.TokenizerTime.TotalSeconds:F1} s")}: {prepared.Folder}");
-        return (prepared.Tokenizer, train, validation);
+        return (prepared.Tokenizer, prepared.TokenizerPath, train, validation);
     }
 
     // A few sampled tokens, so the end of a run shows what the model has learned.
@@ -156,6 +164,8 @@ public static class TrainCommand
     {
         var s = saved ?? new TrainSettings();
         long steps = o.Steps ?? s.Steps;
+        if (saved is not null && o.Steps is not null && o.Warmup is null && saved.WarmupSteps > steps)
+            throw new Tensors.UsageException($"--steps {steps}: fewer than the {saved.WarmupSteps} warmup steps of the run being resumed; pass --warmup (0..{steps}) too");
         return (s with
         {
             Steps = steps,

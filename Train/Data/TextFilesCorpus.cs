@@ -80,11 +80,12 @@ public static class TextFilesCorpus
             .Order(StringComparer.Ordinal).ToArray();
     }
 
+    // A FIFO or device is refused unopened; one file is at most what a corpus in memory can be.
+    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Data, "a text file of at most 1 GiB", RegularFile.GiB, m => new DataException(m));
+
     private static byte[] Read(string file)
     {
-        // A FIFO or device reports 0 bytes and may block or never end: like an empty file, it holds no text.
-        if (new FileInfo(file).Length == 0) return [];
-        byte[] content = UserFiles.Read(file, UserErrorKind.Data, () => File.ReadAllBytes(file));
+        byte[] content = RegularFile.ReadAllBytes(file, FileKind);
         int nul = Array.IndexOf(content, (byte)0);
         if (nul >= 0) throw new DataException($"{file}: looks binary (a NUL byte at offset {nul}); expected a text file");
         return content;

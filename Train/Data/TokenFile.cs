@@ -40,11 +40,12 @@ public sealed unsafe class TokenFile : IDisposable
 
     public static int WidthFor(int vocabSize) => vocabSize <= 256 ? 1 : vocabSize <= 65536 ? 2 : 4;
 
+    // Memory-mapped, so no bound but the header's count, which must match the size exactly.
+    private static readonly RegularFile.Kind FileKind = new(UserErrorKind.Data, "a token file", long.MaxValue, m => new DataException(m));
+
     public static TokenFile Open(string path)
     {
-        if (!File.Exists(path)) throw new DataException($"token file {path} does not exist");
-        long length = new FileInfo(path).Length;
-        // Checked before opening: a FIFO or device reports 0 bytes, and opening it could block.
+        long length = RegularFile.Check(path, FileKind);   // before opening: a FIFO would block
         if (length < HeaderBytes) throw new DataException($"{path}: {length} bytes is shorter than the {HeaderBytes}-byte token file header");
         var header = new byte[HeaderBytes];
         UserFiles.Read(path, UserErrorKind.Data, () =>

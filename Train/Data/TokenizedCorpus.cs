@@ -40,10 +40,19 @@ public sealed record TokenizedCorpus(
         return Path.Combine(root, "moefromscratch");
     }
 
+    public const int MinVocab = BpeTrainer.ByteTokens + 1, MaxVocab = 1 << 20;
+
+    /// <summary>Refuses a vocab_size the byte-level BPE trainer cannot make (it needs 256 bytes + &lt;|endoftext|&gt;), naming source.</summary>
+    public static void RequireTrainableVocab(int vocabSize, string source)
+    {
+        if (vocabSize is < MinVocab or > MaxVocab)
+            throw new Model.ModelConfigException($"{source}: field 'vocab_size' = {vocabSize}: training makes a byte-level BPE tokenizer of exactly vocab_size tokens, so it must be {MinVocab}..{MaxVocab:N0}");
+    }
+
     public static TokenizedCorpus Prepare(Corpus corpus, int vocabSize, string cacheRoot)
     {
-        if (vocabSize is < BpeTrainer.ByteTokens + 1 or > 1 << 20)
-            throw new ArgumentOutOfRangeException(nameof(vocabSize), $"vocab size {vocabSize}, expected {BpeTrainer.ByteTokens + 1}..{1 << 20}");
+        if (vocabSize is < MinVocab or > MaxVocab)
+            throw new ArgumentOutOfRangeException(nameof(vocabSize), $"vocab size {vocabSize}, expected {MinVocab}..{MaxVocab}");
         if (corpus.Documents.Count < 2)
             throw new DataException($"{corpus.Origin}: {corpus.Documents.Count} document(s); need at least 2 to hold one out for validation");
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{corpus.Identity()}|{vocabSize}|{FormatVersion}")))[..16];

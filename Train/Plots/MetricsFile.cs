@@ -4,6 +4,7 @@
 // Not a general reader: a final line without its newline is skipped, since a crash (or the writer,
 // mid-line) may have cut it short; every other line must be a complete train or eval object.
 using System.Text.Json;
+using MoeFromScratch.Model;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.Train.Plots;
@@ -18,10 +19,11 @@ public sealed record RunMetrics(string Path, IReadOnlyList<TrainPoint> Train, IR
 
 public static class MetricsFile
 {
+    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Data, "a metrics.jsonl file of at most 1 GiB", RegularFile.GiB, m => new DataException(m));
+
     public static RunMetrics Read(string path)
     {
-        if (!File.Exists(path)) throw new DataException($"{path}: no such metrics file");
-        string text = File.ReadAllText(path);
+        string text = RegularFile.ReadAllText(path, FileKind);
         var lines = text.Split('\n');
         var train = new List<TrainPoint>();
         var eval = new List<EvalPoint>();

@@ -81,13 +81,15 @@ public static class TokenizerJson
     private static string Spelling(BpeTokenizer tokenizer, int id) =>
         tokenizer.SpecialTokens.TryGetValue(id, out var special) ? special : ByteLevel.ToText(tokenizer.TokenBytes(id));
 
+    /// <summary>What a tokenizer.json may be: a regular file of at most 256 MiB (a 2^20-token vocabulary is ~60 MB).</summary>
+    public static readonly RegularFile.Kind FileKind = new(UserErrorKind.Tokenizer, "a tokenizer.json file of at most 256 MiB", 256 * RegularFile.MiB, m => new TokenizerException(m));
+
     public static BpeTokenizer Load(string path)
     {
-        if (!File.Exists(path)) throw new TokenizerException($"tokenizer file {path} does not exist");
         JsonNode? root;
         try
         {
-            byte[] bytes = UserFiles.Read(path, UserErrorKind.Tokenizer, () => File.ReadAllBytes(path));
+            byte[] bytes = RegularFile.ReadAllBytes(path, FileKind);
             // The parser checks UTF-8 only when a string is read, and then throws InvalidOperationException.
             if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new TokenizerException($"{path}: not valid UTF-8");
             // A repeated key would otherwise surface later as an ArgumentException from JsonObject.

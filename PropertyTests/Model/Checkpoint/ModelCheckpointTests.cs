@@ -75,6 +75,6 @@ public sealed class ModelCheckpointTests
     public void Folder_without_config()
     {
         using var folder = new TempFolder();
-        ModelAsserts.OneLineError(() => ModelCheckpoint.Load(folder.Path), "config.json", "no such config file");
+        ModelAsserts.OneLineError(() => ModelCheckpoint.Load(folder.Path), "config.json", "no such file; expected a config.json");
     }
 }

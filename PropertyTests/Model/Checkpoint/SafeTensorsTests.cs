@@ -181,7 +181,7 @@ public sealed class SafeTensorsTests
 
     [Fact]
     public void Missing_file() =>
-        ModelAsserts.OneLineError(() => SafeTensorsFile.Read("no/such.safetensors"), "no/such.safetensors", "no such safetensors file");
+        ModelAsserts.OneLineError(() => SafeTensorsFile.Read("no/such.safetensors"), "no/such.safetensors", "no such file; expected a safetensors file");
 
     private static void Corrupt(string header, byte[] data, params string[] expected)
     {

@@ -73,7 +73,7 @@ public sealed class ShardedCheckpointTests
 
     [Fact]
     public void Index_pointing_at_a_missing_shard() =>
-        CorruptIndex(map => map["layer.0.weight"] = "gone.safetensors", "gone.safetensors", "no such safetensors file");
+        CorruptIndex(map => map["layer.0.weight"] = "gone.safetensors", "gone.safetensors", "no such file; expected a safetensors file");
 
     [Fact]
     public void Index_that_is_not_json()

@@ -102,7 +102,7 @@ public sealed class MoeConfigJsonTests
 
     [Fact]
     public void Missing_file_names_the_path() =>
-        ModelAsserts.OneLineError(() => MoeConfigJson.Load("no/such/config.json"), "no/such/config.json", "no such config file");
+        ModelAsserts.OneLineError(() => MoeConfigJson.Load("no/such/config.json"), "no/such/config.json", "no such file; expected a config.json");
 
     [Fact]
     public void Unknown_preset_lists_the_presets() =>

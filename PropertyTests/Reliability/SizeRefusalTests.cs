@@ -1,0 +1,153 @@
+// Sizes that cannot fit: refused before a model, a batch or a mask is built, each in one line
+// naming what to shrink, with the refused command's peak memory under 300 MB (Refusal). The CLI
+// cases are the ones a user met: a 16B (and 145B) model benchmarked on a small machine, a batch of
+// 100,000, hidden_size 1,000,000, vocab_size 2e9 and 10. Then generated cases: random sizes of a
+// config and of the step, each either refused with a MoeUserException or planned within limits,
+// and a 40,000-position config whose causal mask is sized by the sequence actually used. Last,
+// InferenceSizeRefusalTests: `generate` from a 145B folder whose headers match its config.
+using FsCheck;
+using FsCheck.Fluent;
+using MoeFromScratch.Autograd;
+using MoeFromScratch.Gpu;
+using MoeFromScratch.Gpu.Runtime;
+using MoeFromScratch.Model;
+using MoeFromScratch.Model.Config;
+using MoeFromScratch.PropertyTests.Vulkan;
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Training;
+
+namespace MoeFromScratch.PropertyTests.Reliability;
+
+public sealed class SizeRefusalTests : FuzzFolderTests
+{
+    // {name.json}: the tiny preset with one field changed. --data names nothing: the refusal must come before the corpus is read.
+    public static TheoryData<string, string> Commands => new()
+    {
+        { "bench train --config deepseek-moe-16b", "training needs at least" },
+        { "bench train --config deepseek-moe-145b --seq 64", "training needs at least" },
+        { "bench train --config tiny --batch 100000", "--batch 100000 × --seq 128: the logits" },
+        { "train --config tiny --batch 100000 --device cpu --data /nonexistent", "--batch 100000 × --seq 128: the logits" },
+        { "train --config deepseek-moe-145b --seq 64 --device cpu --data /nonexistent", "training needs at least" },
+        { "params --config {hidden_size=1000000}", "field 'hidden_size' = 1000000" },
+        { "train --config {hidden_size=1000000} --device cpu --data /nonexistent", "field 'hidden_size' = 1000000" },
+        { "params --config {vocab_size=2000000000}", "field 'vocab_size' = 2000000000" },
+        { "train --config {vocab_size=2000000000} --device cpu --data /nonexistent", "field 'vocab_size' = 2000000000" },
+        { "train --config {vocab_size=10} --device cpu --data /nonexistent", "field 'vocab_size' = 10" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void A_run_that_cannot_fit_is_refused_in_one_line_before_anything_is_built(string command, string expected) =>
+        Refusal.Assert(Configs(command), expected);
+
+    // "{field=value}" -> the path of the tiny preset's config.json with that field changed
+    private string Configs(string command) => System.Text.RegularExpressions.Regex.Replace(command, @"\{(\w+)=(\d+)\}", m =>
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(MoeConfigJson.ToJson(MoePresets.Tiny))!.AsObject();
+        json[m.Groups[1].Value] = long.Parse(m.Groups[2].Value);
+        string path = Folder.File($"{m.Groups[1].Value}-{m.Groups[2].Value}.json");
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
+    });
+
+    [Fact]
+    public void Random_sizes_are_refused_as_user_errors_or_planned_within_every_tensor_limit()
+    {
+        var sizes = Gen.Elements(1, 2, 7, 64, 1000, 65_536, 1_000_000, 46_341, int.MaxValue);
+        var cases = from c in sizes
+                    from v in sizes
+                    from layers in Gen.Elements(1, 2, 300)
+                    from experts in Gen.Elements(1, 8, 4096)
+                    from batch in sizes
+                    from seq in sizes
+                    select (C: c * 2, V: v, Layers: layers, E: experts, B: batch, T: seq);
+        Prop.ForAll(cases.ToArbitrary(), s =>
+        {
+            MoeConfig config;
+            MemoryPlan plan;
+            try
+            {
+                config = (MoePresets.Tiny with
+                {
+                    HiddenSize = s.C,
+                    VocabSize = s.V,
+                    NumHiddenLayers = s.Layers,
+                    NRoutedExperts = s.E,
+                    NumAttentionHeads = 2,
+                    MaxPositionEmbeddings = Math.Max(s.T, 1),
+                }).Validate("random");
+                plan = MemoryPlan.ForTraining(config, s.B, s.T);
+            }
+            catch (MoeUserException e)
+            {
+                Assert.DoesNotContain('\n', e.Message);
+                return;
+            }
+            // planned: every tensor it implies fits one tensor, and no part overflowed
+            foreach (var p in ParameterLayout.Of(config)) Assert.True(p.Numel <= MoeConfig.MaxTensorElements, p.Name);
+            Assert.True((long)s.B * s.T * s.V <= MoeConfig.MaxTensorElements, $"the logits of {s}");
+            Assert.All(plan.Parts, p => Assert.True(p.Bytes >= 0, $"{p.Part} {p.Bytes} of {s}"));
+            Assert.True(plan.Total >= 16 * ParameterCount.Of(config).Total.Total, $"{plan.Total} of {s}");
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void The_causal_mask_of_a_40000_position_config_holds_only_the_positions_a_forward_uses()
+    {
+        var config = MoePresets.Tiny with { MaxPositionEmbeddings = 40_000 };
+        using var model = new DeepSeekMoe(config, seed: 1, Device.Cpu);
+        using var scope = new TensorScope();
+        using (Grad.NoGrad()) model.Forward(Tensor.FromArray(new int[16], [2, 8]), null, training: false);
+        Assert.Equal(8, model.Mask.BuiltPositions);                    // not 40,000² doubles (12.8 GB)
+        using (Grad.NoGrad()) model.Forward(Tensor.FromArray(new int[20], [1, 20]), null, training: false);
+        Assert.Equal(20, model.Mask.BuiltPositions);                   // grown for the longer window, no more
+    }
+
+    [VulkanFact]
+    public void On_vulkan_the_plan_is_checked_against_the_pool_and_refused_in_one_line()
+    {
+        int? index = VulkanDevices.List().FirstOrDefault(d => d.Type == VulkanDeviceType.Cpu)?.Index;
+        using var gpu = new VulkanBackend(new VulkanOptions { DeviceIndex = index, AllowCpuDevice = true, MemoryLimitBytes = 1 << 20 });
+        var error = Assert.Throws<UsageException>(() => MemoryPlan.ForTraining(MoePresets.Tiny, 8, 128).Check(gpu));
+        Assert.Contains($"on {gpu.Name}", error.Message);
+        Assert.Contains("but 1.0 MiB is free", error.Message);
+        Assert.Contains("reduce --batch or --seq", error.Message);
+        MemoryPlan.ForTraining(MoePresets.Tiny with { VocabSize = 300, HiddenSize = 8, NumAttentionHeads = 2, NumHiddenLayers = 1 }, 1, 4).Check(gpu);
+    }
+}
+
+public sealed class InferenceSizeRefusalTests : FuzzFolderTests
+{
+    // A folder with the 145B config and a safetensors file whose header lists every tensor of it in
+    // BF16 over a sparse 290 GB of zeros (no blocks on disk): the headers match, so only the memory
+    // plan stands between `generate` and 580 GB of float32 weights.
+    [Fact]
+    public void Generating_from_a_model_larger_than_the_machine_is_refused_after_the_headers_before_the_weights()
+    {
+        var config = MoePresets.DeepSeekMoe145B;
+        string folder = Folder.Path;
+        MoeConfigJson.Save(config, Path.Combine(folder, "config.json"));
+        var header = new System.Text.Json.Nodes.JsonObject();
+        long offset = 0;
+        foreach (var p in ParameterLayout.Of(config))
+        {
+            long bytes = 2 * p.Numel;
+            header[p.Name] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["dtype"] = "BF16",
+                ["shape"] = new System.Text.Json.Nodes.JsonArray(p.Shape.Select(d => (System.Text.Json.Nodes.JsonNode?)d).ToArray()),
+                ["data_offsets"] = new System.Text.Json.Nodes.JsonArray(offset, offset + bytes),
+            };
+            offset += bytes;
+        }
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        using (var file = File.Create(Path.Combine(folder, "model.safetensors")))
+        {
+            file.Write(BitConverter.GetBytes((long)json.Length));
+            file.Write(json);
+            file.SetLength(8 + json.Length + offset);
+        }
+        string weights = MemoryPlan.Size(4 * ParameterCount.Of(config).Total.Total);   // float32 once loaded
+        Refusal.Assert($"generate --checkpoint {folder} --device cpu --max-tokens 8", "inference needs at least", $"(weights {weights},", "KV cache");
+    }
+}

@@ -1,0 +1,84 @@
+// MemoryPlan: what a run will hold on its device, estimated from the config and the step's sizes
+// before anything is built, and the one check that refuses a run that cannot fit — one line: how
+// much it needs (by part), how much the device has, what to shrink. Training holds the weights,
+// their gradients and AdamW's two moments (4 bytes each per float32 parameter), the activations
+// the tape keeps (Bench/ActivationEstimate), the causal mask window (T², sized by --seq, not by
+// max_position_embeddings) and the logits' gradient in the backward pass; inference holds the
+// weights, one sequence's activations, the mask and, generating, the KV cache (2 · layers · P · C,
+// P = max_position_embeddings: the cache is preallocated for every position).
+// Sizes that no tensor can hold (more than MoeConfig.MaxTensorElements elements: the logits B·T·V,
+// the attention scores B·NH·T²) are refused naming the options and fields that multiply to them.
+// A lower bound, not a promise: the runtime itself (~100 MB) and fragmentation come on top.
+using MoeFromScratch.Model.Config;
+using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Bench;
+using MoeFromScratch.Train.Devices;
+
+namespace MoeFromScratch.Train.Training;
+
+public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(string Part, long Bytes)> Parts)
+{
+    public long Total => (long)Int128.Min(Parts.Aggregate((Int128)0, (sum, p) => sum + p.Bytes), long.MaxValue);
+
+    /// <summary>Training B sequences of T tokens (batchOption/seqOption: how the user names B and T).</summary>
+    public static MemoryPlan ForTraining(MoeConfig c, int batch, int seq, string batchOption = "--batch", string seqOption = "--seq")
+    {
+        CheckTensorSizes(c, batch, seq, $"{batchOption} {batch} × {seqOption} {seq}", $"reduce {batchOption} or {seqOption}");
+        long weights = 4 * ParameterCount.Of(c).Total.Total;
+        long N = (long)batch * seq;
+        return new("training", $"reduce {batchOption} or {seqOption}, or use a smaller config",
+        [
+            ("weights", weights), ("gradients", weights), ("AdamW moments", 2 * weights),
+            ("activations", Saturated(() => ActivationEstimate.Bytes(c, batch, seq))),
+            ("causal mask", 2 * 4L * seq * seq), ("logits gradient", 4 * N * c.VocabSize),
+        ]);
+    }
+
+    /// <summary>Inference of one sequence of up to T tokens; with kvCache, the KV caches generation preallocates
+    /// (Model/Layers/KvCache: max_position_embeddings positions per layer, not T).</summary>
+    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache)
+    {
+        CheckTensorSizes(c, 1, seq, seqWhat, "use shorter sequences");
+        return new("inference", "use a smaller model or a device with more memory",
+        [
+            ("weights", 4 * ParameterCount.Of(c).Total.Total),
+            ("activations", Saturated(() => ActivationEstimate.Bytes(c, 1, seq))),
+            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * c.NumHiddenLayers * c.MaxPositionEmbeddings * c.HiddenSize : 0),
+        ]);
+    }
+
+    /// <summary>Throws a UsageException when the plan needs more than backend has available.</summary>
+    public void Check(IBackend backend)
+    {
+        if (DeviceMemory.Available(backend) is not var (have, source) || Total <= have) return;
+        string parts = string.Join(", ", Parts.Where(p => p.Bytes > 0).Select(p => $"{p.Part} {Size(p.Bytes)}"));
+        throw new UsageException($"{What} needs at least {Size(Total)} on {backend.Name} ({parts}) but {Size(have)} is free ({source}); {Shrink}");
+    }
+
+    private static long Saturated(Func<long> bytes)
+    {
+        try { return bytes(); }
+        catch (OverflowException) { return long.MaxValue; }
+    }
+
+    public static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):F1} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):F1} MiB",
+        _ => $"{bytes / 1024.0:F1} KiB",
+    };
+
+    // The step's largest tensors must each fit in one tensor.
+    private static void CheckTensorSizes(MoeConfig c, int batch, int seq, string sizes, string shrink)
+    {
+        void Limit(Int128 elements, string product)
+        {
+            if (elements > MoeConfig.MaxTensorElements)
+                throw new UsageException($"{sizes}: {product} = {elements:N0} elements, more than a tensor holds ({MoeConfig.MaxTensorElements:N0}); {shrink}");
+        }
+        Limit((Int128)batch * seq * c.VocabSize, $"the logits, tokens × vocab_size {c.VocabSize}");
+        Limit((Int128)batch * seq * c.NumAttentionHeads * seq, $"the attention scores, tokens × num_attention_heads {c.NumAttentionHeads} × T");
+        Limit((Int128)batch * seq * Math.Max(c.HiddenSize, Math.Max(c.IntermediateSize, c.SharedIntermediateSize)) * Math.Max(1, c.NumExpertsPerTok),
+            "the widest activation, tokens × the widest layer × num_experts_per_tok");
+    }
+}
