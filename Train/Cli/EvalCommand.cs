@@ -22,7 +22,7 @@ public static class EvalCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, a run folder (its latest checkpoint), or an HF-style model folder.", Required = true };
         var tokens = new Option<string>("--tokens") { Description = "A JSON file: an array of token-id sequences, each at least 2 tokens long.", Required = true };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = DeviceSelector.CreateOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("eval", "Mean next-token cross-entropy and balance loss of a model on token sequences.")
         {

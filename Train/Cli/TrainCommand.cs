@@ -35,7 +35,7 @@ public static class TrainCommand
         var defaults = new TrainSettings();
         var config = new Option<string?>("--config") { Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or a config.json path (default {DefaultConfig}; on --resume, the checkpoint's)." };
         var data = new Option<string?>("--data") { Description = "A text file or a folder of text files (default: the .NET SDK's reference documentation XML)." };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = DeviceSelector.CreateOption();
         var steps = new Option<long?>("--steps") { Description = $"Optimizer steps in the whole run (default {defaults.Steps})." };
         var batch = new Option<int?>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize})." };
         var seq = new Option<int?>("--seq") { Description = $"Tokens per sequence, T (default {defaults.SequenceLength})." };
@@ -88,13 +88,14 @@ public static class TrainCommand
             ? new TokenBatches(validationTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Sequential) : null;
 
         // build the model and the optimizer on the device; restore them when resuming
-        using var backend = DeviceSelector.Open(o.Device);
+        var (opened, why) = DeviceSelector.OpenExplained(o.Device);
+        using var backend = opened;
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
         var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer);
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
-        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name}; run folder {runFolder}" +
+        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C (SIGINT) or SIGTERM asking for a clean stop at the next step boundary
