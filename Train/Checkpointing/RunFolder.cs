@@ -30,6 +30,7 @@ public static partial class RunFolder
         if (continuesRun && overwrite)
             throw new UsageException($"{OverwriteOption}: cannot replace {folder}, the run --resume continues; drop one of the two");
         var owner = RunFolderLock.Acquire(folder);
+        UserFiles.Write(folder, () => AtomicFile.RemoveAbandoned(folder));   // a killed run's `latest` or metrics rewrite
         if (continuesRun || RunFiles(folder) is not { Count: > 0 } existing) return owner;
         if (!overwrite)
         {

@@ -16,13 +16,14 @@ public static class ParseErrors
         var error = parse.Errors[0];
         string command = CommandPath(parse.CommandResult);
         string hint = $"see `moe help{(command.Length == 0 ? "" : " " + command)}`";
-        if (OptionOf(error.SymbolResult) is { } option)
-        {
+        if (OptionOf(error.SymbolResult) is { } option && !error.Message.StartsWith(option.Name, StringComparison.Ordinal))
+        {   // a conversion or missing-value error (a validator's own message starts with the option's name and is kept)
             string takes = Takes(option.ValueType);
             return error.SymbolResult!.Tokens.FirstOrDefault(t => t.Type == TokenType.Argument) is { } given
                 ? $"{option.Name}: '{given.Value}' is not {takes}; {hint}"
                 : $"{option.Name}: needs a value{(takes == AnyValue ? "" : $" ({takes})")}; {hint}";
         }
+        if (OptionOf(error.SymbolResult) is not null) return $"{error.Message}; {hint}";
         string unmatched = parse.UnmatchedTokens.Count > 0 ? parse.UnmatchedTokens[0] : "";
         if (unmatched.Length > 0)
             return $"'{unmatched}' is not a{(unmatched.StartsWith('-') ? "n option" : " command")} of `moe{(command.Length == 0 ? "" : " " + command)}`; {hint}";
