@@ -15,6 +15,7 @@ using MoeFromScratch.Model.Config;
 using MoeFromScratch.Train.Bench;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Training;
+using MoeFromScratch.Train.Training.Reporting;
 
 namespace MoeFromScratch.Train.Cli;
 
@@ -53,13 +54,13 @@ public static class BenchCommand
                     ["m"] = n,
                     ["n"] = n,
                     ["k"] = n,
-                    ["gflops"] = Math.Round(r.Gflops, 1),
+                    ["gflops"] = double.IsFinite(r.Gflops) ? Math.Round(r.Gflops, 1) : null,   // null: too fast to time
                     ["ms"] = Math.Round(r.MedianMs, 3),
-                    ["best_gflops"] = Math.Round(r.BestGflops, 1),
+                    ["best_gflops"] = double.IsFinite(r.BestGflops) ? Math.Round(r.BestGflops, 1) : null,
                     ["reps"] = r.Reps,
                     ["threads"] = Environment.ProcessorCount,
                 }.ToJsonString()
-                : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {n,6} {r.MedianMs,10:F3} {r.Gflops,9:F1} {r.BestGflops,9:F1}"));
+                : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {n,6} {r.MedianMs,10:F3} {Wording.Finite(r.Gflops, "F1"),9} {Wording.Finite(r.BestGflops, "F1"),9}"));
         }
         return 0;
     }

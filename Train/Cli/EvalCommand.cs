@@ -69,7 +69,7 @@ public static class EvalCommand
                 ["checkpoint"] = folder,
             }.ToJsonString());
         else
-            Console.WriteLine($"{folder}: {sequences.Count} sequences, {predicted} predicted tokens; loss {loss:F6} (mean next-token cross-entropy), " +
+            Console.WriteLine($"{folder}: {Training.Reporting.Wording.Count(sequences.Count, "sequence", "sequences")}, {Training.Reporting.Wording.Count(predicted, "predicted token", "predicted tokens")}; loss {loss:F6} (mean next-token cross-entropy), " +
                 $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : ": " + string.Join(", ", perLayer.Select(p => $"layer {p.Key} {p.Value:F6}")))})");
         return 0;
     }

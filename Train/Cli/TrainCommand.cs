@@ -139,7 +139,7 @@ public static class TrainCommand
     private static (BpeTokenizer Tokenizer, TokenFile Train, TokenFile Validation) PrepareData(string? data, int vocabSize, string? cache)
     {
         var corpus = data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(data);
-        Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({corpus.Files:N0} file{(corpus.Files == 1 ? "" : "s")}, {corpus.TextBytes / 1e6:F1} MB of text in {corpus.Documents.Count:N0} documents)");
+        Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({Wording.Count(corpus.Files, "file", "files")}, {corpus.TextBytes / 1e6:F1} MB of text in {Wording.Count(corpus.Documents.Count, "document", "documents")})");
         var prepared = TokenizedCorpus.Prepare(corpus, vocabSize, cache ?? TokenizedCorpus.DefaultCacheRoot());
         if (prepared.Tokenizer.VocabSize != vocabSize)
             throw new DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {vocabSize}");
