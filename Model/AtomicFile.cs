@@ -7,6 +7,8 @@
 // Every atomic write of the project (Model and Train) goes through here, so one
 // seam, InjectWriteFaults, lets tests fail any of them midway the way a full disk does.
 // It is not a lock: two writers racing both succeed and the last rename wins.
+// A killed writer cannot delete its temporary file; RemoveAbandoned deletes those of dead
+// processes (the writer's pid is in the name) when the next run opens the folder.
 namespace MoeFromScratch.Model;
 
 public static class AtomicFile
@@ -54,6 +56,51 @@ public static class AtomicFile
     /// <summary>True for the name of a temporary file Write makes (".name.pid.guid.tmp").</summary>
     public static bool IsTemporary(string fileName) =>
         fileName.StartsWith('.') && fileName.EndsWith(TemporarySuffix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Deletes the temporary files in folder whose writing process is gone (a killed run's); a live
+    /// process's are left alone. Returns the names deleted.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveAbandoned(string folder)
+    {
+        if (!Directory.Exists(folder)) return [];
+        var removed = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(folder, $".*{TemporarySuffix}"))
+        {
+            string name = Path.GetFileName(path);
+            if (Writer(name) is not int pid || IsAlive(pid)) continue;
+            File.Delete(path);
+            removed.Add(name);
+        }
+        return removed;
+    }
+
+    // ".<name>.<pid>.<32 hex>.tmp" -> pid; anything else -> null
+    private static int? Writer(string fileName)
+    {
+        if (!IsTemporary(fileName)) return null;
+        var parts = fileName[..^TemporarySuffix.Length].Split('.');
+        return parts.Length >= 4 && parts[^1].Length == 32 && int.TryParse(parts[^2], out int pid) ? pid : null;
+    }
+
+    /// <summary>Whether a process of this id runs (this one included): a temporary name's writer may still be writing.</summary>
+    public static bool IsAlive(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;   // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Test seam: until the returned scope is disposed, every stream Write hands out in this async

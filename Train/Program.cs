@@ -17,6 +17,13 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
     AnalyzeCommand.Create(),
     ExperimentCommand.Create(),
 };
+root.Add(HelpCommand.Create(root));
 
-// The default handler would print user errors with a stack trace; CliErrors decides instead.
-return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+// The default handler would print user errors with a stack trace, and parse errors with the whole
+// help; CliErrors decides instead, and a parse error is one line (ParseErrors). No command: the help.
+return CliErrors.Run(() =>
+{
+    var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
+    if (parse.Errors.Count > 0) throw new MoeFromScratch.Tensors.UsageException(ParseErrors.OneLine(parse));
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+});

@@ -43,6 +43,19 @@ public sealed class RunPlotsTests : IDisposable
     }
 
     [Fact]
+    public void The_loss_plots_step_axis_spans_the_recorded_steps_in_whole_steps()
+    {
+        var lines = Enumerable.Range(1, 7).Select(s => TrainLine(s, $"{5 - s * 0.05}")).Append("""{"kind":"eval","step":5,"val_loss":4.7}""");
+        var plot = LossPlot.Draw(MetricsFile.Read(Path.Combine(WriteMetrics(lines), MetricsLog.FileName)));
+        plot.GetImage(RunPlots.Width, RunPlots.Height);   // lays the axes out, as saving does
+        var x = plot.Axes.GetLimits();
+        Assert.Equal((1.0, 7.0), (x.Left, x.Right));   // not from -0.something: there is no step before the first
+        var ticks = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).Select(t => t.Position).ToList();
+        Assert.NotEmpty(ticks);
+        Assert.All(ticks, t => Assert.Equal(Math.Round(t), t));
+    }
+
+    [Fact]
     public void Expert_share_sums_to_one_per_layer()
     {
         var run = MetricsFile.Read(Path.Combine(WriteMetrics([TrainLine(0), TrainLine(1)]), MetricsLog.FileName));

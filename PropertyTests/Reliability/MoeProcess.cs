@@ -142,6 +142,15 @@ internal sealed partial class MoeProcess : IDisposable
     {
         public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
+        /// <summary>Asserts a refused command: exit 1, one stderr line `moe: error: start…`, no stack trace.</summary>
+        public void AssertOneLineError(string start)
+        {
+            Assert.True(Code == 1, ToString());
+            Assert.True(StderrLines.Length == 1, ToString());
+            Assert.StartsWith($"moe: error: {start}", StderrLines[0]);
+            Assert.DoesNotContain("   at ", Stderr);
+        }
+
         public override string ToString() => $"exit {Code}{Environment.NewLine}stdout:{Environment.NewLine}{Stdout}stderr:{Environment.NewLine}{Stderr}";
     }
 }

@@ -55,7 +55,7 @@ public sealed partial class TinyRun : IDisposable
 
     public sealed record Reference(TinyRun Run, string RunFolder, IReadOnlyList<string> Losses);
 
-    /// <summary>metrics.jsonl's training losses by step, as written; fails unless steps 0.. appear once each, in order.</summary>
+    /// <summary>metrics.jsonl's training losses by step, as written; fails unless steps 1.. appear once each, in order.</summary>
     public static IReadOnlyList<string> Losses(string runFolder)
     {
         var losses = new List<string>();
@@ -63,7 +63,7 @@ public sealed partial class TinyRun : IDisposable
         {
             using var json = JsonDocument.Parse(line);
             if (json.RootElement.GetProperty("kind").GetString() != "train") continue;
-            Assert.Equal(losses.Count, json.RootElement.GetProperty("step").GetInt64());
+            Assert.Equal(losses.Count + 1, json.RootElement.GetProperty("step").GetInt64());
             losses.Add(json.RootElement.GetProperty("loss").GetRawText());
         }
         return losses;

@@ -47,7 +47,7 @@ public sealed class TrainerTests
         Assert.Equal(6, result.State.DataStep);              // skipped batches are consumed
         Assert.True(double.IsNaN(result.Losses[0]) && double.IsNaN(result.Losses[1]));
         Assert.Equal(2, recorder.Warnings.Count);
-        Assert.Contains("step 0: loss is NaN; update skipped (1 in a row)", recorder.Warnings[0]);
+        Assert.Contains("step 1: loss is NaN; update skipped (1 in a row)", recorder.Warnings[0]);
         Assert.NotNull(result.Checkpoint);
     }
 
@@ -64,7 +64,7 @@ public sealed class TrainerTests
         again.Model.PoisonedForwards = 100;
         var e = Assert.Throws<TrainingDivergedException>(() => again.Trainer.Run());
 
-        Assert.Contains("3 steps in a row had a non-finite loss or gradient (last: step 22); nothing was saved", e.Message);
+        Assert.Contains("3 steps in a row had a non-finite loss or gradient (last: step 23); nothing was saved", e.Message);
         Assert.Contains("checkpoint-000020", e.Message);
         Assert.Equal(before, TrainingFixture.Weights(again.Model));
         Assert.Equal("checkpoint-000020", File.ReadAllText(Path.Combine(fixture.RunFolder, CheckpointStore.LatestFile)).Trim());
@@ -84,7 +84,7 @@ public sealed class TrainerTests
         using (var doc = JsonDocument.Parse(lines[5]))
         {
             var root = doc.RootElement;
-            Assert.Equal(5, root.GetProperty("step").GetInt64());
+            Assert.Equal(6, root.GetProperty("step").GetInt64());   // steps 1..6, as the console counts
             foreach (var field in new[] { "loss", "lm_loss", "aux_per_layer", "lr", "grad_norm", "tokens_per_s", "expert_load", "forward_ms" })
                 Assert.True(root.TryGetProperty(field, out _), $"missing {field}");
         }

@@ -10,7 +10,7 @@ public static class AnalysisTables
     public static void Write(AnalysisResult r, IAnsiConsole console)
     {
         console.WriteLine($"{r.Checkpoint}: {r.MoeKind}, {r.SharedExperts} shared + {r.RoutedExperts} routed experts, K' = {r.ActiveExperts}; " +
-            $"{r.Batches} validation batches ({r.Tokens:N0} tokens) of {r.Data}; val loss {r.ValidationLoss:F4}");
+            $"{Training.Reporting.Wording.Count(r.Batches, "validation batch", "validation batches")} ({r.Tokens:N0} tokens) of {r.Data}; val loss {r.ValidationLoss:F4}");
 
         var load = Table("expert load (assignments per routed expert)", "layer", "min", "max", "mean", "max/mean", "CV");
         foreach (var l in r.Layers)

@@ -48,7 +48,7 @@ public static class ExpertAnalysis
         {
             var clock = Stopwatch.StartNew();
             double loss = ValidationPass.Run(model, data, routing, counts);
-            progress?.Invoke($"{what}: val loss {loss:F4} ({data.Count} batches, {clock.Elapsed.TotalSeconds:F1} s)");
+            progress?.Invoke($"{what}: val loss {loss:F4} ({Training.Reporting.Wording.Count(data.Count, "batch", "batches")}, {clock.Elapsed.TotalSeconds:F1} s)");
             return loss;
         }
 

@@ -58,7 +58,7 @@ public static class AtomicFolder
         foreach (var path in Directory.EnumerateDirectories(parent))
         {
             string name = Path.GetFileName(path);
-            if (Owner(name) is not int pid || IsAlive(pid)) continue;
+            if (Owner(name) is not int pid || Model.AtomicFile.IsAlive(pid)) continue;
             Directory.Delete(path, recursive: true);
             removed.Add(name);
         }
@@ -79,23 +79,5 @@ public static class AtomicFolder
             if (dash > 0 && rest.Length - dash - 1 == 32 && int.TryParse(rest[..dash], out int pid)) return pid;
         }
         return null;
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        if (pid == Environment.ProcessId) return true;
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;   // no such process
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
     }
 }

@@ -28,7 +28,7 @@ public static class AnalyzeCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, a run folder (its latest checkpoint), or an HF-style model folder.", Required = true };
         var data = new Option<string?>("--data") { Description = "The text the model was trained on (default: the run's --data, else the default corpus)." };
         var output = new Option<string?>("--out") { Description = "Folder for analysis.json and the plots (default: <--checkpoint>/analysis)." };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = DeviceSelector.CreateOption();
         var batches = new Option<int?>("--batches") { Description = "Validation batches per pass (default: the whole validation split once)." };
         var json = new Option<bool>("--json") { Description = "Print analysis.json on stdout instead of tables." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };

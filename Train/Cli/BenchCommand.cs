@@ -15,6 +15,7 @@ using MoeFromScratch.Model.Config;
 using MoeFromScratch.Train.Bench;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Training;
+using MoeFromScratch.Train.Training.Reporting;
 
 namespace MoeFromScratch.Train.Cli;
 
@@ -24,9 +25,9 @@ public static class BenchCommand
 
     private static Command GemmSubcommand()
     {
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "cpu" };
-        var sizes = new Option<string>("--sizes") { Description = "Square sizes n, comma-separated (default 256,512,1024,2048).", DefaultValueFactory = _ => "256,512,1024,2048" };
-        var reps = new Option<int>("--reps") { Description = "Timed repetitions per size (default: about 100 GFLOP of work, 5..200).", DefaultValueFactory = _ => 0 };
+        var device = DeviceSelector.CreateOption();
+        var sizes = new Option<string>("--sizes") { Description = "Square sizes n, comma-separated.", DefaultValueFactory = _ => "256,512,1024,2048" };
+        var reps = new Option<int>("--reps") { Description = "Timed repetitions per size; 0 = as many as about 100 GFLOP of work takes, 5..200.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line per size instead of a table." };
         var command = new Command("gemm", "GFLOPS of a square float32 matrix multiply (the GEMM training uses) on a device.") { device, sizes, reps, json };
         command.SetAction(parse => RunGemm(parse.GetValue(device)!, parse.GetValue(sizes)!, parse.GetValue(reps), parse.GetValue(json)));
@@ -53,13 +54,13 @@ public static class BenchCommand
                     ["m"] = n,
                     ["n"] = n,
                     ["k"] = n,
-                    ["gflops"] = Math.Round(r.Gflops, 1),
+                    ["gflops"] = double.IsFinite(r.Gflops) ? Math.Round(r.Gflops, 1) : null,   // null: too fast to time
                     ["ms"] = Math.Round(r.MedianMs, 3),
-                    ["best_gflops"] = Math.Round(r.BestGflops, 1),
+                    ["best_gflops"] = double.IsFinite(r.BestGflops) ? Math.Round(r.BestGflops, 1) : null,
                     ["reps"] = r.Reps,
                     ["threads"] = Environment.ProcessorCount,
                 }.ToJsonString()
-                : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {n,6} {r.MedianMs,10:F3} {r.Gflops,9:F1} {r.BestGflops,9:F1}"));
+                : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {n,6} {r.MedianMs,10:F3} {Wording.Finite(r.Gflops, "F1"),9} {Wording.Finite(r.BestGflops, "F1"),9}"));
         }
         return 0;
     }
@@ -67,12 +68,12 @@ public static class BenchCommand
     private static Command TrainSubcommand()
     {
         var defaults = new TrainSettings();
-        var config = new Option<string>("--config") { Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or a config.json path (default {TrainCommand.DefaultConfig}).", DefaultValueFactory = _ => TrainCommand.DefaultConfig };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "cpu" };
-        var batch = new Option<int>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize}, as moe train).", DefaultValueFactory = _ => defaults.BatchSize };
-        var seq = new Option<int>("--seq") { Description = $"Tokens per sequence, T (default {defaults.SequenceLength}, as moe train).", DefaultValueFactory = _ => defaults.SequenceLength };
-        var steps = new Option<int>("--steps") { Description = "Timed steps, after the warm-up; the median is reported (default 10).", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (default 2).", DefaultValueFactory = _ => 2 };
+        var config = new Option<string>("--config") { Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or a config.json path.", DefaultValueFactory = _ => TrainCommand.DefaultConfig };
+        var device = DeviceSelector.CreateOption();
+        var batch = new Option<int>("--batch") { Description = "Sequences per step, B (as in moe train).", DefaultValueFactory = _ => defaults.BatchSize };
+        var seq = new Option<int>("--seq") { Description = "Tokens per sequence, T (as in moe train).", DefaultValueFactory = _ => defaults.SequenceLength };
+        var steps = new Option<int>("--steps") { Description = "Timed steps, after the warm-up; the median is reported.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of text." };
         var saveConfig = new Option<string?>("--save-config") { Description = "Only write the resolved config.json to this path (for the PyTorch peer) and exit." };
         var command = new Command("train", "Tokens/s of full training steps (forward, backward, clip, AdamW) on random tokens.")

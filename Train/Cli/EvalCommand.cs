@@ -24,7 +24,7 @@ public static class EvalCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, a run folder (its latest checkpoint), or an HF-style model folder.", Required = true };
         var tokens = new Option<string>("--tokens") { Description = "A JSON file: an array of token-id sequences, each at least 2 tokens long.", Required = true };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = DeviceSelector.CreateOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("eval", "Mean next-token cross-entropy and balance loss of a model on token sequences.")
         {
@@ -74,7 +74,7 @@ public static class EvalCommand
                 ["checkpoint"] = folder,
             }.ToJsonString());
         else
-            Console.WriteLine($"{folder}: {sequences.Count} sequences, {predicted} predicted tokens; loss {loss:F6} (mean next-token cross-entropy), " +
+            Console.WriteLine($"{folder}: {Training.Reporting.Wording.Count(sequences.Count, "sequence", "sequences")}, {Training.Reporting.Wording.Count(predicted, "predicted token", "predicted tokens")}; loss {loss:F6} (mean next-token cross-entropy), " +
                 $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : ": " + string.Join(", ", perLayer.Select(p => $"layer {p.Key} {p.Value:F6}")))})");
         return 0;
     }

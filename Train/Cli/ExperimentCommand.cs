@@ -15,11 +15,11 @@ public static class ExperimentCommand
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = $"The experiment: {string.Join(", ", ExperimentCatalog.Names)}." };
-        var device = new Option<string>("--device") { Description = Devices.DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = Devices.DeviceSelector.CreateOption();
         var steps = new Option<long?>("--steps") { Description = $"Optimizer steps per model (default {ExperimentScale.Small.Steps} at the small scale; more for a longer, better run)." };
         var output = new Option<string?>("--out") { Description = "Folder for the results (default runs/<NAME>-<timestamp>)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of every model's init and of the training batches.", DefaultValueFactory = _ => new TrainSettings().Seed };
-        var scale = new Option<string>("--scale") { Description = "small (the default: minutes a model on 2 cores) or tiny (a seconds-long pipeline check).", DefaultValueFactory = _ => ExperimentScale.Small.Name };
+        var scale = new Option<string>("--scale") { Description = "small (minutes a model on 2 cores) or tiny (a seconds-long pipeline check).", DefaultValueFactory = _ => ExperimentScale.Small.Name };
         var data = new Option<string?>("--data") { Description = "A text file or folder to train on (default: the .NET SDK's reference documentation XML)." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
         var command = new Command("experiment", "Reproduce one of the paper's comparisons at small scale: train its models, write a table and plots.")

@@ -16,7 +16,7 @@ public static class GradCheckCommand
 {
     public static Command Create()
     {
-        var device = new Option<string>("--device") { Description = $"Where the analytic gradients run: {DeviceSelector.Help}.", DefaultValueFactory = _ => "cpu" };
+        var device = DeviceSelector.CreateOption("Where the analytic gradients run");
         var op = new Option<string?>("--op") { Description = "Check only this op (default: every op in the catalogue)." };
         var cases = new Option<int>("--cases") { Description = "Generated cases per op, of growing size.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Seed of the first generated case.", DefaultValueFactory = _ => 0 };

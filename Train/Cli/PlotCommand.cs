@@ -13,7 +13,7 @@ public static class PlotCommand
         var run = new Option<string>("--run") { Description = "The run folder (it holds metrics.jsonl).", Required = true };
         var last = new Option<int>("--last")
         {
-            Description = $"Steps the expert-load heatmap sums over, counted back from the last (default {ExpertLoadPlot.DefaultLastSteps}).",
+            Description = "Steps the expert-load heatmap sums over, counted back from the last.",
             DefaultValueFactory = _ => ExpertLoadPlot.DefaultLastSteps,
         };
         var command = new Command("plot", "Draw loss.png and expert_load.png of a run folder from its metrics.jsonl.") { run, last };

@@ -1,7 +1,8 @@
 // `moe train`: trains a model from scratch or resumes one, the llm.c way —
 //   load data → build model → AdamW → loop { forward, zero grad, backward, clip, step, log }.
 // The loop itself is Training/Trainer.cs; this file turns options into its pieces. A fresh run
-// writes runs/<timestamp>/ (checkpoint-NNNNNN/ folders, `latest`, metrics.jsonl); `--resume DIR`
+// writes runs/<timestamp>/ (checkpoint-NNNNNN/ folders, `latest`, metrics.jsonl), which it owns while it
+// runs (Checkpointing/RunFolder: a second run there is refused, so is a fresh run over an old one); `--resume DIR`
 // continues a run from its checkpoint with the saved settings (options given again override them,
 // at the price of exactness). Ctrl-C (or SIGTERM) stops at the next step boundary, saves and exits
 // 0; a second one kills the process (the last complete checkpoint stays intact).
@@ -27,14 +28,14 @@ public static class TrainCommand
 
     private sealed record Options(
         string? Config, string? Data, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
-        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache);
+        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache, bool Overwrite);
 
     public static Command Create()
     {
         var defaults = new TrainSettings();
         var config = new Option<string?>("--config") { Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or a config.json path (default {DefaultConfig}; on --resume, the checkpoint's)." };
         var data = new Option<string?>("--data") { Description = "A text file or a folder of text files (default: the .NET SDK's reference documentation XML)." };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = DeviceSelector.CreateOption();
         var steps = new Option<long?>("--steps") { Description = $"Optimizer steps in the whole run (default {defaults.Steps})." };
         var batch = new Option<int?>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize})." };
         var seq = new Option<int?>("--seq") { Description = $"Tokens per sequence, T (default {defaults.SequenceLength})." };
@@ -42,19 +43,20 @@ public static class TrainCommand
         var warmup = new Option<long?>("--warmup") { Description = "Linear warmup steps (default: a tenth of --steps)." };
         var schedule = new Option<string?>("--schedule") { Description = $"Learning-rate schedule: {string.Join(" or ", Schedule.Names)} (default {defaults.Schedule}: the paper's ×0.316 at 80% and 90%)." };
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the model init and the batch sampler (default {defaults.Seed})." };
-        var output = new Option<string?>("--out") { Description = "Run folder (default runs/<timestamp>, or the resumed run's folder)." };
+        var output = new Option<string?>("--out") { Description = $"Run folder (default runs/<timestamp>, or the resumed run's folder); one that holds another run is refused unless {RunFolder.OverwriteOption}." };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or a run folder's latest checkpoint." };
         var evalEvery = new Option<long?>("--eval-every") { Description = $"Steps between validation passes, 0 = never (default {defaults.EvalEvery})." };
         var saveEvery = new Option<long?>("--save-every") { Description = $"Steps between checkpoints, 0 = only at the end (default {defaults.SaveEvery})." };
+        var overwrite = new Option<bool>(RunFolder.OverwriteOption) { Description = "Delete the run already in --out (its checkpoints, latest, metrics.jsonl) and start a fresh one there." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
         var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
         {
-            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache,
+            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache, overwrite,
         };
         command.SetAction(parse => Run(new Options(
             parse.GetValue(config), parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
             parse.GetValue(seq), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(schedule), parse.GetValue(seed),
-            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache))));
+            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache), parse.GetValue(overwrite))));
         return command;
     }
 
@@ -68,15 +70,20 @@ public static class TrainCommand
         string configSource = o.Config ?? (resumeFolder is not null ? Path.Combine(resumeFolder, "config.json") : DefaultConfig);
         var config = o.Config is not null || resumeFolder is null ? MoePresets.Resolve(configSource) : MoeConfigJson.Load(configSource);
         var settings = Settings(o, saved?.Settings);
-        string runFolder = o.Out ?? (resumeFolder is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFolder))! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss")));
 
         // every part checked against the others before anything large is read or built
         if (settings.SequenceLength > config.MaxPositionEmbeddings)
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         TokenizedCorpus.RequireTrainableVocab(config.VocabSize, configSource);
         if (resumeFolder is not null) Model.Checkpoint.ModelCheckpoint.CheckHeaders(resumeFolder, config);
-        using var backend = DeviceSelector.Open(o.Device);
+        var (opened, why) = DeviceSelector.OpenExplained(o.Device);
+        using var backend = opened;
         MemoryPlan.ForTraining(config, settings.BatchSize, settings.SequenceLength).Check(backend);
+
+        // the run folder: this process's alone until it ends (a second run on it is refused)
+        using var owner = RunFolder.Claim(o.Out, resumeFolder is null ? null : Path.GetDirectoryName(Path.GetFullPath(resumeFolder)), o.Overwrite,
+            freshName: Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss")));
+        string runFolder = owner.Folder;
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
         var data = PrepareData(settings.Data, config.VocabSize, o.Cache);
@@ -96,7 +103,7 @@ public static class TrainCommand
         var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer);
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
-        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name}; run folder {runFolder}" +
+        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C (SIGINT) or SIGTERM asking for a clean stop at the next step boundary
@@ -140,7 +147,7 @@ public static class TrainCommand
     private static (BpeTokenizer Tokenizer, string TokenizerPath, TokenFile Train, TokenFile Validation) PrepareData(string? data, int vocabSize, string? cache)
     {
         var corpus = data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(data);
-        Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({corpus.Files:N0} file{(corpus.Files == 1 ? "" : "s")}, {corpus.TextBytes / 1e6:F1} MB of text in {corpus.Documents.Count:N0} documents)");
+        Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({Wording.Count(corpus.Files, "file", "files")}, {corpus.TextBytes / 1e6:F1} MB of text in {Wording.Count(corpus.Documents.Count, "document", "documents")})");
         var prepared = TokenizedCorpus.Prepare(corpus, vocabSize, cache ?? TokenizedCorpus.DefaultCacheRoot());
         if (prepared.Tokenizer.VocabSize != vocabSize)
             throw new DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {vocabSize}");

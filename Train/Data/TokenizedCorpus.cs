@@ -4,6 +4,8 @@
 // <cache>/<corpus>-v<vocab>-<hash>/, so changing the text or the vocab size trains afresh and
 // anything else reuses. Every file is written atomically; a missing file is simply rebuilt. A
 // cache folder that cannot be written (read-only, full, under a file) is a one-line user error.
+// Temporary files a killed tokenization left (hundreds of MB for a big corpus) are deleted when
+// the next one opens the folder (AtomicFile.RemoveAbandoned: only those of dead processes).
 // It is not a general artifact store: there is no eviction; delete the folder to free space.
 using System.Diagnostics;
 using System.Security.Cryptography;
@@ -58,6 +60,7 @@ public sealed record TokenizedCorpus(
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{corpus.Identity()}|{vocabSize}|{FormatVersion}")))[..16];
         string folder = Path.Combine(cacheRoot, $"{corpus.Name}-v{vocabSize}-{key}");
 
+        UserFiles.Write(folder, () => AtomicFile.RemoveAbandoned(folder));
         var clock = Stopwatch.StartNew();
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
         bool tokenizerCached = File.Exists(tokenizerPath);

@@ -2,6 +2,8 @@
 // auto prefers a Vulkan GPU and falls back to the CPU; `vulkan` insists on a GPU; `vulkan:N`
 // names one device by index, the only way to choose a CPU-type Vulkan device such as lavapipe.
 // auto first asks GpuProbe, so a machine without a GPU never loads Vulkan drivers into the run.
+// Every command's --device is CreateOption's: the same help and the same default (auto) everywhere.
+using System.CommandLine;
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Tensors;
@@ -12,27 +14,36 @@ public static class DeviceSelector
 {
     public const string Help = "auto (a Vulkan GPU if present, else the CPU), cpu, vulkan (best GPU) or vulkan:N (device N of `moe devices`)";
 
+    public const string Default = "auto";
+
+    /// <summary>The --device option of every command; purpose, when given, says what runs there.</summary>
+    public static Option<string> CreateOption(string? purpose = null) =>
+        new("--device") { Description = purpose is null ? Help : $"{purpose}: {Help}", DefaultValueFactory = _ => Default };
+
     /// <summary>The backend for a --device value; the caller disposes it (the CPU one is shared and ignores it).</summary>
-    public static IBackend Open(string device)
+    public static IBackend Open(string device) => OpenExplained(device).Backend;
+
+    /// <summary>Open, plus why this backend ("auto: no Vulkan GPU found"), for the run's first line.</summary>
+    public static (IBackend Backend, string Why) OpenExplained(string device)
     {
         switch (device.Trim().ToLowerInvariant())
         {
             case "cpu":
-                return Device.Cpu;
+                return (Device.Cpu, "--device cpu");
             case "auto":
-                if (!GpuProbe.HasVulkanGpu()) return Device.Cpu;   // without loading a Vulkan driver here
+                if (!GpuProbe.HasVulkanGpu()) return (Device.Cpu, "auto: no Vulkan GPU found");   // without loading a Vulkan driver here
                 try
                 {
-                    return new VulkanBackend();
+                    return (new VulkanBackend(), "auto: a Vulkan GPU was found");
                 }
-                catch (GpuUnavailableException)
+                catch (GpuUnavailableException e)
                 {
-                    return Device.Cpu;
+                    return (Device.Cpu, $"auto: the Vulkan GPU could not be opened ({e.Message.TrimEnd('.')})");
                 }
             case "vulkan":
-                return new VulkanBackend();
+                return (new VulkanBackend(), "--device vulkan: the best GPU");
             case var name when name.StartsWith("vulkan:", StringComparison.Ordinal):
-                return new VulkanBackend(new VulkanOptions { DeviceIndex = VulkanIndex(device), AllowCpuDevice = true });
+                return (new VulkanBackend(new VulkanOptions { DeviceIndex = VulkanIndex(device), AllowCpuDevice = true }), $"--device {name}");
             default:
                 throw new UsageException($"--device: unknown device '{device}'; expected {Help}");
         }

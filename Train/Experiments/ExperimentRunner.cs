@@ -57,7 +57,7 @@ public static class ExperimentRunner
         using var backend = DeviceSelector.Open(o.Device);
         double unigram = UnigramBaseline.Loss(trainTokens, split.Data);
         log.WriteLine($"experiment {o.Name} ({s.Name} scale) on {backend.Name}: {experiment.Models.Count} models × {steps} steps of {s.BatchSize} × {s.SequenceLength} tokens, " +
-            $"seed {o.Seed}; validation {split.Data.Count} batches ({split.Data.Tokens:N0} tokens, unigram loss {unigram:F4}) of {prepared.Folder}; out {o.Out}");
+            $"seed {o.Seed}; validation {Training.Reporting.Wording.Count(split.Data.Count, "batch", "batches")} ({split.Data.Tokens:N0} tokens, unigram loss {unigram:F4}) of {prepared.Folder}; out {o.Out}");
 
         var started = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();

@@ -2,6 +2,8 @@
 // the left axis, validation loss as points, the summed balance (aux) loss on its own right axis
 // (it is two orders of magnitude smaller, so it would be a flat line on the left one).
 // Skipped steps (null losses) leave gaps: non-finite points are dropped, not drawn as zero.
+// The step axis spans exactly the recorded steps (no margin before the first: no step −10) and
+// ticks only whole steps.
 using ScottPlot;
 
 namespace MoeFromScratch.Train.Plots;
@@ -29,9 +31,19 @@ public static class LossPlot
         }
         plot.Title($"Loss — {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(run.Path)))}");
         plot.XLabel("step");
+        StepAxis(plot, train.Select(p => p.Step).Concat(run.Eval.Select(p => p.Step)).ToList());
         plot.YLabel("cross-entropy (nats)");
         plot.ShowLegend(Alignment.UpperRight);
         return plot;
+    }
+
+    /// <summary>The x axis from the first to the last step, whole steps only.</summary>
+    public static void StepAxis(Plot plot, IReadOnlyCollection<long> steps)
+    {
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (steps.Count == 0) return;
+        long first = steps.Min(), last = steps.Max();
+        plot.Axes.SetLimitsX(first, last > first ? last : first + 1);
     }
 
     private static ScottPlot.Plottables.Scatter? AddLine(Plot plot, IEnumerable<(double X, double Y)> points, string label, Color color)

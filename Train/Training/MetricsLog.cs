@@ -4,8 +4,10 @@
 // "lr":..,"grad_norm":..,"tokens_per_s":..,"expert_load":[[..],..],"skipped":null|"why",
 // "data_ms":..,"forward_ms":..,"backward_ms":..,"optimizer_ms":..,"device_bytes":..|null,
 // "device_reserved_bytes":..|null,"rss_bytes":..|null} (StepMemory) and {"kind":"eval","step":..,"val_loss":..}.
-// Resuming from step S first drops lines of steps >= S (written after that checkpoint by the
-// interrupted run), rewriting the file atomically, so each step appears once.
+// Steps are numbered 1..N, as the console counts them: a train line's step is the step it reports,
+// an eval line's the step it follows, and checkpoint-S holds steps 1..S. Resuming from step S
+// first drops lines of steps > S (written after that checkpoint by the interrupted run), rewriting
+// the file atomically, so each step appears once.
 // Non-finite numbers are written as null (JSON has no NaN). A folder or disk that refuses the
 // writes is a one-line user error naming the file.
 using System.Text.Json;
@@ -35,7 +37,7 @@ public sealed class MetricsLog : IDisposable
     public void Write(StepReport r) => Line(w =>
     {
         w.WriteString("kind", "train");
-        w.WriteNumber("step", r.Step);
+        w.WriteNumber("step", r.Step + 1);   // StepReport counts from 0, people and the console from 1
         Number(w, "loss", r.Loss);
         Number(w, "lm_loss", r.LmLoss);
         Number(w, "aux_loss", r.AuxLoss);
@@ -103,7 +105,7 @@ public sealed class MetricsLog : IDisposable
 
     private void DropStepsFrom(long resumeStep)
     {
-        var kept = File.ReadLines(Path).Where(line => StepOf(line) is long s && s < resumeStep).ToList();
+        var kept = File.ReadLines(Path).Where(line => StepOf(line) is long s && s <= resumeStep).ToList();
         AtomicFile.WriteAllText(Path, string.Concat(kept.Select(l => l + "\n")));
     }
 

@@ -74,10 +74,10 @@ public sealed class Trainer(
 
             if (report.Skipped is not null)
             {
-                _reporter.Warning($"step {report.Step}: {report.Skipped}; update skipped ({++badInARow} in a row)");
+                _reporter.Warning($"step {report.Step + 1}: {report.Skipped}; update skipped ({++badInARow} in a row)");
                 if (badInARow >= settings.MaxBadSteps)
                     throw new TrainingDivergedException(
-                        $"training diverged: {badInARow} steps in a row had a non-finite loss or gradient (last: step {report.Step}); nothing was saved" +
+                        $"training diverged: {badInARow} steps in a row had a non-finite loss or gradient (last: step {report.Step + 1}); nothing was saved" +
                         ((saved ?? LatestCheckpoint()) is { } good ? $"; the last good checkpoint is {good}" : ""));
                 continue;
             }

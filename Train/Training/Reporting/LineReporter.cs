@@ -23,7 +23,7 @@ public sealed class LineReporter(TextWriter output, int every = 1) : ITrainingRe
     {
         _summary.Add(report);
         if ((report.Step + 1) % every == 0 || report.Skipped is not null || report.Step + 1 == report.TotalSteps)
-            output.WriteLine($"{RunSummary.StepLine(report)} | ETA {TimeLeft(report):hh\\:mm\\:ss}");
+            output.WriteLine($"{RunSummary.StepLine(report)} | ETA {Wording.Duration(TimeLeft(report))}");
     }
 
     public void Evaluated(EvalReport report)

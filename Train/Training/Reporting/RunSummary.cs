@@ -33,8 +33,8 @@ public sealed class RunSummary
         {
             long total = Math.Max(1, _load[layer].Sum());
             var shares = string.Join(" ", _load[layer].Select(n => $"{100.0 * n / total,4:F1}"));
-            double ratio = _load[layer].Min() == 0 ? double.PositiveInfinity : (double)_load[layer].Max() / _load[layer].Min();
-            yield return $"  expert load, MoE layer {layer} (% of routed tokens): {shares} | max/min {ratio:F2}";
+            string ratio = _load[layer].Min() == 0 ? "n/a (an expert got no tokens)" : Wording.Finite((double)_load[layer].Max() / _load[layer].Min(), "F2");
+            yield return $"  expert load, MoE layer {layer} (% of routed tokens): {shares} | max/min {ratio}";
         }
         (_times, _steps, _load) = (default, 0, []);
     }
@@ -48,5 +48,5 @@ public sealed class RunSummary
     }
 
     public static string EvalLine(EvalReport r) =>
-        $"val loss {r.ValidationLoss:F4} after step {r.Step} ({r.Batches} batches, {r.Time.TotalSeconds:F1} s)";
+        $"val loss {r.ValidationLoss:F4} after step {r.Step} ({Wording.Count(r.Batches, "batch", "batches")}, {r.Time.TotalSeconds:F1} s)";
 }
