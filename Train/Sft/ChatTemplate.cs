@@ -95,7 +95,11 @@ public sealed class ChatTemplate
     public static void SaveConfig(BpeTokenizer tokenizer, string folder)
     {
         if (tokenizer.EndOfTextId is null && !HasChatTokens(tokenizer)) return;
-        var config = new ChatTemplate(tokenizer).TokenizerConfig().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var config = new ChatTemplate(tokenizer).TokenizerConfig().ToJsonString(new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // the tokens as they read, not \u003C...
+        });
         Model.AtomicFile.WriteAllText(Path.Combine(folder, ConfigFile), config + "\n");
     }
 

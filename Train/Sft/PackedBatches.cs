@@ -117,7 +117,7 @@ public sealed class PackedBatches : IBatchStream
     }
 
     // Fisher–Yates driven by SplitMix64 of a counter (TokenBatches' mixer): the same (count, seed) always gives the same order.
-    private static int[] Permutation(int count, ulong seed)
+    internal static int[] Permutation(int count, ulong seed)
     {
         var order = Enumerable.Range(0, count).ToArray();
         for (int i = count - 1; i > 0; i--)
