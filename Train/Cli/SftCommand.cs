@@ -117,16 +117,17 @@ public static class SftCommand
 
     /// <summary>The held-out evaluation, with the base model's pretraining-format answers beside the fine-tuned ones.</summary>
     public static SftEvalReport Evaluate(ILanguageModel model, ChatTemplate template, InstructionSet set, int examples, TrainSettings settings,
-        string baseFolder, Tensors.IBackend backend)
+        string baseFolder, Tensors.IBackend backend, TextWriter? log = null)
     {
+        log ??= Console.Out;
         var baseConfig = MoeConfigJson.Load(Path.Combine(baseFolder, ModelCheckpoint.ConfigFile));
         using var baseModel = ModelWeights.Load(baseFolder, backend);
         var baseTokenizer = TokenizerJson.Load(Path.Combine(baseFolder, "tokenizer.json"));
         bool heldOutOfPretraining = TryLoadSettings(baseFolder)?.HoldOutSft ?? false;
-        Console.WriteLine($"held-out namespaces were {(heldOutOfPretraining ? "left out of" : "part of")} the base model's pretraining" +
+        log.WriteLine($"held-out namespaces were {(heldOutOfPretraining ? "left out of" : "part of")} the base model's pretraining" +
             (heldOutOfPretraining || set.Name != InstructionSet.Builtin ? "" : " (pretrain with --hold-out-sft to evaluate on unseen documentation)"));
         var report = SftEvaluation.Run(model, template, set, examples, settings.Seed, (new DeepSeekMoeLanguageModel(baseModel), baseTokenizer));
-        report.Print(Console.Out);
+        report.Print(log);
         return report;
     }
 
