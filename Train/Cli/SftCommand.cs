@@ -41,7 +41,7 @@ public static class SftCommand
     public const int DefaultEvalExamples = 100;
 
     private sealed record Options(string? Checkpoint, string? Data, long? Steps, double? Lr, int? Batch, int? Seq, ulong? Seed,
-        string? Out, string? Resume, string Device, int EvalExamples);
+        string? Out, string? Resume, string Device, int EvalExamples, long? EvalEvery, long? SaveEvery);
 
     public static Command Create()
     {
@@ -55,14 +55,16 @@ public static class SftCommand
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/sft-<timestamp>, or the resumed run's folder)." };
         var resume = new Option<string?>("--resume") { Description = "Continue a fine-tuning run from its checkpoint or run folder." };
         var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var evalEvery = new Option<long?>("--eval-every") { Description = $"Steps between held-out loss passes, 0 = never (default {Defaults.EvalEvery})." };
+        var saveEvery = new Option<long?>("--save-every") { Description = $"Steps between checkpoints, 0 = only at the end (default {Defaults.SaveEvery})." };
         var evalExamples = new Option<int>("--eval-examples") { Description = $"Held-out conversations the closing evaluation answers (default {DefaultEvalExamples}).", DefaultValueFactory = _ => DefaultEvalExamples };
         var command = new Command("sft", "Fine-tune a pretrained checkpoint on instructions (chat template, answer-only loss, packed rows).")
         {
-            checkpoint, data, steps, lr, batch, seq, seed, output, resume, device, evalExamples,
+            checkpoint, data, steps, lr, batch, seq, seed, output, resume, device, evalExamples, evalEvery, saveEvery,
         };
         command.SetAction(parse => Run(new Options(parse.GetValue(checkpoint), parse.GetValue(data), parse.GetValue(steps), parse.GetValue(lr),
             parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(resume),
-            parse.GetValue(device)!, parse.GetValue(evalExamples))));
+            parse.GetValue(device)!, parse.GetValue(evalExamples), parse.GetValue(evalEvery), parse.GetValue(saveEvery))));
         return command;
     }
 
@@ -152,6 +154,8 @@ public static class SftCommand
             SequenceLength = o.Seq ?? s.SequenceLength,
             Seed = o.Seed ?? s.Seed,
             Data = o.Data ?? s.Data,
+            EvalEvery = o.EvalEvery ?? s.EvalEvery,
+            SaveEvery = o.SaveEvery ?? s.SaveEvery,
             BaseCheckpoint = baseCheckpoint ?? s.BaseCheckpoint
                 ?? throw new MoeFromScratch.Model.CheckpointException($"{o.Resume}: not a fine-tuning run (its trainer state names no base checkpoint)"),
         }).Validate();
