@@ -64,9 +64,10 @@ public sealed class DeepSeekMoe : Module, IDisposable
     /// <summary>
     /// tokens (B, T) int32; targets (B, T) int32 next tokens or null. training turns the balance
     /// losses on (as the official MoEGate does). caches: one KvCache per layer for generation, or null.
+    /// mask: the attention mask of packed rows (CausalMask.ForSegments), or null for plain causal rows.
     /// </summary>
     public DeepSeekMoeOutput Forward(Tensor tokens, Tensor? targets = null, bool training = true,
-        RoutingOverride? routing = null, IReadOnlyList<KvCache>? caches = null)
+        RoutingOverride? routing = null, IReadOnlyList<KvCache>? caches = null, CausalMask? mask = null)
     {
         if (tokens.Rank != 2) throw new ShapeException($"DeepSeekMoe: tokens must be (B, T), got {Shape.Format(tokens.Shape)}");
         int B = tokens.Shape[0], T = tokens.Shape[1], V = Config.VocabSize;
@@ -75,7 +76,7 @@ public sealed class DeepSeekMoe : Module, IDisposable
         var x = Decoder.EmbedTokens.Forward(tokens);                                  // (B, T) -> (B, T, C)
         for (int l = 0; l < Decoder.Layers.Count; l++)
         {
-            (x, var moe) = Decoder.Layers[l].Forward(x, tokens, _mask, training, routing, caches?[l]); // (B, T, C)
+            (x, var moe) = Decoder.Layers[l].Forward(x, tokens, mask ?? _mask, training, routing, caches?[l]); // (B, T, C)
             if (moe is not null) routed.Add(new LayerRouting(l, moe));
         }
         var logits = LmHead.Forward(Decoder.Norm.Forward(x));                          // (B, T, C) -> (B, T, V)

@@ -10,6 +10,8 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
     TokenizeCommand.Create(),
     GradCheckCommand.Create(),
     TrainCommand.Create(),
+    SftCommand.Create(),
+    ChatCommand.Create(),
     GenerateCommand.Create(),
     EvalCommand.Create(),
     PlotCommand.Create(),

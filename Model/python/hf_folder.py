@@ -67,8 +67,11 @@ def evaluate(model, sequences):
     K = model.cfg.num_experts_per_tok
     ce_sum, predicted, aux_sum, aux_per_layer, margin = 0.0, 0, 0.0, {}, float("inf")
     for seq in sequences:
-        tokens = torch.tensor(seq, dtype=torch.int64).unsqueeze(0)  # (1, T+1)
-        out = model(tokens[:, :-1], tokens[:, 1:])
+        tokens = torch.tensor(seq, dtype=torch.int64).unsqueeze(0)  # (1, n)
+        # HF convention: the model runs on all n tokens (the balance losses see all n), the loss is over
+        # the n - 1 shifted targets (the last position has none: -100, F.cross_entropy's ignore_index)
+        targets = torch.cat([tokens[:, 1:], torch.full((1, 1), -100, dtype=torch.int64)], dim=1)
+        out = model(tokens, targets)
         T = tokens.shape[1] - 1
         ce_sum += float(out["lm_loss"]) * T
         predicted += T

@@ -1,6 +1,6 @@
 // A disk that fills up in the middle of a checkpoint save, at every kind of moment: inside each of
-// the five files (config.json, model.safetensors, tokenizer.json, optimizer.safetensors,
-// trainer_state.json), on their boundaries, and while `latest` is rewritten. The failure goes
+// the six files (config.json, model.safetensors, tokenizer.json, tokenizer_config.json,
+// optimizer.safetensors, trainer_state.json), on their boundaries, and while `latest` is rewritten. The failure goes
 // through the real writers (AtomicFile.InjectWriteFaults wraps each file's stream in FullDisk) on a
 // tiny-preset checkpoint. Each must be one user error (kind Output, one line, naming the folder and
 // "No space left on device"), leave every byte of the run folder as it was — no half-written
@@ -26,7 +26,7 @@ public sealed class DiskFullTests : TinyRunTests
         var measure = new FullDisk(long.MaxValue);
         using (AtomicFile.InjectWriteFaults(measure.Wrap))
             checkpoint.Save(state);                                // the previous checkpoint, and what one save writes
-        Assert.Equal(6, measure.FileEnds.Count);                   // five files and `latest`
+        Assert.Equal(7, measure.FileEnds.Count);                   // six files and `latest`
         var before = Entries(folder);
         long total = measure.Written, checkpointBytes = measure.FileEnds[^2];
 

@@ -1,5 +1,5 @@
 // A training checkpoint: the model in HuggingFace layout (config.json, model.safetensors,
-// tokenizer.json — what `moe generate` and HF tools read) plus what resuming needs
+// tokenizer.json, tokenizer_config.json — what `moe generate` and HF tools read) plus what resuming needs
 // (optimizer.safetensors: AdamW's m and v; trainer_state.json: steps, data position, settings).
 // Saving refuses weights that are not finite, so a diverged run never overwrites `latest` with a
 // poisoned checkpoint. Restoring loads into a model and optimizer already built on their device.
@@ -30,7 +30,13 @@ public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, A
     {
         yield return new("model", folder => model.SaveWeights(folder, config));
         if (tokenizer is not null)
-            yield return new("tokenizer", folder => TokenizerJson.Save(tokenizer, Path.Combine(folder, "tokenizer.json")));
+        {
+            yield return new("tokenizer", folder =>
+            {
+                TokenizerJson.Save(tokenizer, Path.Combine(folder, "tokenizer.json"));
+                Sft.ChatTemplate.SaveConfig(tokenizer, folder);   // tokenizer_config.json: chat_template, bos and eos
+            });
+        }
         yield return new("optimizer", folder => SafeTensorsFile.Write(Path.Combine(folder, OptimizerFile), optimizer.StateTensors(), StoredDType.F32));
         yield return new("trainer state", folder => state.Save(Path.Combine(folder, TrainerState.FileName)));
     }

@@ -1,6 +1,8 @@
 // `moe eval --checkpoint DIR --tokens FILE [--device D] [--json]`: the loss of a trained model on
 // given token sequences. FILE is a JSON array of token-id sequences ([[1, 2, 3], [4, 5]]); each
-// sequence is run on its own (lengths may differ), its tokens 0..n-2 predicting 1..n-1.
+// sequence is run on its own (lengths may differ) the HF way: the model runs on all n tokens, the
+// loss is over the n − 1 shifted targets (tokens 0..n-2 predicting 1..n-1; the last position has no
+// target), and the balance losses over all n tokens, as HF's forward computes them with labels.
 // Prints the mean next-token cross-entropy over all predicted tokens ("loss") and the balance loss
 // Σ_layers aux_l averaged over the sequences ("aux_loss", computed as in training, with per-layer
 // values), as text or, with --json, as one JSON object. A bad file is one line on stderr, exit 1.
@@ -23,15 +25,35 @@ public static class EvalCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, a run folder (its latest checkpoint), or an HF-style model folder.", Required = true };
-        var tokens = new Option<string>("--tokens") { Description = "A JSON file: an array of token-id sequences, each at least 2 tokens long.", Required = true };
+        var tokens = new Option<string?>("--tokens") { Description = "A JSON file: an array of token-id sequences, each at least 2 tokens long (required unless --sft)." };
         var device = DeviceSelector.CreateOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
-        var command = new Command("eval", "Mean next-token cross-entropy and balance loss of a model on token sequences.")
+        var sft = new Option<bool>("--sft") { Description = "Evaluate a `moe sft` run on its held-out conversations (answer loss, exact match, ROUGE-L, baselines) instead of --tokens." };
+        var examples = new Option<int>("--examples") { Description = "With --sft: held-out conversations to answer.", DefaultValueFactory = _ => SftCommand.DefaultEvalExamples };
+        var command = new Command("eval", "Mean next-token cross-entropy and balance loss of a model on token sequences, or (--sft) a fine-tuned model on held-out questions.")
         {
-            checkpoint, tokens, device, json,
+            checkpoint, tokens, device, json, sft, examples,
         };
-        command.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(tokens)!, parse.GetValue(device)!, parse.GetValue(json)));
+        command.SetAction(parse => parse.GetValue(sft)
+            ? RunSft(parse.GetValue(checkpoint)!, parse.GetValue(device)!, parse.GetValue(json), parse.GetValue(examples))
+            : Run(parse.GetValue(checkpoint)!, parse.GetValue(tokens) ?? throw new UsageException("eval: --tokens FILE is required (or --sft for a fine-tuned run)"),
+                parse.GetValue(device)!, parse.GetValue(json)));
         return command;
+    }
+
+    // The settings of the fine-tuning run name its data, seed and base model: the evaluation sft printed, again.
+    private static int RunSft(string path, string device, bool json, int examples)
+    {
+        string folder = CheckpointStore.Resolve(path);
+        var settings = TrainerState.Load(Path.Combine(folder, TrainerState.FileName)).Settings;
+        if (settings.BaseCheckpoint is null) throw new CheckpointException($"{folder}: not a fine-tuning checkpoint (its trainer state names no base checkpoint)");
+        using var backend = DeviceSelector.Open(device);
+        var (model, tokenizer, _) = Training.ModelFactory.Load(folder, backend, c =>
+            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "an answer (up to max_position_embeddings)", kvCache: true));
+        var set = Sft.InstructionSet.Load(settings.Data);
+        var report = SftCommand.Evaluate(model, new Sft.ChatTemplate(tokenizer), set, examples, settings, settings.BaseCheckpoint, backend, json ? Console.Error : Console.Out);
+        if (json) Console.WriteLine(report.ToJson().ToJsonString());
+        return 0;
     }
 
     private static int Run(string path, string tokensFile, string device, bool json)
@@ -39,9 +61,9 @@ public static class EvalCommand
         string folder = ModelFolder.Resolve(path);
         using var backend = DeviceSelector.Open(device);
         var config = MoeConfigJson.Load(Path.Combine(folder, Model.Checkpoint.ModelCheckpoint.ConfigFile));
-        var sequences = ReadSequences(tokensFile, config.VocabSize, config.MaxPositionEmbeddings + 1);
-        int longest = sequences.Max(s => s.Length) - 1;
-        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest + 1} tokens", kvCache: false));
+        var sequences = ReadSequences(tokensFile, config.VocabSize, config.MaxPositionEmbeddings);   // the model runs on all n tokens
+        int longest = sequences.Max(s => s.Length);
+        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest} tokens", kvCache: false));
         using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
 
         double ceSum = 0, auxSum = 0;
@@ -52,10 +74,10 @@ public static class EvalCommand
         foreach (var sequence in sequences)
         {
             using var scope = new TensorScope();
-            int T = sequence.Length - 1;
-            var inputs = Tensor.FromArray(sequence[..T], [1, T], backend);       // (1, T)
-            var targets = Tensor.FromArray(sequence[1..], [1, T], backend);      // (1, T)
-            var output = model.Forward(inputs, targets, training: true);         // training: the balance losses are computed
+            int n = sequence.Length, T = n - 1;
+            var inputs = Tensor.FromArray(sequence, [1, n], backend);                        // (1, n): every token
+            var targets = Tensor.FromArray([.. sequence[1..], -100], [1, n], backend);       // (1, n): the next token; none after the last
+            var output = model.Forward(inputs, targets, training: true);                     // training: the balance losses are computed
             ceSum += output.LmLoss!.Item() * T;
             predicted += T;
             auxSum += output.AuxLoss.Item();
@@ -99,7 +121,7 @@ public static class EvalCommand
         {
             var s = sequences[i] ?? throw new DataException($"--tokens {file}: sequence {i} is null");
             if (s.Length < 2 || s.Length > maxLength)
-                throw new DataException($"--tokens {file}: sequence {i} has {s.Length} tokens, expected 2..{maxLength} (max_position_embeddings + 1)");
+                throw new DataException($"--tokens {file}: sequence {i} has {s.Length} tokens, expected 2..{maxLength} (max_position_embeddings)");
             int bad = Array.FindIndex(s, t => t < 0 || t >= vocabSize);
             if (bad >= 0)
                 throw new DataException($"--tokens {file}: sequence {i} holds token id {s[bad]} at {bad}, outside the vocabulary 0..{vocabSize - 1}");

@@ -2,12 +2,11 @@
 // folder's latest checkpoint, or any folder with config.json, model.safetensors and tokenizer.json)
 // and streams a continuation as it is sampled: temperature, nucleus (top-p), seeded, stopping at
 // <|endoftext|> or after --max-tokens. Decoding goes through ILanguageModel.StartDecoding, so a
-// model with a KV cache is used as such.
+// model with a KV cache is used as such. With --chat the prompt is one user message in the chat
+// template (Sft/ChatTemplate) and the answer stops at the end-of-sentence token, as `moe chat` does.
 using System.CommandLine;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Devices;
-using MoeFromScratch.Train.Tokenizer;
+using MoeFromScratch.Train.Sft;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.Train.Cli;
@@ -23,28 +22,26 @@ public static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling: keep the most likely tokens up to this probability mass.", DefaultValueFactory = _ => 0.95 };
         var seed = new Option<int>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0 };
         var device = DeviceSelector.CreateOption();
+        var chat = new Option<bool>("--chat") { Description = "Format the prompt as a user message in the chat template and print the answer (a fine-tuned model, see `moe sft`)." };
         var command = new Command("generate", "Continue a prompt with a trained model, streaming the text.")
         {
-            checkpoint, prompt, maxTokens, temperature, topP, seed, device,
+            checkpoint, prompt, maxTokens, temperature, topP, seed, device, chat,
         };
         command.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(prompt)!, parse.GetValue(maxTokens),
-            parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(seed), parse.GetValue(device)!));
+            parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(chat)));
         return command;
     }
 
-    private static int Run(string path, string prompt, int maxTokens, double temperature, double topP, int seed, string device)
+    private static int Run(string path, string prompt, int maxTokens, double temperature, double topP, int seed, string device, bool chat)
     {
         if (maxTokens < 0) throw new Tensors.UsageException($"--max-tokens {maxTokens}: expected >= 0");
         var sampler = new Sampler(temperature, topP, seed);
-        string folder = ModelFolder.Resolve(path);
         using var backend = DeviceSelector.Open(device);
-        var config = ModelFolder.CheckedConfig(folder, backend, c =>
+        var (model, tokenizer, _) = ModelFactory.Load(path, backend, c =>
             MemoryPlan.ForInference(c, Math.Min(c.MaxPositionEmbeddings, maxTokens + 1), $"--max-tokens {maxTokens}", kvCache: true));
-        var tokenizer = ModelFolder.Tokenizer(folder, config);
-        var model = ModelFactory.Create(config, backend, seed: 0);
-        model.LoadWeights(folder);
 
-        TextGenerator.Generate(model, tokenizer, prompt, maxTokens, sampler, Console.Write);
+        if (chat) new ChatSession(model, new ChatTemplate(tokenizer)).Reply(prompt, sampler, maxTokens, Console.Write);
+        else TextGenerator.Generate(model, tokenizer, prompt, maxTokens, sampler, Console.Write);
         Console.WriteLine();
         return 0;
     }

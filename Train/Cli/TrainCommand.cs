@@ -7,18 +7,15 @@
 // at the price of exactness). Ctrl-C (or SIGTERM) stops at the next step boundary, saves and exits
 // 0; a second one kills the process (the last complete checkpoint stays intact).
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Optim;
-using MoeFromScratch.Train.Plots;
 using MoeFromScratch.Train.Tokenizer;
 using MoeFromScratch.Train.Training;
 using MoeFromScratch.Train.Training.Reporting;
-using Spectre.Console;
 
 namespace MoeFromScratch.Train.Cli;
 
@@ -28,7 +25,7 @@ public static class TrainCommand
 
     private sealed record Options(
         string? Config, string? Data, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
-        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache, bool Overwrite);
+        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache, bool Overwrite, bool HoldOutSft);
 
     public static Command Create()
     {
@@ -48,15 +45,16 @@ public static class TrainCommand
         var evalEvery = new Option<long?>("--eval-every") { Description = $"Steps between validation passes, 0 = never (default {defaults.EvalEvery})." };
         var saveEvery = new Option<long?>("--save-every") { Description = $"Steps between checkpoints, 0 = only at the end (default {defaults.SaveEvery})." };
         var overwrite = new Option<bool>(RunFolder.OverwriteOption) { Description = "Delete the run already in --out (its checkpoints, latest, metrics.jsonl) and start a fresh one there." };
+        var holdOutSft = new Option<bool>("--hold-out-sft") { Description = "Leave the namespaces `moe sft` evaluates on out of the default corpus (its own cache folder), so the fine-tuned model is evaluated on documentation it never read. Default: the whole documentation." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
         var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
         {
-            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache, overwrite,
+            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache, overwrite, holdOutSft,
         };
         command.SetAction(parse => Run(new Options(
             parse.GetValue(config), parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
             parse.GetValue(seq), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(schedule), parse.GetValue(seed),
-            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache), parse.GetValue(overwrite))));
+            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft))));
         return command;
     }
 
@@ -86,7 +84,7 @@ public static class TrainCommand
         string runFolder = owner.Folder;
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
-        var data = PrepareData(settings.Data, config.VocabSize, o.Cache);
+        var data = PrepareData(settings.Data, settings.HoldOutSft, config.VocabSize, o.Cache);
         using var trainTokens = data.Train;
         using var validationTokens = data.Validation;
         var tokenizer = data.Tokenizer;
@@ -106,47 +104,23 @@ public static class TrainCommand
         Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
-        // the loop, with Ctrl-C (SIGINT) or SIGTERM asking for a clean stop at the next step boundary
-        using var cancel = new CancellationTokenSource();
-        void OnStopSignal(PosixSignalContext context)
-        {
-            if (cancel.IsCancellationRequested) return;   // a second one ends the process at once
-            context.Cancel = true;
-            cancel.Cancel();
-            string what = context.Signal == PosixSignal.SIGINT ? "Ctrl-C" : context.Signal.ToString();
-            Console.Error.WriteLine($"moe: {what}: stopping after this step and saving a checkpoint ({what} again to quit at once)");
-        }
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
-        try
-        {
-            var result = RunWithReporter(reporter =>
-            {
-                var trainer = new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter);
-                if (restored is not null) trainer.Resume(restored);
-                return trainer.Run(cancel.Token);
-            });
-            Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
-                (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
-                (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
-            RunPlots.TryWriteAll(runFolder);
-            if (!result.Cancelled) PrintSample(model, tokenizer, (int)settings.Seed);
-            return 0;
-        }
-        catch (TrainingDivergedException e)
-        {
-            Console.Error.WriteLine($"moe: error: {e.Message}");
-            return 1;
-        }
+        // the loop, with Ctrl-C or SIGTERM asking for a clean stop at the next step boundary
+        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter),
+            restored, settings, runFolder, metrics);
+        if (result is null) return 1;
+        if (!result.Cancelled) PrintSample(model, tokenizer, (int)settings.Seed);
+        return 0;
     }
 
     // Reads and tokenises the corpus (or finds it in the cache) and says what it used. Only the
     // tokenizer and the memory-mapped token files leave: the corpus text and the garbage of parsing
     // it (about 250 MB for the default corpus) become garbage on return, which the caller's
     // aggressive collection hands back to the OS before training starts.
-    private static (BpeTokenizer Tokenizer, string TokenizerPath, TokenFile Train, TokenFile Validation) PrepareData(string? data, int vocabSize, string? cache)
+    private static (BpeTokenizer Tokenizer, string TokenizerPath, TokenFile Train, TokenFile Validation) PrepareData(string? data, bool holdOutSft, int vocabSize, string? cache)
     {
-        var corpus = data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(data);
+        if (holdOutSft && data is not null) throw new Tensors.UsageException("--hold-out-sft: only for the default corpus, not with --data");
+        var corpus = data is not null ? TextFilesCorpus.Load(data)
+            : holdOutSft ? DefaultCorpus.Load(Sft.DocNamespaces.FromFolder(DefaultCorpus.DocsFolder()).KeepsForPretraining) : DefaultCorpus.Load();
         Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({Wording.Count(corpus.Files, "file", "files")}, {corpus.TextBytes / 1e6:F1} MB of text in {Wording.Count(corpus.Documents.Count, "document", "documents")})");
         var prepared = TokenizedCorpus.Prepare(corpus, vocabSize, cache ?? TokenizedCorpus.DefaultCacheRoot());
         if (prepared.Tokenizer.VocabSize != vocabSize)
@@ -185,16 +159,7 @@ public static class TrainCommand
             EvalEvery = o.EvalEvery ?? s.EvalEvery,
             SaveEvery = o.SaveEvery ?? s.SaveEvery,
             Data = o.Data ?? s.Data,
+            HoldOutSft = o.HoldOutSft || s.HoldOutSft,
         }).Validate();
-    }
-
-    // A progress bar on an interactive terminal, plain lines (every 10 steps) otherwise.
-    private static TrainResult RunWithReporter(Func<ITrainingReporter, TrainResult> run)
-    {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
-            return run(new LineReporter(Console.Out, every: 10));
-        return AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx => run(new ProgressBarReporter(ctx.AddTask("starting"))));
     }
 }

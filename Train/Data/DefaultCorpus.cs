@@ -16,38 +16,47 @@ public static class DefaultCorpus
     public const string Name = "dotnet-xmldoc";
     private const string Pack = "Microsoft.NETCore.App.Ref";
 
-    public static Corpus Load()
+    /// <summary>The SDK's documentation, every member, or only those <paramref name="keepMember"/> accepts
+    /// (named <see cref="Name"/>-filtered then, so its cache folder is told apart at a glance).</summary>
+    public static Corpus Load(Func<string, bool>? keepMember = null) => FromFolder(DocsFolder(), keepMember);
+
+    /// <summary>The folder of the newest reference pack's *.xml documentation.</summary>
+    public static string DocsFolder()
     {
         var searched = Candidates().ToList();
         string folder = searched.Where(r => Directory.Exists(Path.Combine(r, "packs", Pack))).Select(FindDocsFolder).FirstOrDefault(f => f is not null)
             ?? throw new DataException(
                 $"no .NET reference documentation ({Path.Combine("packs", Pack)}) under {string.Join(", ", searched)}; "
                 + "set DOTNET_ROOT to a .NET SDK folder or pass --data PATH to train on your own text");
-        return FromFolder(folder);
+        return folder;
     }
 
     /// <summary>Extracts every *.xml documentation file of <paramref name="folder"/>, in ordinal name order.</summary>
-    public static Corpus FromFolder(string folder)
+    public static Corpus FromFolder(string folder, Func<string, bool>? keepMember = null)
     {
-        var files = Directory.GetFiles(folder, "*.xml").Order(StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new DataException($"{folder} holds no *.xml documentation files");
-        var documents = files.AsParallel().AsOrdered().SelectMany(ReadFile).ToList();
+        var files = XmlFiles(folder);
+        var documents = files.AsParallel().AsOrdered().SelectMany(f => XmlDocText.Extract(ReadXml(f), Path.GetFileName(f), keepMember).ToList()).ToList();
         long bytes = files.Sum(f => new FileInfo(f).Length);
-        return new Corpus(Name, folder, files.Length, bytes, documents);
+        return new Corpus(keepMember is null ? Name : Name + "-filtered", folder, files.Length, bytes, documents);
     }
 
-    private static IEnumerable<Document> ReadFile(string path)
+    /// <summary>The *.xml files of a documentation folder, in ordinal name order.</summary>
+    public static string[] XmlFiles(string folder)
     {
-        XDocument xml;
+        var files = Directory.GetFiles(folder, "*.xml").Order(StringComparer.Ordinal).ToArray();
+        return files.Length > 0 ? files : throw new DataException($"{folder} holds no *.xml documentation files");
+    }
+
+    public static XDocument ReadXml(string path)
+    {
         try
         {
-            xml = XDocument.Load(path, LoadOptions.PreserveWhitespace);
+            return XDocument.Load(path, LoadOptions.PreserveWhitespace);
         }
         catch (XmlException e)
         {
             throw new DataException($"{path}: not well-formed XML ({e.Message})");
         }
-        return XmlDocText.Extract(xml, Path.GetFileName(path)).ToList();
     }
 
     // DOTNET_ROOT first (what the user set), then the folders above the running runtime

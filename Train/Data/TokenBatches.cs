@@ -16,7 +16,7 @@ public enum WindowOrder { Random, Sequential }
 /// <summary>Where a batch stream stands: the index of the next batch. Serialise it with a checkpoint.</summary>
 public readonly record struct DataPosition(long Step);
 
-public sealed class TokenBatches
+public sealed class TokenBatches : Training.IBatchStream
 {
     private readonly TokenFile _tokens;
     private readonly ulong _seed;
@@ -49,6 +49,12 @@ public sealed class TokenBatches
         return batch;
     }
 
+    public Training.TrainingBatch NextBatch(Tensors.IBackend backend)
+    {
+        var (inputs, targets) = Training.Batches.ToTensors(Next(), BatchSize, ContextLength, backend);
+        return new(inputs, targets);
+    }
+
     /// <summary>The start of each row's window in batch <paramref name="step"/>; an analysis reads
     /// the *.kinds file at the same offsets.</summary>
     public long[] WindowStarts(long step)
@@ -69,7 +75,7 @@ public sealed class TokenBatches
     public long BatchesPerPass => ((_tokens.Count - 1) / ContextLength + BatchSize - 1) / BatchSize;
 
     // Steele, Lea & Flood 2014: a strong 64-bit mixer; hashing a counter gives independent draws.
-    private static ulong SplitMix64(ulong x)
+    internal static ulong SplitMix64(ulong x)
     {
         x += 0x9E3779B97F4A7C15;
         x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9;

@@ -12,11 +12,13 @@ namespace MoeFromScratch.Train.Data;
 
 public static partial class XmlDocText
 {
-    public static IEnumerable<Document> Extract(XDocument xml, string source)
+    /// <param name="keepMember">When given, only members whose documentation id it accepts are extracted.</param>
+    public static IEnumerable<Document> Extract(XDocument xml, string source, Func<string, bool>? keepMember = null)
     {
         var members = xml.Root?.Element("members")?.Elements("member") ?? [];
         foreach (var member in members)
         {
+            if (keepMember is not null && !keepMember(member.Attribute("name")?.Value ?? "")) continue;
             var text = new ChunkBuilder();
             text.Inline(TextKind.Code, Title(member.Attribute("name")?.Value ?? ""));
             foreach (var section in member.Elements()) RenderSection(section, text);
@@ -43,6 +45,14 @@ public static partial class XmlDocText
         text.LineBreak();
         if (label.Length > 0) text.Inline(section.Name.LocalName is "param" or "typeparam" ? TextKind.Code : TextKind.Prose, label + " ");
         RenderChildren(section, text, TextKind.Prose);
+    }
+
+    /// <summary>One section (a summary, a parameter, ...) as one line of plain text, rendered as in a document.</summary>
+    public static string SectionText(XElement section)
+    {
+        var text = new ChunkBuilder();
+        RenderChildren(section, text, TextKind.Prose);
+        return string.Concat(text.Build().Select(c => c.Text)).Trim();
     }
 
     private static void Render(XNode node, ChunkBuilder text, TextKind kind)

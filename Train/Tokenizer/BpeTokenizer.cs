@@ -2,9 +2,9 @@
 // bytes into pre-tokens and, inside each, merges adjacent tokens in the order the merges were
 // learned (lowest rank first) until no learned pair is left; Decode concatenates token bytes.
 // Round trip is exact for ANY bytes because every byte is a token and nothing is normalised.
-// It is not thread-safe (the per-piece cache is a plain dictionary) and it never turns text into
-// special tokens: "<|endoftext|>" in the input is encoded as ordinary bytes; the data pipeline
-// inserts the special id itself.
+// It never turns text into special tokens: "<|endoftext|>" (or the chat template's begin/end of
+// sentence) in the input is encoded as ordinary bytes; the data pipeline and ChatTemplate insert
+// the special ids themselves.
 // Follows GPT-2 `encoder.py` (bpe by rank) and HuggingFace tokenizers' BPE model.
 using System.Collections.Concurrent;
 
@@ -46,7 +46,7 @@ public sealed class BpeTokenizer
         _merges = new Dictionary<long, (int, int)>(merges.Count);
         for (int rank = 0; rank < merges.Count; rank++)
             _merges.TryAdd(Pair(merges[rank].Left, merges[rank].Right), (rank, merges[rank].Merged));
-        EndOfTextId = specialTokens.Where(kv => kv.Value == EndOfText).Select(kv => (int?)kv.Key).FirstOrDefault();
+        EndOfTextId = SpecialId(EndOfText);
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -65,6 +65,25 @@ public sealed class BpeTokenizer
         bytes.Add(System.Text.Encoding.UTF8.GetBytes(EndOfText));
         return new BpeTokenizer([.. bytes], withIds, special);
     }
+
+    /// <summary>This vocabulary with special tokens appended (ids V, V+1, ...) for the contents it
+    /// lacks. Merges are unchanged, so no text ever encodes to them; only the caller inserts them.</summary>
+    public BpeTokenizer WithSpecialTokens(params string[] contents)
+    {
+        var missing = contents.Where(c => !SpecialTokens.Values.Contains(c)).Distinct().ToList();
+        if (missing.Count == 0) return this;
+        var special = SpecialTokens.ToDictionary();
+        var bytes = _tokenBytes.ToList();
+        foreach (var content in missing)
+        {
+            special[bytes.Count] = content;
+            bytes.Add(System.Text.Encoding.UTF8.GetBytes(content));
+        }
+        return new BpeTokenizer([.. bytes], Merges, special);
+    }
+
+    /// <summary>The id of a special token, or null when the vocabulary lacks it.</summary>
+    public int? SpecialId(string content) => SpecialTokens.Where(kv => kv.Value == content).Select(kv => (int?)kv.Key).FirstOrDefault();
 
     public ReadOnlySpan<byte> TokenBytes(int id) => _tokenBytes[id];
 

@@ -8,6 +8,7 @@ using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
 using MoeFromScratch.Model.Config;
+using MoeFromScratch.Model.Layers;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Training;
@@ -19,9 +20,16 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
     public int VocabSize => Model.Config.VocabSize;
     public int MaxSequenceLength => Model.Config.MaxPositionEmbeddings;
 
-    public LmOutput Forward(Tensor tokens, Tensor? targets)
+    public LmOutput Forward(Tensor tokens, Tensor? targets) => Forward(tokens, targets, mask: null);
+
+    /// <summary>Packed rows attend within their segments only (CausalMask.ForSegments); the mask's
+    /// tensor belongs to the caller's TensorScope, like the batch's.</summary>
+    public LmOutput Forward(TrainingBatch batch) => Forward(batch.Inputs, batch.Targets,
+        batch.Segments is null ? null : CausalMask.ForSegments(batch.Segments, batch.Inputs.Shape[0], batch.Inputs.Shape[1], Model.Backend, Model.DType));
+
+    private LmOutput Forward(Tensor tokens, Tensor? targets, CausalMask? mask)
     {
-        var output = Model.Forward(tokens, targets, training: Grad.IsEnabled);
+        var output = Model.Forward(tokens, targets, training: Grad.IsEnabled, mask: mask);
         var auxPerLayer = output.MoeLayers.Select(r => r.Output.AuxLoss.Item()).ToList();
         var loads = output.MoeLayers.Select(r => r.Output.ExpertLoad).ToList();
         return new LmOutput(output.Loss, output.LmLoss?.Item() ?? double.NaN, auxPerLayer.Sum(), auxPerLayer, loads, output.Logits);

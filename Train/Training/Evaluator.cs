@@ -11,7 +11,7 @@ namespace MoeFromScratch.Train.Training;
 
 public static class Evaluator
 {
-    public static EvalReport Run(ILanguageModel model, TokenBatches validation, int batches, long step, IBackend backend)
+    public static EvalReport Run(ILanguageModel model, IBatchStream validation, int batches, long step, IBackend backend)
     {
         var clock = Stopwatch.StartNew();
         validation.Seek(new DataPosition(0));
@@ -20,8 +20,7 @@ public static class Evaluator
         for (int i = 0; i < batches; i++)
         {
             using var scope = new TensorScope();
-            var (inputs, targets) = Batches.ToTensors(validation.Next(), validation.BatchSize, validation.ContextLength, backend);
-            sum += model.Forward(inputs, targets).LmLoss;
+            sum += model.Forward(validation.NextBatch(backend)).LmLoss;
         }
         return new EvalReport(step, sum / batches, batches, clock.Elapsed);
     }

@@ -28,6 +28,10 @@ public interface ILanguageModel
     /// </summary>
     LmOutput Forward(Tensor tokens, Tensor? targets);
 
+    /// <summary>A training batch; a model that can keep packed examples apart (Segments) overrides this.</summary>
+    LmOutput Forward(TrainingBatch batch) => batch.Segments is null ? Forward(batch.Inputs, batch.Targets)
+        : throw new NotSupportedException($"{GetType().Name} cannot keep the packed examples of a row apart");
+
     /// <summary>
     /// Writes the weights into a checkpoint folder (with config.json when a config is given). The
     /// default stores NamedParameters() as they are; a model with an official on-disk layout overrides it.

@@ -1,10 +1,13 @@
 // ModelFactory: the one place that turns a MoeConfig into a trainable ILanguageModel, so the
 // commands (train, generate) never name a model class: the DeepSeekMoE model (Model/DeepSeekMoe.cs)
 // built on `backend` in float32, initialised from `seed` (N(0, initializer_range), norms at one),
-// behind the ILanguageModel adapter (DeepSeekMoeLanguageModel.cs).
+// behind the ILanguageModel adapter (DeepSeekMoeLanguageModel.cs); and the one place that loads a
+// trained model to use it (generate, chat): a checkpoint, a run folder's latest, or an HF folder.
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Tokenizer;
 
 namespace MoeFromScratch.Train.Training;
 
@@ -12,4 +15,18 @@ public static class ModelFactory
 {
     public static ILanguageModel Create(MoeConfig config, IBackend backend, ulong seed) =>
         new DeepSeekMoeLanguageModel(new DeepSeekMoe(config, seed, backend, DType.Float32));
+
+    /// <summary>A trained model and its tokenizer from a checkpoint folder, a run folder (its latest
+    /// checkpoint) or any folder with config.json, model.safetensors and tokenizer.json. Every part is
+    /// checked against the others (ModelFolder) and the memory `plan` against the device before a
+    /// weight is read.</summary>
+    public static (ILanguageModel Model, BpeTokenizer Tokenizer, string Folder) Load(string path, IBackend backend, Func<MoeConfig, MemoryPlan> plan)
+    {
+        string folder = ModelFolder.Resolve(path);
+        var config = ModelFolder.CheckedConfig(folder, backend, plan);
+        var tokenizer = ModelFolder.Tokenizer(folder, config);
+        var model = Create(config, backend, seed: 0);
+        model.LoadWeights(folder);
+        return (model, tokenizer, folder);
+    }
 }

@@ -1,6 +1,7 @@
 // TextGenerator: continues a prompt token by token through a model's decoder (its KV cache when it
-// has one), streaming the decoded text to a writer. Shared by `moe generate` and the sample that
-// `moe train` prints at the end of a run. Stops at <|endoftext|> or after maxTokens.
+// has one), streaming the decoded text to a writer. Shared by `moe generate`, `moe chat`, the sft
+// evaluation and the sample that `moe train` prints at the end of a run. Stops at a stop token
+// (<|endoftext|> for plain text; the chat template's end of sentence for a chat) or after maxTokens.
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Tokenizer;
 
@@ -15,16 +16,26 @@ public static class TextGenerator
         if (ids.Length == 0)
             ids = tokenizer.EndOfTextId is int eot ? [eot] : throw new UsageException("--prompt is empty and the tokenizer has no <|endoftext|> to start from");
         write(prompt);
+        Generate(model, tokenizer, ids, maxTokens, sampler, write, tokenizer.EndOfTextId is int stop ? [stop] : []);
+    }
+
+    /// <summary>Continues <paramref name="prompt"/> ids, writing only the new text; returns the ids generated (without the stop token).</summary>
+    public static List<int> Generate(ILanguageModel model, BpeTokenizer tokenizer, int[] prompt, int maxTokens, Sampler sampler,
+        Action<string> write, IReadOnlyCollection<int> stopIds)
+    {
         using var decoder = model.StartDecoding();
         var text = new TextStream(tokenizer);
-        var logits = decoder.Append(ids);
-        for (int i = 0; i < maxTokens; i++)
+        var generated = new List<int>();
+        var logits = decoder.Append(prompt);
+        for (int i = 0; i < maxTokens && prompt.Length + i < model.MaxSequenceLength; i++)
         {
             int next = sampler.Next(logits);
-            if (next == tokenizer.EndOfTextId) break;
+            if (stopIds.Contains(next)) break;
+            generated.Add(next);
             write(text.Push(next));
             logits = decoder.Append([next]);
         }
         write(text.Flush());
+        return generated;
     }
 }

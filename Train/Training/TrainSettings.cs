@@ -20,6 +20,8 @@ public sealed record TrainSettings
     public long SaveEvery { get; init; } = 100;        // steps between checkpoints; 0 = only at the end
     public int MaxBadSteps { get; init; } = 5;         // non-finite losses in a row before giving up
     public string? Data { get; init; }                 // --data: text file or folder; null = the default corpus
+    public string? BaseCheckpoint { get; init; }       // sft: the pretrained checkpoint fine-tuned; null for pretraining
+    public bool HoldOutSft { get; init; }              // --hold-out-sft: the default corpus without the namespaces sft holds out
 
     /// <summary>The checks a run needs before it starts; one line naming the setting.</summary>
     public TrainSettings Validate()

@@ -25,8 +25,8 @@ public sealed record TrainResult(TrainerState State, IReadOnlyList<double> Losse
 public sealed class Trainer(
     ILanguageModel model,
     AdamW optimizer,
-    TokenBatches train,
-    TokenBatches? validation,
+    IBatchStream train,
+    IBatchStream? validation,
     TrainSettings settings,
     TrainingCheckpoint? checkpoint = null,
     MetricsLog? metrics = null,
@@ -125,12 +125,12 @@ public sealed class Trainer(
         using var scope = new TensorScope();   // every temporary of this step is freed at its end
         var clock = Stopwatch.StartNew();
 
-        // data: the next (B, T+1) window rows, as inputs and targets on the device
-        var (inputs, targets) = Batches.ToTensors(train.Next(), settings.BatchSize, settings.SequenceLength, _backend);
+        // data: the next (B, T+1) window rows (or packed examples), as inputs and targets on the device
+        var batch = train.NextBatch(_backend);
         var data = Lap(clock);
 
         // forward: loss = LM loss + Σ aux (the objective); its value is read back for the NaN check
-        var output = model.Forward(inputs, targets);
+        var output = model.Forward(batch);
         var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss although targets were given");
         double lossValue = loss.Item();
         var forward = Lap(clock);

@@ -1,0 +1,61 @@
+// TrainLoop: what `moe train` and `moe sft` do around Training/Trainer once its pieces are built —
+// Ctrl-C (SIGINT) or SIGTERM asks for a clean stop at the next step boundary (a second one kills
+// the process), progress as a bar on a terminal or as lines when redirected, the closing line, the
+// plots, and a diverged run as one error line (exit 1).
+// It is not the loop itself (Trainer) nor the choice of data and model (the commands).
+using System.Runtime.InteropServices;
+using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Plots;
+using MoeFromScratch.Train.Training;
+using MoeFromScratch.Train.Training.Reporting;
+using Spectre.Console;
+
+namespace MoeFromScratch.Train.Cli;
+
+public static class TrainLoop
+{
+    /// <summary>Runs the trainer to the end (or a stop signal); null when it diverged (the error is printed).</summary>
+    public static TrainResult? Run(Func<ITrainingReporter, Trainer> build, TrainerState? restored, TrainSettings settings, string runFolder, MetricsLog metrics)
+    {
+        using var cancel = new CancellationTokenSource();
+        void OnStopSignal(PosixSignalContext context)
+        {
+            if (cancel.IsCancellationRequested) return;   // a second one ends the process at once
+            context.Cancel = true;
+            cancel.Cancel();
+            string what = context.Signal == PosixSignal.SIGINT ? "Ctrl-C" : context.Signal.ToString();
+            Console.Error.WriteLine($"moe: {what}: stopping after this step and saving a checkpoint ({what} again to quit at once)");
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+        try
+        {
+            var result = RunWithReporter(reporter =>
+            {
+                var trainer = build(reporter);
+                if (restored is not null) trainer.Resume(restored);
+                return trainer.Run(cancel.Token);
+            });
+            Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
+                (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
+                (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
+            RunPlots.TryWriteAll(runFolder);
+            return result;
+        }
+        catch (TrainingDivergedException e)
+        {
+            Console.Error.WriteLine($"moe: error: {e.Message}");
+            return null;
+        }
+    }
+
+    // A progress bar on an interactive terminal, plain lines (every 10 steps) otherwise.
+    private static TrainResult RunWithReporter(Func<ITrainingReporter, TrainResult> run)
+    {
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+            return run(new LineReporter(Console.Out, every: 10));
+        return AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx => run(new ProgressBarReporter(ctx.AddTask("starting"))));
+    }
+}
