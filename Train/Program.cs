@@ -16,6 +16,7 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
     BenchCommand.Create(),
     AnalyzeCommand.Create(),
     ExperimentCommand.Create(),
+    WorldCommand.Create(),
 };
 
 // The default handler would print user errors with a stack trace; CliErrors decides instead.

@@ -27,7 +27,7 @@ internal sealed partial class MoeProcess : IDisposable
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    private MoeProcess(string args, IReadOnlyDictionary<string, string>? environment, string? shellPrefix)
+    private MoeProcess(string args, IReadOnlyDictionary<string, string>? environment, string? shellPrefix, IReadOnlyList<string>? launcher)
     {
         Args = args;
         string moe = Path.Combine(AppContext.BaseDirectory, "moe.dll");
@@ -47,6 +47,7 @@ internal sealed partial class MoeProcess : IDisposable
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add($"{shellPrefix}; exec \"$0\" \"$@\"");
         }
+        foreach (var word in launcher ?? []) start.ArgumentList.Add(word);   // e.g. mpiexec -n 2
         start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(moe);
         foreach (var arg in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(arg);
@@ -72,14 +73,15 @@ internal sealed partial class MoeProcess : IDisposable
         lines?.Add(line);
     }
 
-    /// <summary>Starts `moe args`; shellPrefix runs in sh first (e.g. "ulimit -f 1024").</summary>
-    public static MoeProcess Start(string args, IReadOnlyDictionary<string, string>? environment = null, string? shellPrefix = null) =>
-        new(args, environment, shellPrefix);
+    /// <summary>Starts `moe args`; shellPrefix runs in sh first (e.g. "ulimit -f 1024"); launcher words go before `dotnet` (e.g. mpiexec -n 2).</summary>
+    public static MoeProcess Start(string args, IReadOnlyDictionary<string, string>? environment = null, string? shellPrefix = null, IReadOnlyList<string>? launcher = null) =>
+        new(args, environment, shellPrefix, launcher);
 
     /// <summary>Runs `moe args` to the end.</summary>
-    public static Exit Run(string args, IReadOnlyDictionary<string, string>? environment = null, string? shellPrefix = null, TimeSpan? timeout = null)
+    public static Exit Run(string args, IReadOnlyDictionary<string, string>? environment = null, string? shellPrefix = null, TimeSpan? timeout = null,
+        IReadOnlyList<string>? launcher = null)
     {
-        using var process = Start(args, environment, shellPrefix);
+        using var process = Start(args, environment, shellPrefix, launcher);
         return process.WaitForExit(timeout);
     }
 
