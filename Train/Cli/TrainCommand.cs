@@ -5,8 +5,11 @@
 // continues a run from its checkpoint with the saved settings (options given again override them,
 // at the price of exactness). Ctrl-C (or SIGTERM) stops at the next step boundary, saves and exits
 // 0; a second one kills the process (the last complete checkpoint stays intact).
+// Under `mpiexec -n P` the same command trains the same model data-parallel (Training/DataParallel):
+// --batch stays the global batch, rank 0 alone prints and writes, local ranks share the CPU cores.
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MoeFromScratch.Distributed;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
@@ -61,6 +64,10 @@ public static class TrainCommand
     private static int Run(Options o)
     {
         // what to train: a fresh run, or the saved state of the run being resumed
+        var world = World.Open();
+        bool writes = world.Rank == 0;                        // rank 0 prints and writes; the others are quiet
+        if (!writes) Console.SetOut(TextWriter.Null);
+        if (world.LocalSize > 1) Tensors.Cpu.CpuThreads.Limit(Math.Max(1, Environment.ProcessorCount / world.LocalSize));
         string? resumeFolder = o.Resume is null ? null : CheckpointStore.Resolve(o.Resume);
         var saved = resumeFolder is null ? null : TrainerState.Load(Path.Combine(resumeFolder, TrainerState.FileName));
         var config = o.Config is not null ? MoePresets.Resolve(o.Config)
@@ -70,9 +77,16 @@ public static class TrainCommand
         string runFolder = o.Out ?? (resumeFolder is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFolder))! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss")));
         if (settings.SequenceLength > config.MaxPositionEmbeddings)
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
+        world.Require(settings.BatchSize % world.Size == 0,
+            $"--batch {settings.BatchSize}: the global batch must divide by the {world.Size} ranks (each rank takes B/P sequences)");
+        world.Require(world.Size == 1 || config.SeqAux || (config.AuxLossAlpha == 0 && config.DeviceAuxLossAlpha == 0),
+            "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default) or one process");
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
+        // rank 0 tokenises (or finds the cache) first; the others then read what it cached
+        if (!writes) world.Barrier();
         var data = PrepareData(settings.Data, config.VocabSize, o.Cache);
+        if (writes) world.Barrier();
         using var trainTokens = data.Train;
         using var validationTokens = data.Validation;
         var tokenizer = data.Tokenizer;
@@ -85,9 +99,10 @@ public static class TrainCommand
         using var backend = DeviceSelector.Open(o.Device);
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
-        var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer);
+        var checkpoint = writes ? new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer) : null;
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
-        using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
+        using var metrics = writes ? new MetricsLog(runFolder, restored?.Step ?? 0) : null;
+        PrintWorld(world, backend);
         Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name}; run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
@@ -105,22 +120,25 @@ public static class TrainCommand
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         try
         {
-            var result = RunWithReporter(reporter =>
+            var result = RunWithReporter(writes, reporter =>
             {
-                var trainer = new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter);
+                var trainer = new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter, new DataParallel(world));
                 if (restored is not null) trainer.Resume(restored);
                 return trainer.Run(cancel.Token);
             });
             Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
-                (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
+                (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics?.Path}");
+            World.Close();                                    // the last collective is behind us
+            if (!writes) return 0;
             RunPlots.TryWriteAll(runFolder);
             if (!result.Cancelled) PrintSample(model, tokenizer, (int)settings.Seed);
             return 0;
         }
         catch (TrainingDivergedException e)
         {
-            Console.Error.WriteLine($"moe: error: {e.Message}");
+            World.Close();                                    // every rank saw the same averaged losses and stops here
+            if (writes) Console.Error.WriteLine($"moe: error: {e.Message}");
             return 1;
         }
     }
@@ -171,9 +189,20 @@ public static class TrainCommand
         }).Validate();
     }
 
-    // A progress bar on an interactive terminal, plain lines (every 10 steps) otherwise.
-    private static TrainResult RunWithReporter(Func<ITrainingReporter, TrainResult> run)
+    // The world line under a launcher: P, the MPI library, each rank's device and CPU threads.
+    private static void PrintWorld(ICommunicator world, IBackend backend)
     {
+        if (world.Size == 1) return;
+        var threads = new int[world.Size];
+        world.AllGather<int>([Tensors.Cpu.CpuThreads.Count], threads);
+        Console.WriteLine($"world: {world.Size} ranks, data parallel, {world.Library}; " +
+            string.Join(", ", Enumerable.Range(0, world.Size).Select(r => $"rank {r}: {backend.Name} ({threads[r]} CPU thread{(threads[r] == 1 ? "" : "s")})")));
+    }
+
+    // A progress bar on an interactive terminal, plain lines (every 10 steps) otherwise; nothing on a quiet rank.
+    private static TrainResult RunWithReporter(bool writes, Func<ITrainingReporter, TrainResult> run)
+    {
+        if (!writes) return run(new LineReporter(TextWriter.Null, every: 10));
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
             return run(new LineReporter(Console.Out, every: 10));
         return AnsiConsole.Progress()
