@@ -18,6 +18,7 @@ var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained
     BenchCommand.Create(),
     AnalyzeCommand.Create(),
     ExperimentCommand.Create(),
+    WorldCommand.Create(),
 };
 root.Add(HelpCommand.Create(root));
 

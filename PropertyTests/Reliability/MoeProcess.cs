@@ -47,7 +47,7 @@ internal sealed partial class MoeProcess : IDisposable
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add($"{shellPrefix}; exec \"$0\" \"$@\"");
         }
-        foreach (var word in launcher ?? []) start.ArgumentList.Add(word);   // e.g. /usr/bin/time -o FILE
+        foreach (var word in launcher ?? []) start.ArgumentList.Add(word);   // e.g. /usr/bin/time -o FILE, or mpiexec -n 2
         start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(moe);
         foreach (var arg in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(arg);
@@ -73,14 +73,15 @@ internal sealed partial class MoeProcess : IDisposable
         lines?.Add(line);
     }
 
-    /// <summary>Starts `moe args`; shellPrefix runs in sh first (e.g. "ulimit -f 1024"); launcher runs `dotnet moe.dll` as its command.</summary>
+    /// <summary>Starts `moe args`; shellPrefix runs in sh first (e.g. "ulimit -f 1024"); launcher words go before `dotnet moe.dll` (e.g. /usr/bin/time, mpiexec -n 2).</summary>
     public static MoeProcess Start(string args, IReadOnlyDictionary<string, string>? environment = null, string? shellPrefix = null, IReadOnlyList<string>? launcher = null) =>
         new(args, environment, shellPrefix, launcher);
 
     /// <summary>Runs `moe args` to the end.</summary>
-    public static Exit Run(string args, IReadOnlyDictionary<string, string>? environment = null, string? shellPrefix = null, TimeSpan? timeout = null)
+    public static Exit Run(string args, IReadOnlyDictionary<string, string>? environment = null, string? shellPrefix = null, TimeSpan? timeout = null,
+        IReadOnlyList<string>? launcher = null)
     {
-        using var process = Start(args, environment, shellPrefix);
+        using var process = Start(args, environment, shellPrefix, launcher);
         return process.WaitForExit(timeout);
     }
 

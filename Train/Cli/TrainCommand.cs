@@ -6,7 +6,10 @@
 // continues a run from its checkpoint with the saved settings (options given again override them,
 // at the price of exactness). Ctrl-C (or SIGTERM) stops at the next step boundary, saves and exits
 // 0; a second one kills the process (the last complete checkpoint stays intact).
+// Under `mpiexec -n P` the same command trains the same model data-parallel (Training/DataParallel):
+// --batch stays the global batch, rank 0 alone prints and writes, local ranks share the CPU cores.
 using System.CommandLine;
+using MoeFromScratch.Distributed;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
@@ -61,6 +64,10 @@ public static class TrainCommand
     private static int Run(Options o)
     {
         // what to train: a fresh run, or the saved state of the run being resumed
+        var world = World.Open();
+        bool writes = world.Rank == 0;                        // rank 0 prints and writes; the others are quiet
+        if (!writes) Console.SetOut(TextWriter.Null);
+        if (world.LocalSize > 1) Tensors.Cpu.CpuThreads.Limit(Math.Max(1, Environment.ProcessorCount / world.LocalSize));
         string? resumeFolder = o.Resume is null ? null : CheckpointStore.Resolve(o.Resume);
         var saved = resumeFolder is null ? null : TrainerState.Load(Path.Combine(resumeFolder, TrainerState.FileName));
         if (saved is not null && o.Steps is long steps && steps <= saved.Step)
@@ -74,17 +81,24 @@ public static class TrainCommand
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         TokenizedCorpus.RequireTrainableVocab(config.VocabSize, configSource);
         if (resumeFolder is not null) Model.Checkpoint.ModelCheckpoint.CheckHeaders(resumeFolder, config);
+        world.Require(settings.BatchSize % world.Size == 0,
+            $"--batch {settings.BatchSize}: the global batch must divide by the {world.Size} ranks (each rank takes B/P sequences)");
+        world.Require(world.Size == 1 || config.SeqAux || (config.AuxLossAlpha == 0 && config.DeviceAuxLossAlpha == 0),
+            "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default) or one process");
         var (opened, why) = DeviceSelector.OpenExplained(o.Device);
         using var backend = opened;
-        MemoryPlan.ForTraining(config, settings.BatchSize, settings.SequenceLength).Check(backend);
+        MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength).Check(backend);
 
-        // the run folder: this process's alone until it ends (a second run on it is refused)
-        using var owner = RunFolder.Claim(o.Out, resumeFolder is null ? null : Path.GetDirectoryName(Path.GetFullPath(resumeFolder)), o.Overwrite,
-            freshName: Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss")));
-        string runFolder = owner.Folder;
+        // the run folder: this process's alone until it ends (a second run on it is refused); rank 0 owns it
+        using var owner = writes ? RunFolder.Claim(o.Out, resumeFolder is null ? null : Path.GetDirectoryName(Path.GetFullPath(resumeFolder)), o.Overwrite,
+            freshName: Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"))) : null;
+        string runFolder = owner?.Folder ?? "";
 
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
+        // rank 0 tokenises (or finds the cache) first; the others then read what it cached
+        if (!writes) world.Barrier();
         var data = PrepareData(settings.Data, settings.HoldOutSft, config.VocabSize, o.Cache);
+        if (writes) world.Barrier();
         using var trainTokens = data.Train;
         using var validationTokens = data.Validation;
         var tokenizer = data.Tokenizer;
@@ -98,17 +112,19 @@ public static class TrainCommand
         // build the model and the optimizer on the device; restore them when resuming
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
-        var checkpoint = new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer);
+        var checkpoint = writes ? new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer) : null;
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
-        using var metrics = new MetricsLog(runFolder, restored?.Step ?? 0);
+        using var metrics = writes ? new MetricsLog(runFolder, restored?.Step ?? 0) : null;
+        PrintWorld(world, backend);
         Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C or SIGTERM asking for a clean stop at the next step boundary
-        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter),
-            restored, settings, runFolder, metrics);
+        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter, new DataParallel(world)),
+            restored, settings, writes ? runFolder : null, metrics);
+        World.Close();                                    // the last collective is behind us (every rank saw the same averaged losses)
         if (result is null) return 1;
-        if (!result.Cancelled) PrintSample(model, tokenizer, (int)settings.Seed);
+        if (writes && !result.Cancelled) PrintSample(model, tokenizer, (int)settings.Seed);
         return 0;
     }
 
@@ -161,5 +177,15 @@ public static class TrainCommand
             Data = o.Data ?? s.Data,
             HoldOutSft = o.HoldOutSft || s.HoldOutSft,
         }).Validate();
+    }
+
+    // The world line under a launcher: P, the MPI library, each rank's device and CPU threads.
+    private static void PrintWorld(ICommunicator world, IBackend backend)
+    {
+        if (world.Size == 1) return;
+        var threads = new int[world.Size];
+        world.AllGather<int>([Tensors.Cpu.CpuThreads.Count], threads);
+        Console.WriteLine($"world: {world.Size} ranks, data parallel, {world.Library}; " +
+            string.Join(", ", Enumerable.Range(0, world.Size).Select(r => $"rank {r}: {backend.Name} ({threads[r]} CPU thread{(threads[r] == 1 ? "" : "s")})")));
     }
 }

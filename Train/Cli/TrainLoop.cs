@@ -14,8 +14,9 @@ namespace MoeFromScratch.Train.Cli;
 
 public static class TrainLoop
 {
-    /// <summary>Runs the trainer to the end (or a stop signal); null when it diverged (the error is printed).</summary>
-    public static TrainResult? Run(Func<ITrainingReporter, Trainer> build, TrainerState? restored, TrainSettings settings, string runFolder, MetricsLog metrics)
+    /// <summary>Runs the trainer to the end (or a stop signal); null when it diverged (the error is printed).
+    /// A quiet rank of a data-parallel run passes no runFolder: it reports, writes and plots nothing.</summary>
+    public static TrainResult? Run(Func<ITrainingReporter, Trainer> build, TrainerState? restored, TrainSettings settings, string? runFolder, MetricsLog? metrics)
     {
         using var cancel = new CancellationTokenSource();
         void OnStopSignal(PosixSignalContext context)
@@ -30,7 +31,7 @@ public static class TrainLoop
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         try
         {
-            var result = RunWithReporter(reporter =>
+            var result = RunWithReporter(runFolder is not null, reporter =>
             {
                 var trainer = build(reporter);
                 if (restored is not null) trainer.Resume(restored);
@@ -38,20 +39,21 @@ public static class TrainLoop
             });
             Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
-                (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics.Path}");
-            RunPlots.TryWriteAll(runFolder);
+                (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics?.Path}");
+            if (runFolder is not null) RunPlots.TryWriteAll(runFolder);
             return result;
         }
         catch (TrainingDivergedException e)
         {
-            Console.Error.WriteLine($"moe: error: {e.Message}");
+            if (runFolder is not null) Console.Error.WriteLine($"moe: error: {e.Message}");
             return null;
         }
     }
 
-    // A progress bar on an interactive terminal, plain lines (every 10 steps) otherwise.
-    private static TrainResult RunWithReporter(Func<ITrainingReporter, TrainResult> run)
+    // A progress bar on an interactive terminal, plain lines (every 10 steps) otherwise; nothing on a quiet rank.
+    private static TrainResult RunWithReporter(bool reports, Func<ITrainingReporter, TrainResult> run)
     {
+        if (!reports) return run(new LineReporter(TextWriter.Null, every: 10));
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
             return run(new LineReporter(Console.Out, every: 10));
         return AnsiConsole.Progress()

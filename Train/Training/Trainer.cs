@@ -8,6 +8,9 @@
 // nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
 // After each step the report carries what stays allocated (StepMemory), so metrics.jsonl shows
 // whether a long run's memory is flat, and the step's managed garbage is kept in bounds (GarbageBudget).
+// On P ranks (DataParallel) each step takes this rank's slice of the global batch, the gradients
+// and the reported losses are averaged over the ranks, a stop request on any rank stops all at the
+// same step, and the replicated weights are checked bitwise equal at every save and at the end.
 // Not here: building the model, data or optimizer (TrainCommand), drawing progress (reporters).
 using System.Diagnostics;
 using MoeFromScratch.Tensors;
@@ -30,8 +33,10 @@ public sealed class Trainer(
     TrainSettings settings,
     TrainingCheckpoint? checkpoint = null,
     MetricsLog? metrics = null,
-    ITrainingReporter? reporter = null)
+    ITrainingReporter? reporter = null,
+    DataParallel? parallel = null)
 {
+    private readonly DataParallel _parallel = parallel ?? new DataParallel(new Distributed.SingleProcessCommunicator());
     private readonly ITrainingReporter _reporter = reporter ?? new SilentReporter();
     private readonly ILearningRateSchedule _schedule = Schedule.Create(settings.Schedule, settings.LearningRate, settings.WarmupSteps, settings.Steps);
     private readonly IBackend _backend = model.Module.Parameters().First().Backend;
@@ -57,7 +62,8 @@ public sealed class Trainer(
         string? saved = null;
         int badInARow = 0;
 
-        while (State.Step < settings.Steps && !cancel.IsCancellationRequested)
+        bool stopped = false;
+        while (State.Step < settings.Steps && !(stopped = _parallel.Any(cancel.IsCancellationRequested)))
         {
             var report = TrainStep(State.Step) with { Memory = StepMemory.Sample(_backend) };   // what the step left allocated
             _garbage.AfterStep();
@@ -97,15 +103,16 @@ public sealed class Trainer(
         // The loop is over: the CPU's cache of step-sized blocks (kept for a next step) goes back to the
         // OS, so the last checkpoint and what the caller does next (plots, a sample) start from the live set.
         if (_backend is Tensors.Cpu.CpuBackend cpu) cpu.Allocator.Trim();
-        if (checkpoint is not null && State.Step > 0 && State.Step != LastSavedStep) saved = Save();
-        return new TrainResult(State, losses, validationLoss, cancel.IsCancellationRequested, saved);
+        if (State.Step > 0 && State.Step != LastSavedStep) saved = Save();
+        return new TrainResult(State, losses, validationLoss, stopped, saved);
     }
 
     private long LastSavedStep { get; set; } = -1;
 
     private string? Save()
     {
-        if (checkpoint is null) return null;
+        _parallel.CheckReplicasIdentical(model.Module.Parameters(), State.Step);   // every rank calls Save
+        if (checkpoint is null) return null;   // the ranks past 0 of a data-parallel run: rank 0 writes
         string folder = checkpoint.Save(State);
         // A save's buffers (the tensor chunks, the tokenizer's JSON) are large objects, which only a
         // full collection frees; left to the runtime they stay resident for the rest of the run.
@@ -125,19 +132,20 @@ public sealed class Trainer(
         using var scope = new TensorScope();   // every temporary of this step is freed at its end
         var clock = Stopwatch.StartNew();
 
-        // data: the next (B, T+1) window rows (or packed examples), as inputs and targets on the device
-        var batch = train.NextBatch(_backend);
+        // data: the next (B, T+1) window rows (or packed examples), this rank's B/P of them, as inputs and targets on the device
+        var batch = _parallel.Slice(train.NextBatch(_backend));
         var data = Lap(clock);
 
         // forward: loss = LM loss + Σ aux (the objective); its value is read back for the NaN check
         var output = model.Forward(batch);
         var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss although targets were given");
-        double lossValue = loss.Item();
+        var means = _parallel.Mean(loss.Item(), output.LmLoss, output.AuxLoss);   // over the ranks: the global batch's
+        double lossValue = means[0];
         var forward = Lap(clock);
 
         double lr = _schedule.At(step);
         StepReport Report(double norm, TimeSpan backward, TimeSpan update, string? skipped) => new(
-            step, settings.Steps, lossValue, output.LmLoss, output.AuxLoss, output.AuxPerLayer, output.ExpertLoadPerLayer,
+            step, settings.Steps, lossValue, means[1], means[2], output.AuxPerLayer, output.ExpertLoadPerLayer,
             lr, norm, (long)settings.BatchSize * settings.SequenceLength,
             settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, (data + forward + backward + update).TotalSeconds),
             new PhaseTimes(data, forward, backward, update), skipped);
@@ -148,6 +156,7 @@ public sealed class Trainer(
         // zero grad, backward
         optimizer.ZeroGrad();
         loss.Backward();
+        _parallel.AverageGradients([.. optimizer.Parameters()]);
         var backward = Lap(clock);
 
         // clip the global gradient norm, set the learning rate, update

@@ -38,7 +38,7 @@ internal static unsafe class WorkerPool
     /// <summary>The threads a job can use: the workers and the caller.</summary>
     public static int Threads => WorkerCount + 1;
 
-    private static readonly int WorkerCount = Math.Max(0, Environment.ProcessorCount - 1);
+    private static readonly int WorkerCount = Math.Max(0, CpuThreads.Start() - 1);   // Environment.ProcessorCount unless CpuThreads.Limit
     private static int s_owned;
     private static SemaphoreSlim[]? s_wake;
     private static int[]? s_sleeping;

@@ -1,0 +1,103 @@
+// DataParallel: what the trainer does differently on P ranks, and nothing when P = 1.
+// Each rank holds a full replica of the model and takes its slice of the global batch (B/P
+// consecutive sequences of the same B every rank draws from the same seed). The objective is the
+// mean over sequences (the LM loss, and the balance losses with seq_aux, per sequence), so the mean
+// of the ranks' losses is the single-process loss and the mean of their gradients is its gradient:
+// AverageGradients all-reduces every gradient (one flat buffer per dtype, on the host) and divides
+// by P. Every rank then holds the same gradients, so the same norm, the same clip coefficient and
+// the same AdamW update; ReplicaDigest lets the trainer check that the weights stayed bitwise equal.
+// Not here: expert parallelism (experts sharded over ranks), which needs the model's dispatch.
+using MoeFromScratch.Autograd;
+using MoeFromScratch.Distributed;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Train.Training;
+
+public sealed class DataParallel(ICommunicator world)
+{
+    public ICommunicator World { get; } = world;
+    public int Ranks => World.Size;
+
+    /// <summary>This rank's rows of a global batch of B rows: rows [r·B/P, (r+1)·B/P) of inputs, targets
+    /// and segments (narrowed views, contiguous since whole rows are taken).</summary>
+    public TrainingBatch Slice(TrainingBatch batch)
+    {
+        if (Ranks == 1) return batch;
+        int rows = batch.Inputs.Shape[0], T = batch.Inputs.Shape[1], local = rows / Ranks, first = World.Rank * local;
+        return new TrainingBatch(batch.Inputs.Narrow(0, first, local), batch.Targets.Narrow(0, first, local),   // (B/P, T) each
+            batch.Segments?.AsSpan(first * T, local * T).ToArray());
+    }
+
+    /// <summary>The mean of each value over the ranks (the same doubles on every rank).</summary>
+    public double[] Mean(params double[] values)
+    {
+        if (Ranks == 1) return values;
+        World.AllReduce<double>(values, AllReduceOp.Sum);
+        for (int i = 0; i < values.Length; i++) values[i] /= Ranks;
+        return values;
+    }
+
+    /// <summary>True on every rank when it is true on any (a stop request seen by one rank stops all at the same step).</summary>
+    public bool Any(bool value)
+    {
+        if (Ranks == 1) return value;
+        Span<int> flag = [value ? 1 : 0];
+        World.AllReduce(flag, AllReduceOp.Max);
+        return flag[0] != 0;
+    }
+
+    /// <summary>Replaces every gradient by its mean over the ranks.</summary>
+    public void AverageGradients(IReadOnlyList<Parameter> parameters)
+    {
+        if (Ranks == 1) return;
+        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        foreach (var group in grads.GroupBy(g => g.DType))
+        {
+            var list = group.ToList();
+            if (group.Key == DType.Float32) Average<float>(list, 1f / Ranks);
+            else if (group.Key == DType.Float64) Average<double>(list, 1.0 / Ranks);
+            else throw new NotSupportedException($"data parallel: gradients of {group.Key} are not averaged (float32 and float64 are)");
+        }
+    }
+
+    private void Average<T>(List<Tensor> grads, T scale) where T : unmanaged, System.Numerics.IFloatingPoint<T>
+    {
+        long total = grads.Sum(g => g.Numel);
+        if (total > int.MaxValue) throw new NotSupportedException($"data parallel: {total} gradient elements in one all-reduce (at most 2^31 - 1)");
+        var flat = new T[total];
+        long offset = 0;
+        foreach (var g in grads)
+        {
+            g.ToArray<T>().CopyTo(flat.AsSpan((int)offset));
+            offset += g.Numel;
+        }
+        World.AllReduce<T>(flat, AllReduceOp.Sum);
+        offset = 0;
+        foreach (var g in grads)
+        {
+            var mean = flat.AsSpan((int)offset, (int)g.Numel);
+            for (int i = 0; i < mean.Length; i++) mean[i] *= scale;   // the sum over ranks, divided by P
+            using var averaged = Tensor.FromSpan<T>(mean, g.Shape, g.Backend);
+            g.Backend.Copy(averaged, g);                              // in place: the Grad buffers live on
+            offset += g.Numel;
+        }
+    }
+
+    /// <summary>
+    /// Fails (on every rank) unless every rank's parameters are bitwise the same: a 64-bit FNV-1a
+    /// digest of their bytes, all-gathered and compared.
+    /// </summary>
+    public void CheckReplicasIdentical(IEnumerable<Parameter> parameters, long step)
+    {
+        if (Ranks == 1) return;
+        ulong digest = 14695981039346656037UL;
+        foreach (var p in parameters)
+            foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Data.ToDoubleArray().AsSpan()))
+                digest = (digest ^ b) * 1099511628211UL;
+        var all = new int[2 * Ranks];
+        World.AllGather<int>([(int)(digest >> 32), (int)digest], all);
+        for (int r = 1; r < Ranks; r++)
+            if (all[2 * r] != all[0] || all[2 * r + 1] != all[1])
+                throw new InvalidOperationException($"data parallel: after step {step} the replicated weights of rank {r} differ from rank 0's (digests differ)");
+    }
+}
