@@ -57,7 +57,7 @@ public static class SftCommand
         var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
         var evalEvery = new Option<long?>("--eval-every") { Description = $"Steps between held-out loss passes, 0 = never (default {Defaults.EvalEvery})." };
         var saveEvery = new Option<long?>("--save-every") { Description = $"Steps between checkpoints, 0 = only at the end (default {Defaults.SaveEvery})." };
-        var evalExamples = new Option<int>("--eval-examples") { Description = $"Held-out conversations the closing evaluation answers (default {DefaultEvalExamples}).", DefaultValueFactory = _ => DefaultEvalExamples };
+        var evalExamples = new Option<int>("--eval-examples") { Description = "Held-out conversations the closing evaluation answers.", DefaultValueFactory = _ => DefaultEvalExamples };
         var command = new Command("sft", "Fine-tune a pretrained checkpoint on instructions (chat template, answer-only loss, packed rows).")
         {
             checkpoint, data, steps, lr, batch, seq, seed, output, resume, device, evalExamples, evalEvery, saveEvery,
