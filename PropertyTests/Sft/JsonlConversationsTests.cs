@@ -1,22 +1,19 @@
 // A user's --data FILE.jsonl: conversations in the common {"messages": [...]} format are read in
 // order (blank lines skipped), and each kind of bad line is one DataException naming the file and
 // the line number (counting blank lines) and what was expected.
+using MoeFromScratch.PropertyTests.Reliability;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Sft;
 
 namespace MoeFromScratch.PropertyTests.Sft;
 
-public sealed class JsonlConversationsTests : IDisposable
+public sealed class JsonlConversationsTests : FuzzFolderTests
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("moe-jsonl-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
     private const string Good = """{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}""";
 
     private string Write(params string[] lines)
     {
-        string path = Path.Combine(_folder, "data.jsonl");
+        string path = Folder.File("data.jsonl");
         File.WriteAllLines(path, lines);
         return path;
     }
