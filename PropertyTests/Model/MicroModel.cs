@@ -9,7 +9,7 @@ namespace MoeFromScratch.PropertyTests.Model;
 /// <summary>A model small enough for finite differences: layer 0 dense, layer 1 MoE (1 shared + 4 routed, top-2).</summary>
 internal static class MicroModel
 {
-    public static readonly MoeConfig Config = new()
+    public static MoeConfig Config { get; } = new()
     {
         VocabSize = 16,
         HiddenSize = 8,
