@@ -235,13 +235,7 @@ internal sealed unsafe class CommandStream : IDisposable
 
         public DescriptorSet AllocateSet(DescriptorSetLayout layout)
         {
-            var info = new DescriptorSetAllocateInfo
-            {
-                SType = StructureType.DescriptorSetAllocateInfo,
-                DescriptorPool = _descriptors,
-                DescriptorSetCount = 1,
-                PSetLayouts = &layout,
-            };
+            var info = new DescriptorSetAllocateInfo { SType = StructureType.DescriptorSetAllocateInfo, DescriptorPool = _descriptors, DescriptorSetCount = 1, PSetLayouts = &layout };
             DescriptorSet set;
             VulkanInstance.Check(_context.Vk.AllocateDescriptorSets(_context.Device, &info, &set), "vkAllocateDescriptorSets");
             return set;

@@ -12,13 +12,11 @@ namespace MoeFromScratch.Train.Devices;
 
 public static class DeviceSelector
 {
-    public const string Help = "auto (a Vulkan GPU if present, else the CPU), cpu, vulkan (best GPU) or vulkan:N (device N of `moe devices`)";
-
-    public const string Default = "auto";
-
-    /// <summary>The --device option of every command; purpose, when given, says what runs there.</summary>
+    /// <summary>The --device option of every command (default auto); purpose, when given, says what runs there.</summary>
     public static Option<string> CreateOption(string? purpose = null) =>
-        new("--device") { Description = purpose is null ? Help : $"{purpose}: {Help}", DefaultValueFactory = _ => Default };
+        new("--device") { Description = purpose is null ? Help : $"{purpose}: {Help}", DefaultValueFactory = _ => "auto" };
+
+    private const string Help = "auto (a Vulkan GPU if present, else the CPU), cpu, vulkan (best GPU) or vulkan:N (device N of `moe devices`)";
 
     /// <summary>The backend for a --device value; the caller disposes it (the CPU one is shared and ignores it).</summary>
     public static IBackend Open(string device) => OpenExplained(device).Backend;
