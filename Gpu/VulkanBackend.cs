@@ -21,7 +21,9 @@ public sealed partial class VulkanBackend : IBackend
     private readonly VulkanContext _context;
     private readonly MemoryPool _pool;
     private readonly CommandStream _stream;
-    private readonly PipelineCache _pipelines;
+    private readonly KernelCache _pipelines;
+    private readonly IPipelineCacheStore? _pipelineStore;
+    private readonly byte[]? _pipelineSeed;
     private readonly KernelProfile? _profile;
     private bool _disposed;
 
@@ -31,7 +33,8 @@ public sealed partial class VulkanBackend : IBackend
         _context = new VulkanContext(options);
         try
         {
-            _pipelines = new PipelineCache(_context);
+            (_pipelines, _pipelineSeed, PipelineCacheStatus) = OpenKernelCache(_context, options.PipelineCache);
+            _pipelineStore = options.PipelineCache;
             _pool = new MemoryPool(_context, options.PoolBlockBytes, options.MemoryLimitBytes);
             _stream = new CommandStream(_context, _context.PushDescriptors ? options.DispatchesPerSubmit : Math.Min(options.DispatchesPerSubmit, 256));
         }
@@ -46,6 +49,12 @@ public sealed partial class VulkanBackend : IBackend
     }
 
     public string Name { get; }
+
+    /// <summary>What became of the saved pipeline cache: "none kept", "none saved yet", "loaded N bytes" or "ignored (why)".</summary>
+    public string PipelineCacheStatus { get; }
+
+    /// <summary>Pipelines built so far by this backend (each a driver compile unless the seeded cache had it).</summary>
+    public int PipelinesBuilt => _pipelines.Built;
 
     /// <summary>What the device reported (name, driver, limits).</summary>
     public VulkanDeviceInfo Device => _context.Info;
@@ -97,9 +106,33 @@ public sealed partial class VulkanBackend : IBackend
         _profile?.Print(Console.Error, $"{Name} {Device.Name}");
         DisposeRopeTables();
         _stream.Dispose();      // waits for the queue first
+        SavePipelineCache();
         _pipelines.Dispose();
         _pool.Dispose();
         _context.Dispose();
+    }
+
+    /// <summary>The kernel cache, seeded from store when it holds bytes this device and driver wrote.</summary>
+    private static (KernelCache, byte[]? Seed, string Status) OpenKernelCache(VulkanContext context, IPipelineCacheStore? store)
+    {
+        if (store is null) return (new KernelCache(context, null), null, "none kept");
+        var saved = store.Load(context.CacheIdentity.Key);
+        if (saved is null) return (new KernelCache(context, null), null, "none saved yet");
+        string? why = context.CacheIdentity.Reject(saved);
+        return why is null
+            ? (new KernelCache(context, saved), saved, $"loaded {saved.Length} bytes")
+            : (new KernelCache(context, null), null, $"ignored ({why})");
+    }
+
+    /// <summary>The VkPipelineCache's bytes now (tests: a seeded cache holds its seed before anything is built).</summary>
+    internal byte[] PipelineCacheData() => _pipelines.Data();
+
+    /// <summary>Hands the cache's bytes to the store when this run built pipelines the seed did not hold.</summary>
+    private void SavePipelineCache()
+    {
+        if (_pipelineStore is null || _pipelines.Built == 0) return;
+        var data = _pipelines.Data();
+        if (_pipelineSeed is null || !data.AsSpan().SequenceEqual(_pipelineSeed)) _pipelineStore.Save(_context.CacheIdentity.Key, data);
     }
 
     // ---- helpers shared by the kernels ----------------------------------------------------------
