@@ -71,8 +71,13 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Device memory a new tensor could still get (a free block's room not counted): what a run is checked against.</summary>
     public long BytesAvailable => _pool.BytesAvailable;
 
-    /// <summary>Counters for tests and benchmarks: dispatches recorded, submits, barriers.</summary>
-    public (int Dispatches, int Submits, int Barriers) Counters => (_stream.Dispatches, _stream.Submits, _stream.Barriers);
+    /// <summary>Counters for tests and benchmarks: dispatches, barriers, submits, host waits, read-backs, bytes each way, staging buffers.</summary>
+    public VulkanCounters Counters => _stream.Counters;
+
+    /// <summary>The most pool bytes live tensors held since the backend was made or ResetPeak was called.</summary>
+    public long PeakBytesInUse => _pool.PeakBytesInUse;
+
+    public void ResetPeak() => _pool.ResetPeak();
 
     private static void CheckOp<TOp>(TOp op) where TOp : struct, Enum
     {
