@@ -33,6 +33,7 @@ public sealed class SizeRefusalTests : FuzzFolderTests
         { "params --config {vocab_size=2000000000}", "field 'vocab_size' = 2000000000" },
         { "train --config {vocab_size=2000000000} --device cpu --data /nonexistent", "field 'vocab_size' = 2000000000" },
         { "train --config {vocab_size=10} --device cpu --data /nonexistent", "field 'vocab_size' = 10" },
+        { "params --config {vocab_size=10}", "field 'vocab_size' = 10: training makes a byte-level BPE tokenizer" },   // the same line as train's
     };
 
     [Theory]
