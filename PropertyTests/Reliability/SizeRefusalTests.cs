@@ -14,6 +14,7 @@ using MoeFromScratch.Model;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Vulkan;
 using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
@@ -150,5 +151,24 @@ public sealed class InferenceSizeRefusalTests : FuzzFolderTests
         }
         string weights = MemoryPlan.Size(4 * ParameterCount.Of(config).Total.Total);   // float32 once loaded
         Refusal.Assert($"generate --checkpoint {folder} --device cpu --max-tokens 8", "inference needs at least", $"(weights {weights},", "KV cache");
+    }
+
+    // The tiny model with max_position_embeddings 2^27 (RoPE has no weights, so the headers still
+    // match): a KV cache preallocated for every position would be 2 · 2 layers · 2^27 · 64 · 4 bytes
+    // = 128 GiB, and the plan counting it refused even --max-tokens 4. Sized by the prompt and
+    // --max-tokens, a short generation holds a few KiB; a --max-tokens as long as the context is
+    // planned as that long a sequence, and refused naming both options.
+    [Fact]
+    public void The_KV_cache_is_planned_and_sized_by_the_prompt_and_max_tokens_not_the_context()
+    {
+        using var run = new TinyRun();
+        var (checkpoint, optimizer) = run.NewCheckpoint(run.RunFolder());
+        using var ownedOptimizer = optimizer;
+        string folder = checkpoint.Save(new TrainerState(1, 1, 1, 64, new TrainSettings { Steps = 2, WarmupSteps = 1 }));
+        MoeConfigJson.Save(MoePresets.Tiny with { MaxPositionEmbeddings = 1 << 27 }, Path.Combine(folder, "config.json"));
+        var exit = MoeProcess.Run($"generate --checkpoint {folder} --device cpu --max-tokens 4 --prompt hello", timeout: TimeSpan.FromSeconds(90));
+        Assert.True(exit.Code == 0, exit.ToString());
+        Assert.StartsWith("hello", exit.Stdout);
+        Refusal.Assert($"generate --checkpoint {folder} --device cpu --max-tokens {1 << 27} --prompt hello", $"--prompt and --max-tokens {1 << 27}: the logits");
     }
 }

@@ -4,8 +4,8 @@
 // their gradients and AdamW's two moments (4 bytes each per float32 parameter), the activations
 // the tape keeps (Bench/ActivationEstimate), the causal mask window (T², sized by --seq, not by
 // max_position_embeddings) and the logits' gradient in the backward pass; inference holds the
-// weights, one sequence's activations, the mask and, generating, the KV cache (2 · layers · P · C,
-// P = max_position_embeddings: the cache is preallocated for every position).
+// weights, one sequence's activations, the mask and, generating, the KV cache (2 · layers · T · C:
+// KvCachedDecoder sizes it by the positions a generation holds, the prompt and --max-tokens).
 // Sizes that no tensor can hold (more than MoeConfig.MaxTensorElements elements: the logits B·T·V,
 // the attention scores B·NH·T²) are refused naming the options and fields that multiply to them.
 // A lower bound, not a promise: the runtime itself (~100 MB) and fragmentation come on top.
@@ -34,8 +34,8 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         ]);
     }
 
-    /// <summary>Inference of one sequence of up to T tokens; with kvCache, the KV caches generation preallocates
-    /// (Model/Layers/KvCache: max_position_embeddings positions per layer, not T).</summary>
+    /// <summary>Inference of one sequence of up to T tokens; with kvCache, the KV caches of a generation
+    /// holding T positions (Training/KvCachedDecoder: T per layer, never max_position_embeddings unless T is).</summary>
     public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache)
     {
         CheckTensorSizes(c, 1, seq, seqWhat, "use shorter sequences");
@@ -43,7 +43,7 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         [
             ("weights", 4 * ParameterCount.Of(c).Total.Total),
             ("activations", Saturated(() => ActivationEstimate.Bytes(c, 1, seq))),
-            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * c.NumHiddenLayers * c.MaxPositionEmbeddings * c.HiddenSize : 0),
+            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * c.NumHiddenLayers * seq * c.HiddenSize : 0),
         ]);
     }
 
