@@ -20,13 +20,14 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
 {
     public long Total => (long)Int128.Min(Parts.Aggregate((Int128)0, (sum, p) => sum + p.Bytes), long.MaxValue);
 
-    /// <summary>Training B sequences of T tokens (batchOption/seqOption: how the user names B and T).</summary>
-    public static MemoryPlan ForTraining(MoeConfig c, int batch, int seq, string batchOption = "--batch", string seqOption = "--seq")
+    /// <summary>Training B sequences of T tokens (batchOption/seqOption: how the user names B and T; shrink: what
+    /// the refusal tells them to do, by default to reduce those options or the config).</summary>
+    public static MemoryPlan ForTraining(MoeConfig c, int batch, int seq, string batchOption = "--batch", string seqOption = "--seq", string? shrink = null)
     {
-        CheckTensorSizes(c, batch, seq, $"{batchOption} {batch} × {seqOption} {seq}", $"reduce {batchOption} or {seqOption}");
+        CheckTensorSizes(c, batch, seq, $"{batchOption} {batch} × {seqOption} {seq}", shrink ?? $"reduce {batchOption} or {seqOption}");
         long weights = 4 * ParameterCount.Of(c).Total.Total;
         long N = (long)batch * seq;
-        return new("training", $"reduce {batchOption} or {seqOption}, or use a smaller config",
+        return new("training", shrink ?? $"reduce {batchOption} or {seqOption}, or use a smaller config",
         [
             ("weights", weights), ("gradients", weights), ("AdamW moments", 2 * weights),
             ("activations", Saturated(() => ActivationEstimate.Bytes(c, batch, seq))),
@@ -34,16 +35,16 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         ]);
     }
 
-    /// <summary>Inference of one sequence of up to T tokens; with kvCache, the KV caches of a generation
+    /// <summary>Inference of batch sequences (default one) of up to T tokens; with kvCache, the KV caches of a generation
     /// holding T positions (Training/KvCachedDecoder: T per layer, never max_position_embeddings unless T is).</summary>
-    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache)
+    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache, int batch = 1)
     {
-        CheckTensorSizes(c, 1, seq, seqWhat, "use shorter sequences");
+        CheckTensorSizes(c, batch, seq, seqWhat, "use shorter sequences");
         return new("inference", "use a smaller model or a device with more memory",
         [
             ("weights", 4 * ParameterCount.Of(c).Total.Total),
-            ("activations", Saturated(() => ActivationEstimate.Bytes(c, 1, seq))),
-            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * c.NumHiddenLayers * seq * c.HiddenSize : 0),
+            ("activations", Saturated(() => ActivationEstimate.Bytes(c, batch, seq))),
+            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * batch * c.NumHiddenLayers * seq * c.HiddenSize : 0),
         ]);
     }
 
