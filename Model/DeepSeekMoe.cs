@@ -91,9 +91,10 @@ public sealed class DeepSeekMoe : Module, IDisposable
         return new DeepSeekMoeOutput(logits, lm + aux, lm, aux, routed);
     }
 
-    /// <summary>One empty KV cache per layer for generating batch sequences.</summary>
-    public KvCache[] NewCaches(int batch = 1) => Decoder.Layers
-        .Select(_ => new KvCache(batch, Config.MaxPositionEmbeddings, Config.NumAttentionHeads, Config.HeadSize, Backend, DType))
+    /// <summary>One empty KV cache per layer for generating batch sequences of up to positions tokens
+    /// (at most max_position_embeddings; default that many).</summary>
+    public KvCache[] NewCaches(int batch = 1, int? positions = null) => Decoder.Layers
+        .Select(_ => new KvCache(batch, Math.Min(positions ?? Config.MaxPositionEmbeddings, Config.MaxPositionEmbeddings), Config.NumAttentionHeads, Config.HeadSize, Backend, DType))
         .ToArray();
 
     /// <summary>Frees every parameter (and its gradient) and the attention mask.</summary>

@@ -2,6 +2,9 @@
 // this file only wires them together and turns user mistakes into one-line errors.
 using System.CommandLine;
 using MoeFromScratch.Train.Cli;
+using MoeFromScratch.Train.Training.Reporting;
+
+ConsoleTables.SetUp();   // piped tables are laid out wide, not at Spectre's 80-column fallback
 
 var root = new RootCommand("MoeFromScratch: a DeepSeekMoE language model trained by a pure-C# tensor engine (CPU or Vulkan).")
 {

@@ -1,6 +1,7 @@
 // KvCache: the keys and values one attention layer has already computed, for generation, so each
-// new token costs one row of attention instead of a whole forward. Preallocated for
-// max_position_embeddings positions (B, P, NH, HS); new keys (already rotated by RoPE at their
+// new token costs one row of attention instead of a whole forward. Preallocated for the P positions
+// its user asks for (B, P, NH, HS; the prompt and the tokens to generate, at most
+// max_position_embeddings: DeepSeekMoe.NewCaches); new keys (already rotated by RoPE at their
 // positions) and values are copied into the next free rows, and attention reads the filled prefix
 // as a view. Inference only: no gradient flows into or through the cache.
 // Not here: eviction or sliding windows (the decoder restarts the cache when it is full).

@@ -92,7 +92,7 @@ public sealed class ModelTests
     {
         var config = MicroModel.Config with { MaxPositionEmbeddings = 6 };
         using var lm = new DeepSeekMoeLanguageModel(MicroModel.Build(DType.Float32, config: config));
-        using var cached = lm.StartDecoding();
+        using var cached = lm.StartDecoding(positions: 2);   // planned short: grows 2 -> 4 -> 6, then restarts
         using var recomputing = new RecomputingDecoder(lm);
         Assert.IsType<KvCachedDecoder>(cached);
         var ids = MicroModel.Tokens(1, 11, config.VocabSize, seed: 2);
@@ -103,6 +103,22 @@ public sealed class ModelTests
             Assert.Equal(config.VocabSize, a.Length);
             Assert.True(a.Zip(b, (x, y) => Math.Abs(x - y)).Max() < 1e-5, "cached and recomputed next-token logits differ");
         }
+    }
+
+    [Fact]
+    public void The_KV_cache_holds_the_planned_positions_and_the_memory_plan_counts_exactly_those()
+    {
+        var config = MicroModel.Config with { MaxPositionEmbeddings = 4096 };
+        using var lm = new DeepSeekMoeLanguageModel(MicroModel.Build(DType.Float32, config: config));
+        int positions = TextGenerator.Positions(promptTokens: 3, maxTokens: 5, config.MaxPositionEmbeddings);
+        using var decoder = (KvCachedDecoder)lm.StartDecoding(positions);
+        Assert.Equal(8, decoder.Capacity);                                     // not max_position_embeddings
+        long cacheBytes = 2L * config.NumHiddenLayers * decoder.Capacity * config.NumAttentionHeads * config.HeadSize * sizeof(float);
+        var plan = MemoryPlan.ForInference(config, positions, "test", kvCache: true);
+        Assert.Equal(cacheBytes, plan.Parts.Single(p => p.Part == "KV cache").Bytes);
+        decoder.Append(MicroModel.Tokens(1, 9, config.VocabSize));           // one past the plan: at least doubled
+        Assert.Equal(16, decoder.Capacity);
+        Assert.Equal(4096, TextGenerator.Positions(3, 10_000, config.MaxPositionEmbeddings));   // never past the context
     }
 
     [Fact]

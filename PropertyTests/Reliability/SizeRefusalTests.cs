@@ -3,8 +3,9 @@
 // cases are the ones a user met: a 16B (and 145B) model benchmarked on a small machine, a batch of
 // 100,000, hidden_size 1,000,000, vocab_size 2e9 and 10. Then generated cases: random sizes of a
 // config and of the step, each either refused with a MoeUserException or planned within limits,
-// and a 40,000-position config whose causal mask is sized by the sequence actually used. Last,
-// InferenceSizeRefusalTests: `generate` from a 145B folder whose headers match its config.
+// a 40,000-position config whose causal mask is sized by the sequence actually used, and an
+// experiment on a 1 MiB GPU pool. Last, InferenceSizeRefusalTests: `generate` and `analyze` from a
+// 145B folder whose headers match its config, and a KV cache sized by the prompt and --max-tokens.
 using FsCheck;
 using FsCheck.Fluent;
 using MoeFromScratch.Autograd;
@@ -14,6 +15,9 @@ using MoeFromScratch.Model;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Vulkan;
 using MoeFromScratch.Tensors;
+using MoeFromScratch.Train.Checkpointing;
+using MoeFromScratch.Train.Cli;
+using MoeFromScratch.Train.Experiments;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
@@ -33,6 +37,7 @@ public sealed class SizeRefusalTests : FuzzFolderTests
         { "params --config {vocab_size=2000000000}", "field 'vocab_size' = 2000000000" },
         { "train --config {vocab_size=2000000000} --device cpu --data /nonexistent", "field 'vocab_size' = 2000000000" },
         { "train --config {vocab_size=10} --device cpu --data /nonexistent", "field 'vocab_size' = 10" },
+        { "params --config {vocab_size=10}", "field 'vocab_size' = 10: training makes a byte-level BPE tokenizer" },   // the same line as train's
     };
 
     [Theory]
@@ -114,6 +119,24 @@ public sealed class SizeRefusalTests : FuzzFolderTests
         Assert.Contains("reduce --batch or --seq", error.Message);
         MemoryPlan.ForTraining(MoePresets.Tiny with { VocabSize = 300, HiddenSize = 8, NumAttentionHeads = 2, NumHiddenLayers = 1 }, 1, 4).Check(gpu);
     }
+
+    // `moe experiment` checks each of its models as `moe train` does, before the corpus is read; no
+    // CPU here is small enough to refuse them, so a 1 MiB pool on lavapipe stands in for a small GPU.
+    [VulkanFact]
+    public void An_experiment_whose_models_cannot_fit_is_refused_naming_the_scale()
+    {
+        int? index = VulkanDevices.List().FirstOrDefault(d => d.Type == VulkanDeviceType.Cpu)?.Index;
+        using var gpu = new VulkanBackend(new VulkanOptions { DeviceIndex = index, AllowCpuDevice = true, MemoryLimitBytes = 1 << 20 });
+        foreach (var name in ExperimentCatalog.Names)
+        {
+            var error = Assert.Throws<UsageException>(() => ExperimentCommand.RequireEveryModelFits(
+                ExperimentCatalog.Get(name, ExperimentScale.Small), ExperimentScale.Small, gpu));
+            Assert.StartsWith("training needs at least", error.Message);
+            Assert.EndsWith("but 1.0 MiB is free (" + gpu.Name + " device memory); use --scale tiny or a device with more memory", error.Message);
+        }
+        ExperimentCommand.RequireEveryModelFits(ExperimentCatalog.Get("baselines", ExperimentScale.Tiny),
+            ExperimentScale.Tiny, Device.Cpu);   // what the machine has: planned, not refused
+    }
 }
 
 public sealed class InferenceSizeRefusalTests : FuzzFolderTests
@@ -125,6 +148,22 @@ public sealed class InferenceSizeRefusalTests : FuzzFolderTests
     public void Generating_from_a_model_larger_than_the_machine_is_refused_after_the_headers_before_the_weights()
     {
         var config = MoePresets.DeepSeekMoe145B;
+        string folder = SparseModelFolder(config);
+        string weights = MemoryPlan.Size(4 * ParameterCount.Of(config).Total.Total);   // float32 once loaded
+        Refusal.Assert($"generate --checkpoint {folder} --device cpu --max-tokens 8", "inference needs at least", $"(weights {weights},", "KV cache");
+    }
+
+    // `moe analyze` plans a validation batch of the run's B × T (moe train's defaults for a bare
+    // folder) before it reads the corpus: --data names nothing, so a later refusal would be about it.
+    [Fact]
+    public void Analyzing_a_model_larger_than_the_machine_is_refused_before_the_corpus_is_read()
+    {
+        string folder = SparseModelFolder(MoePresets.DeepSeekMoe145B);
+        Refusal.Assert($"analyze --checkpoint {folder} --device cpu --data /nonexistent", "inference needs at least", "activations");
+    }
+
+    private string SparseModelFolder(MoeConfig config)
+    {
         string folder = Folder.Path;
         MoeConfigJson.Save(config, Path.Combine(folder, "config.json"));
         var header = new System.Text.Json.Nodes.JsonObject();
@@ -147,7 +186,25 @@ public sealed class InferenceSizeRefusalTests : FuzzFolderTests
             file.Write(json);
             file.SetLength(8 + json.Length + offset);
         }
-        string weights = MemoryPlan.Size(4 * ParameterCount.Of(config).Total.Total);   // float32 once loaded
-        Refusal.Assert($"generate --checkpoint {folder} --device cpu --max-tokens 8", "inference needs at least", $"(weights {weights},", "KV cache");
+        return folder;
+    }
+
+    // The tiny model with max_position_embeddings 2^27 (RoPE has no weights, so the headers still
+    // match): a KV cache preallocated for every position would be 2 · 2 layers · 2^27 · 64 · 4 bytes
+    // = 128 GiB, and the plan counting it refused even --max-tokens 4. Sized by the prompt and
+    // --max-tokens, a short generation holds a few KiB; a --max-tokens as long as the context is
+    // planned as that long a sequence, and refused naming both options.
+    [Fact]
+    public void The_KV_cache_is_planned_and_sized_by_the_prompt_and_max_tokens_not_the_context()
+    {
+        using var run = new TinyRun();
+        var (checkpoint, optimizer) = run.NewCheckpoint(run.RunFolder());
+        using var ownedOptimizer = optimizer;
+        string folder = checkpoint.Save(new TrainerState(1, 1, 1, 64, new TrainSettings { Steps = 2, WarmupSteps = 1 }));
+        MoeConfigJson.Save(MoePresets.Tiny with { MaxPositionEmbeddings = 1 << 27 }, Path.Combine(folder, "config.json"));
+        var exit = MoeProcess.Run($"generate --checkpoint {folder} --device cpu --max-tokens 4 --prompt hello", timeout: TimeSpan.FromSeconds(90));
+        Assert.True(exit.Code == 0, exit.ToString());
+        Assert.StartsWith("hello", exit.Stdout);
+        Refusal.Assert($"generate --checkpoint {folder} --device cpu --max-tokens {1 << 27} --prompt hello", $"--prompt and --max-tokens {1 << 27}: the logits");
     }
 }

@@ -65,7 +65,7 @@ public sealed class GenerationTests
         using (var ids = Tensor.FromArray(tokens, [1, 4], TrainingFixture.Backend))
             expected = model.Forward(ids, null).Logits!.Data.Select(1, 3).Select(0, 0).ToArray<float>();
 
-        using var decoder = ((ILanguageModel)model).StartDecoding();
+        using var decoder = ((ILanguageModel)model).StartDecoding(positions: 4);
         decoder.Append([1, 2]);
         Assert.Equal(expected, decoder.Append([3, 4]));
     }

@@ -1,6 +1,7 @@
 // The console view of an analysis: one Spectre table per question — expert load per layer, the
 // redundancy curve, the active-expert sweep, and routing by kind of text with the specialisation
 // score. Numbers as in analysis.json; Δ columns are the change from the plain pass.
+using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
 
 namespace MoeFromScratch.Train.Analysis;
@@ -15,7 +16,7 @@ public static class AnalysisTables
         var load = Table("expert load (assignments per routed expert)", "layer", "min", "max", "mean", "max/mean", "CV");
         foreach (var l in r.Layers)
             load.AddRow($"{l.Layer}", $"{l.Load.Min:N0}", $"{l.Load.Max:N0}", $"{l.Load.Mean:N1}", $"{l.Load.MaxOverMean:F2}", $"{l.Load.Cv:F3}");
-        console.Write(load);
+        ConsoleTables.Write(console, load);
 
         if (r.Redundancy.Count > 0)
         {
@@ -23,14 +24,14 @@ public static class AnalysisTables
             foreach (var p in r.Redundancy)
                 redundancy.AddRow(p.RatioLabel, $"{p.Disabled}", p.ValidationLoss is double v ? $"{v:F4}" : Markup.Escape($"skipped: {p.Skipped}"),
                     p.ValidationLoss is double w ? $"{w - r.ValidationLoss:+0.0000;-0.0000;0}" : "");
-            console.Write(redundancy);
+            ConsoleTables.Write(console, redundancy);
         }
         if (r.ActiveExpertsSweep.Count > 0)
         {
             var active = Table("fewer activated routed experts", "K'", "val loss", "Δ");
             foreach (var p in r.ActiveExpertsSweep)
                 active.AddRow($"{p.ActiveExperts}", $"{p.ValidationLoss:F4}", $"{p.ValidationLoss - r.ValidationLoss:+0.0000;-0.0000;0}");
-            console.Write(active);
+            ConsoleTables.Write(console, active);
         }
         if (r.Layers.All(l => l.Kinds is not null) && r.Layers.Count > 0)
         {
@@ -40,7 +41,7 @@ public static class AnalysisTables
                 foreach (var (k, i) in l.Kinds!.Kinds.Select((k, i) => (k, i)))
                     kinds.AddRow(i == 0 ? $"{l.Layer}" : "", i == 0 ? (l.Kinds.NormalizedMutualInformation is double v ? $"{v:F4}" : "—") : "", i == 0 ? $"{l.Kinds.MutualInformationBits:F4}" : "",
                         k.Kind, $"{k.Tokens:N0}", $"{k.JsdToAll:F4}", string.Join(", ", k.MostOverUsed.Select(p => $"{p.Expert} ({p.Lift:F2}×)")));
-            console.Write(kinds);
+            ConsoleTables.Write(console, kinds);
         }
         foreach (var note in r.Notes) console.WriteLine($"note: {note}");
     }

@@ -6,9 +6,9 @@
 // The data is the corpus the model was trained on: --data, else the run's saved setting, else the
 // default corpus; its cached tokenizer must be the checkpoint's, or the token ids would mean other
 // text. Batch and sequence length are the run's (or `moe train`'s defaults for a bare model folder).
-// A dense model, a missing folder, a mismatched tokenizer: one line, exit 1.
+// A dense model, a missing folder, a mismatched tokenizer, a model or batch the device cannot hold
+// (MemoryPlan, checked before the corpus is read): one line, exit 1.
 using System.CommandLine;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Train.Analysis;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
@@ -45,10 +45,13 @@ public static class AnalyzeCommand
     {
         if (o.Batches is < 1) throw new Tensors.UsageException($"--batches {o.Batches}: expected >= 1");
         string folder = ModelFolder.Resolve(o.Checkpoint);
-        var config = MoeConfigJson.Load(Path.Combine(folder, "config.json"));
-        ExpertAnalysis.RequireMoe(config, folder);
         string statePath = Path.Combine(folder, TrainerState.FileName);
         var settings = File.Exists(statePath) ? TrainerState.Load(statePath).Settings : new TrainSettings();
+        using var backend = DeviceSelector.Open(o.Device);
+        // the config against the weights' headers, and a validation batch's memory against the device, before the corpus is read
+        var config = ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, Math.Min(settings.SequenceLength, c.MaxPositionEmbeddings),
+            $"a validation batch of the run's --batch {settings.BatchSize} × --seq {settings.SequenceLength}", kvCache: false, batch: settings.BatchSize));
+        ExpertAnalysis.RequireMoe(config, folder);
 
         string? dataPath = o.Data ?? settings.Data;
         var corpus = dataPath is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(dataPath);
@@ -56,7 +59,6 @@ public static class AnalyzeCommand
         ModelFolder.RequireSameTokenizer(folder, prepared.Tokenizer, prepared.TokenizerPath, dataPath ?? corpus.Origin);
         using var split = new ValidationSplit(prepared, settings.BatchSize, Math.Min(settings.SequenceLength, config.MaxPositionEmbeddings), o.Batches);
 
-        using var backend = DeviceSelector.Open(o.Device);
         using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
         var progress = o.Json ? Console.Error : Console.Out;
         progress.WriteLine($"analysing {folder} on {backend.Name}: {split.Data.Count} validation batches of {split.Data.Batches.BatchSize} × {split.Data.Batches.ContextLength} tokens per pass");

@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MoeFromScratch.Train.Devices;
+using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
 
 namespace MoeFromScratch.Train.Cli;
@@ -30,7 +31,7 @@ public static class DevicesCommand
         var table = new Table().AddColumns("device", "type", "name", "details");
         foreach (var d in devices)
             table.AddRow(Markup.Escape(d.Id), Markup.Escape(d.Type), Markup.Escape(d.Name), Markup.Escape(d.Details));
-        AnsiConsole.Write(table);
+        ConsoleTables.Write(AnsiConsole.Console, table);
         foreach (var note in DeviceCatalog.Notes(devices))
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
         return 0;

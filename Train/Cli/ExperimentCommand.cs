@@ -3,7 +3,8 @@
 // baselines, ablation-shared, ablation-granularity or redundancy. Trains each model through the
 // ordinary trainer on the same data, budget and seed, then writes results.json, results.md (a
 // markdown block for docs/experiments.md, also printed at the end) and the plots into --out
-// (default runs/<NAME>-<timestamp>). Progress goes to stdout as training lines.
+// (default runs/<NAME>-<timestamp>). Progress goes to stdout as training lines. Each model must fit
+// the device (MemoryPlan, as `moe train` checks) before the corpus is read or a model is built.
 using System.CommandLine;
 using MoeFromScratch.Train.Experiments;
 using MoeFromScratch.Train.Training;
@@ -34,9 +35,20 @@ public static class ExperimentCommand
             var options = new ExperimentOptions(experiment, ExperimentScale.Named(parse.GetValue(scale)!), parse.GetValue(steps), parse.GetValue(seed),
                 parse.GetValue(output) ?? Path.Combine("runs", $"{experiment}-{DateTime.Now:yyyyMMdd-HHmmss}"),
                 parse.GetValue(data), parse.GetValue(cache), parse.GetValue(device)!, "moe " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
+            using (var backend = Devices.DeviceSelector.Open(options.Device))   // opened again by the runner (on a GPU, a second of setup)
+                RequireEveryModelFits(ExperimentCatalog.Get(experiment, options.Scale), options.Scale, backend);
             return Run(options);
         });
         return command;
+    }
+
+    /// <summary>Refuses (UsageException) an experiment one of whose models cannot train on backend at this scale's
+    /// B and T. The models train one after another, each alone on the device, so each must fit by itself.</summary>
+    public static void RequireEveryModelFits(Experiment experiment, ExperimentScale scale, Tensors.IBackend backend)
+    {
+        foreach (var model in experiment.Models)
+            MemoryPlan.ForTraining(model.Config, scale.BatchSize, scale.SequenceLength, $"the {scale.Name} scale's batch", "sequence",
+                shrink: scale == ExperimentScale.Tiny ? "use a device with more memory" : "use --scale tiny or a device with more memory").Check(backend);
     }
 
     private static int Run(ExperimentOptions options)

@@ -38,11 +38,17 @@ public static class GenerateCommand
         var sampler = new Sampler(temperature, topP, seed);
         using var backend = DeviceSelector.Open(device);
         var (model, tokenizer, _) = ModelFactory.Load(path, backend, c =>
-            MemoryPlan.ForInference(c, Math.Min(c.MaxPositionEmbeddings, maxTokens + 1), $"--max-tokens {maxTokens}", kvCache: true));
+            MemoryPlan.ForInference(c, TextGenerator.Positions(PromptTokensAtMost(prompt, chat), maxTokens, c.MaxPositionEmbeddings),
+                $"--prompt and --max-tokens {maxTokens}", kvCache: true));
 
         if (chat) new ChatSession(model, new ChatTemplate(tokenizer)).Reply(prompt, sampler, maxTokens, Console.Write);
         else TextGenerator.Generate(model, tokenizer, prompt, maxTokens, sampler, Console.Write);
         Console.WriteLine();
         return 0;
     }
+
+    // Before the tokenizer is read: a byte-level BPE token covers at least one byte, so the prompt's
+    // UTF-8 bytes (with the chat template's text and its bos around it) bound its tokens.
+    private static long PromptTokensAtMost(string prompt, bool chat) =>
+        System.Text.Encoding.UTF8.GetByteCount(chat ? $"User: {prompt}\n\n{ChatTemplate.GenerationPrompt}" : prompt) + 1;
 }

@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Devices;
+using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
 
 namespace MoeFromScratch.Train.Cli;
@@ -72,7 +73,7 @@ public static class GradCheckCommand
             table.AddRow(Markup.Escape(r.Op), r.ShapesTried.Count.ToString(), Markup.Escape(largest),
                 r.MaxRelativeError.ToString("0.0e+00"), r.Passed ? "[green]pass[/]" : "[red]FAIL[/]");
         }
-        AnsiConsole.Write(table);
+        ConsoleTables.Write(AnsiConsole.Console, table);
         foreach (var r in reports.Where(r => !r.Passed))
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(r.Failure ?? r.Op)}[/]");
         int failed = reports.Count(r => !r.Passed);

@@ -1,9 +1,13 @@
 // `moe params --config NAME|PATH [--json]`: parameter counts of a model from its config alone,
 // total and activated per token, broken down by part. What a user checks before training a
-// config (is this really 16.4B / 2.8B?).
+// config (is this really 16.4B / 2.8B?). A config `moe train` would refuse is refused here in the
+// same one line: a vocab_size the byte-level BPE tokenizer cannot make (outside 257..2^20, e.g. 10)
+// counts parameters of a model that can never be trained, so describing it would only mislead.
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MoeFromScratch.Model.Config;
+using MoeFromScratch.Train.Data;
+using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
 
 namespace MoeFromScratch.Train.Cli;
@@ -25,7 +29,9 @@ public static class ParamsCommand
 
     private static int Run(string nameOrPath, bool asJson)
     {
-        var (total, activated) = ParameterCount.Of(MoePresets.Resolve(nameOrPath));
+        var config = MoePresets.Resolve(nameOrPath);
+        TokenizedCorpus.RequireTrainableVocab(config.VocabSize, nameOrPath);   // as `moe train` refuses it
+        var (total, activated) = ParameterCount.Of(config);
         var groups = Enum.GetValues<ParamGroup>();
         if (asJson)
         {
@@ -46,7 +52,7 @@ public static class ParamsCommand
             table.AddRow(ParameterCount.JsonName(g), $"{total[g]:N0}", $"{activated[g]:N0}");
         table.AddRow("[bold]all[/]", $"[bold]{total.Total:N0}[/] ({Short(total.Total)})", $"[bold]{activated.Total:N0}[/] ({Short(activated.Total)})");
         table.Title = new TableTitle(Markup.Escape(nameOrPath));
-        AnsiConsole.Write(table);
+        ConsoleTables.Write(AnsiConsole.Console, table);
         return 0;
     }
 

@@ -6,6 +6,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MoeFromScratch.Train.Data;
+using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
 
 namespace MoeFromScratch.Train.Cli;
@@ -50,7 +51,7 @@ public static class TokenizeCommand
         table.AddRow("bytes/token", $"{(double)textBytes / (tokens - documents):F2}");
         table.AddRow("token kinds (train)", Markup.Escape(KindShares(trainKinds)));
         table.AddRow("total time", Seconds(clock.Elapsed));
-        AnsiConsole.Write(table);
+        ConsoleTables.Write(AnsiConsole.Console, table);
         return 0;
     }
 

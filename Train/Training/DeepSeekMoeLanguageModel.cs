@@ -35,7 +35,7 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
         return new LmOutput(output.Loss, output.LmLoss?.Item() ?? double.NaN, auxPerLayer.Sum(), auxPerLayer, loads, output.Logits);
     }
 
-    public IDecoder StartDecoding() => new KvCachedDecoder(Model);
+    public IDecoder StartDecoding(int positions) => new KvCachedDecoder(Model, positions);
 
     /// <summary>An HF model folder: the stacked routed experts are written per expert under the official names.</summary>
     public void SaveWeights(string folder, MoeConfig? config) => ModelWeights.Save(Model, folder);

@@ -43,9 +43,10 @@ public interface ILanguageModel
 
     /// <summary>
     /// Generation: a decoder that takes tokens a few at a time and returns the next-token logits.
-    /// The default recomputes the whole prefix each call; a model with a KV cache overrides it.
+    /// The default recomputes the whole prefix each call; a model with a KV cache overrides it, sizing
+    /// the cache by positions (the prompt and the tokens to generate; a longer sequence grows it).
     /// </summary>
-    IDecoder StartDecoding() => new RecomputingDecoder(this);
+    IDecoder StartDecoding(int positions) => new RecomputingDecoder(this);
 }
 
 /// <summary>What one forward pass gives the trainer.</summary>

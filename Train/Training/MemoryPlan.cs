@@ -4,8 +4,8 @@
 // their gradients and AdamW's two moments (4 bytes each per float32 parameter), the activations
 // the tape keeps (Bench/ActivationEstimate), the causal mask window (T², sized by --seq, not by
 // max_position_embeddings) and the logits' gradient in the backward pass; inference holds the
-// weights, one sequence's activations, the mask and, generating, the KV cache (2 · layers · P · C,
-// P = max_position_embeddings: the cache is preallocated for every position).
+// weights, one sequence's activations, the mask and, generating, the KV cache (2 · layers · T · C:
+// KvCachedDecoder sizes it by the positions a generation holds, the prompt and --max-tokens).
 // Sizes that no tensor can hold (more than MoeConfig.MaxTensorElements elements: the logits B·T·V,
 // the attention scores B·NH·T²) are refused naming the options and fields that multiply to them.
 // A lower bound, not a promise: the runtime itself (~100 MB) and fragmentation come on top.
@@ -20,13 +20,14 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
 {
     public long Total => (long)Int128.Min(Parts.Aggregate((Int128)0, (sum, p) => sum + p.Bytes), long.MaxValue);
 
-    /// <summary>Training B sequences of T tokens (batchOption/seqOption: how the user names B and T).</summary>
-    public static MemoryPlan ForTraining(MoeConfig c, int batch, int seq, string batchOption = "--batch", string seqOption = "--seq")
+    /// <summary>Training B sequences of T tokens (batchOption/seqOption: how the user names B and T; shrink: what
+    /// the refusal tells them to do, by default to reduce those options or the config).</summary>
+    public static MemoryPlan ForTraining(MoeConfig c, int batch, int seq, string batchOption = "--batch", string seqOption = "--seq", string? shrink = null)
     {
-        CheckTensorSizes(c, batch, seq, $"{batchOption} {batch} × {seqOption} {seq}", $"reduce {batchOption} or {seqOption}");
+        CheckTensorSizes(c, batch, seq, $"{batchOption} {batch} × {seqOption} {seq}", shrink ?? $"reduce {batchOption} or {seqOption}");
         long weights = 4 * ParameterCount.Of(c).Total.Total;
         long N = (long)batch * seq;
-        return new("training", $"reduce {batchOption} or {seqOption}, or use a smaller config",
+        return new("training", shrink ?? $"reduce {batchOption} or {seqOption}, or use a smaller config",
         [
             ("weights", weights), ("gradients", weights), ("AdamW moments", 2 * weights),
             ("activations", Saturated(() => ActivationEstimate.Bytes(c, batch, seq))),
@@ -34,16 +35,16 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
         ]);
     }
 
-    /// <summary>Inference of one sequence of up to T tokens; with kvCache, the KV caches generation preallocates
-    /// (Model/Layers/KvCache: max_position_embeddings positions per layer, not T).</summary>
-    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache)
+    /// <summary>Inference of batch sequences (default one) of up to T tokens; with kvCache, the KV caches of a generation
+    /// holding T positions (Training/KvCachedDecoder: T per layer, never max_position_embeddings unless T is).</summary>
+    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache, int batch = 1)
     {
-        CheckTensorSizes(c, 1, seq, seqWhat, "use shorter sequences");
+        CheckTensorSizes(c, batch, seq, seqWhat, "use shorter sequences");
         return new("inference", "use a smaller model or a device with more memory",
         [
             ("weights", 4 * ParameterCount.Of(c).Total.Total),
-            ("activations", Saturated(() => ActivationEstimate.Bytes(c, 1, seq))),
-            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * c.NumHiddenLayers * c.MaxPositionEmbeddings * c.HiddenSize : 0),
+            ("activations", Saturated(() => ActivationEstimate.Bytes(c, batch, seq))),
+            ("causal mask", 2 * 4L * seq * seq), ("KV cache", kvCache ? 2 * 4L * batch * c.NumHiddenLayers * seq * c.HiddenSize : 0),
         ]);
     }
 

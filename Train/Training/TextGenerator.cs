@@ -23,7 +23,7 @@ public static class TextGenerator
     public static List<int> Generate(ILanguageModel model, BpeTokenizer tokenizer, int[] prompt, int maxTokens, Sampler sampler,
         Action<string> write, IReadOnlyCollection<int> stopIds)
     {
-        using var decoder = model.StartDecoding();
+        using var decoder = model.StartDecoding(Positions(prompt.Length, maxTokens, model.MaxSequenceLength));
         var text = new TextStream(tokenizer);
         var generated = new List<int>();
         var logits = decoder.Append(prompt);
@@ -38,4 +38,9 @@ public static class TextGenerator
         write(text.Flush());
         return generated;
     }
+
+    /// <summary>The positions a generation holds at most: the prompt and maxTokens more, within the model's context
+    /// (what the KV cache is sized by, and what MemoryPlan.ForInference counts).</summary>
+    public static int Positions(long promptTokens, int maxTokens, int maxPositions) =>
+        (int)Math.Clamp(promptTokens + maxTokens, 1, maxPositions);
 }
