@@ -78,6 +78,33 @@ public sealed class ModelTests
         }
     }
 
+    [Fact]
+    public void Fused_and_composed_attention_give_the_model_the_same_loss_and_gradients()
+    {
+        // One segment per row masks exactly as plain causal does, but takes the composition (MatMul,
+        // additive mask, Softmax); no mask takes the fused kernel. Float64: only summation order differs.
+        const int B = 2, T = 11;
+        using var model = MicroModel.Build(DType.Float64);
+        int V = model.Config.VocabSize;
+        using var tokens = MicroModel.Ids(MicroModel.Tokens(B, T, V), B, T);
+        using var targets = MicroModel.Ids(MicroModel.Tokens(B, T, V, seed: 4), B, T);
+        (double Loss, double[][] Grads) LossAndGradients(CausalMask? mask)
+        {
+            using var scope = new TensorScope();
+            model.ZeroGrad();
+            var loss = model.Forward(tokens, targets, training: true, mask: mask).Loss!;
+            loss.Backward();
+            return (loss.Data.ToDoubleArray()[0], [.. model.Parameters().Select(p => p.Grad!.ToDoubleArray())]);
+        }
+        var fused = LossAndGradients(null);
+        using var oneSegment = CausalMask.ForSegments(new int[B * T], B, T, model.Backend, DType.Float64);
+        var composed = LossAndGradients(oneSegment);
+        Assert.Equal(composed.Loss, fused.Loss, 1e-12);
+        var names = model.NamedParameters().Select(p => p.Name).ToArray();
+        for (int i = 0; i < names.Length; i++)
+            ArrayAssert.Close(fused.Grads[i], composed.Grads[i], new(1e-12, 1e-9), $"{names[i]} gradient (fused vs composed attention)");
+    }
+
     [Theory]
     [InlineData(new[] { 10 })]
     [InlineData(new[] { 3, 1, 4, 2 })]

@@ -38,7 +38,7 @@ public static class GenerateCommand
         var sampler = new Sampler(temperature, topP, seed);
         using var backend = DeviceSelector.Open(device);
         var (model, tokenizer, _) = ModelFactory.Load(path, backend, c =>
-            MemoryPlan.ForInference(c, Math.Min(c.MaxPositionEmbeddings, maxTokens + 1), $"--max-tokens {maxTokens}", kvCache: true));
+            MemoryPlan.ForInference(c, Math.Min(c.MaxPositionEmbeddings, maxTokens + 1), $"--max-tokens {maxTokens}", kvCache: true, fusedAttention: backend.HasFusedAttention));
 
         if (chat) new ChatSession(model, new ChatTemplate(tokenizer)).Reply(prompt, sampler, maxTokens, Console.Write);
         else TextGenerator.Generate(model, tokenizer, prompt, maxTokens, sampler, Console.Write);
