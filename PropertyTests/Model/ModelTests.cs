@@ -114,7 +114,7 @@ public sealed class ModelTests
         using var decoder = (KvCachedDecoder)lm.StartDecoding(positions);
         Assert.Equal(8, decoder.Capacity);                                     // not max_position_embeddings
         long cacheBytes = 2L * config.NumHiddenLayers * decoder.Capacity * config.NumAttentionHeads * config.HeadSize * sizeof(float);
-        var plan = MemoryPlan.ForInference(config, positions, "test", kvCache: true);
+        var plan = MemoryPlan.ForInference(config, positions, "test", kvCache: true, fusedAttention: true);
         Assert.Equal(cacheBytes, plan.Parts.Single(p => p.Part == "KV cache").Bytes);
         decoder.Append(MicroModel.Tokens(1, 9, config.VocabSize));           // one past the plan: at least doubled
         Assert.Equal(16, decoder.Capacity);

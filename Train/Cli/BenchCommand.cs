@@ -98,12 +98,12 @@ public static class BenchCommand
         if (settings.Seq > config.MaxPositionEmbeddings)
             throw new Tensors.UsageException($"--seq {settings.Seq}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         using var backend = DeviceSelector.Open(deviceName);
-        MemoryPlan.ForTraining(config, settings.Batch, settings.Seq).Check(backend);
+        MemoryPlan.ForTraining(config, settings.Batch, settings.Seq, backend.HasFusedAttention).Check(backend);
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var ownsModel = model as IDisposable;
         long parameters = model.Module.Parameters().Sum(p => p.Numel);
         var result = TrainBench.Run(model, settings);
-        var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq));
+        var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq, backend.HasFusedAttention));
         long? rss = PeakMemory.PeakRssBytes();
 
         if (asJson)

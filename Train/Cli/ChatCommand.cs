@@ -38,7 +38,7 @@ public static class ChatCommand
         var sampler = new Sampler(temperature, topP, seed);
         using var backend = DeviceSelector.Open(device);
         var (model, tokenizer, folder) = ModelFactory.Load(path, backend, c =>
-            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "a conversation (up to max_position_embeddings)", kvCache: true));
+            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "a conversation (up to max_position_embeddings)", kvCache: true, fusedAttention: backend.HasFusedAttention));
         var template = new ChatTemplate(tokenizer);
         if (!ChatTemplate.HasChatTokens(tokenizer))
             Console.Error.WriteLine($"moe: warning: {folder} has no chat tokens (not fine-tuned with `moe sft`?); its answers will be plain continuations");

@@ -47,7 +47,7 @@ public static class ExperimentCommand
     public static void RequireEveryModelFits(Experiment experiment, ExperimentScale scale, Tensors.IBackend backend)
     {
         foreach (var model in experiment.Models)
-            MemoryPlan.ForTraining(model.Config, scale.BatchSize, scale.SequenceLength, $"the {scale.Name} scale's batch", "sequence",
+            MemoryPlan.ForTraining(model.Config, scale.BatchSize, scale.SequenceLength, backend.HasFusedAttention, $"the {scale.Name} scale's batch", "sequence",
                 shrink: scale == ExperimentScale.Tiny ? "use a device with more memory" : "use --scale tiny or a device with more memory").Check(backend);
     }
 

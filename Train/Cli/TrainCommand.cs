@@ -87,7 +87,7 @@ public static class TrainCommand
             "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default) or one process");
         var (opened, why) = DeviceSelector.OpenExplained(o.Device);
         using var backend = opened;
-        MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength).Check(backend);
+        MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength, backend.HasFusedAttention).Check(backend);
 
         // the run folder: this process's alone until it ends (a second run on it is refused); rank 0 owns it
         using var owner = writes ? RunFolder.Claim(o.Out, resumeFolder is null ? null : Path.GetDirectoryName(Path.GetFullPath(resumeFolder)), o.Overwrite,

@@ -1,6 +1,7 @@
 // AttentionTests: the attention layer (Model/Layers/Attention.cs) against the textbook written as
 // loops in double — q, k, v projections per head, the RoPE rotation of each (j, j + HS/2) pair at its
-// position, a causal softmax over the scores, the output projection — on the micro model's config.
+// position, a causal softmax over the scores, the output projection — on the micro model's config;
+// and, through the whole micro model, the fused attention kernel against the composition it replaces.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Layers;
 using MoeFromScratch.Tensors;
@@ -59,5 +60,32 @@ public sealed class AttentionTests
                     Assert.True(Math.Abs(got[(b * T + t) * C + o] - want) < 1e-12, $"[{b},{t},{o}] got {got[(b * T + t) * C + o]} want {want}");
                 }
             }
+    }
+
+    [Fact]
+    public void Fused_and_composed_attention_give_the_model_the_same_loss_and_gradients()
+    {
+        // One segment per row masks exactly as plain causal does, but takes the composition (MatMul,
+        // additive mask, Softmax); no mask takes the fused kernel. Float64: only summation order differs.
+        const int B = 2, T = 11;
+        using var model = MicroModel.Build(DType.Float64);
+        int V = model.Config.VocabSize;
+        using var tokens = MicroModel.Ids(MicroModel.Tokens(B, T, V), B, T);
+        using var targets = MicroModel.Ids(MicroModel.Tokens(B, T, V, seed: 4), B, T);
+        (double Loss, double[][] Grads) LossAndGradients(CausalMask? mask)
+        {
+            using var scope = new TensorScope();
+            model.ZeroGrad();
+            var loss = model.Forward(tokens, targets, training: true, mask: mask).Loss!;
+            loss.Backward();
+            return (loss.Data.ToDoubleArray()[0], [.. model.Parameters().Select(p => p.Grad!.ToDoubleArray())]);
+        }
+        var fused = LossAndGradients(null);
+        using var oneSegment = CausalMask.ForSegments(new int[B * T], B, T, model.Backend, DType.Float64);
+        var composed = LossAndGradients(oneSegment);
+        Assert.Equal(composed.Loss, fused.Loss, 1e-12);
+        var names = model.NamedParameters().Select(p => p.Name).ToArray();
+        for (int i = 0; i < names.Length; i++)
+            ArrayAssert.Close(fused.Grads[i], composed.Grads[i], new(1e-12, 1e-9), $"{names[i]} gradient (fused vs composed attention)");
     }
 }
