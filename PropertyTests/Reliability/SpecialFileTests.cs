@@ -31,7 +31,7 @@ public sealed partial class SpecialFileTests : FuzzFolderTests
         ("safetensors index", path => ShardedCheckpoint.ReadHeaders(path)),
         ("token file", path => TokenFile.Open(path)),
         ("--data", path => TextFilesCorpus.Load(path)),
-        ("--tokens", path => EvalCommand.ReadSequences(path, 512, 257)),
+        ("--tokens", path => TokenSequencesFile.Read(path, 512, 257)),
         ("trainer_state.json", path => TrainerState.Load(path)),
         ("metrics.jsonl", path => MetricsFile.Read(path)),
     ];

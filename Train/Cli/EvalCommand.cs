@@ -1,5 +1,6 @@
 // `moe eval --checkpoint DIR --tokens FILE [--device D] [--json]`: the loss of a trained model on
-// given token sequences. FILE is a JSON array of token-id sequences ([[1, 2, 3], [4, 5]]); each
+// given token sequences. FILE is a JSON array of token-id sequences ([[1, 2, 3], [4, 5]];
+// Data/TokenSequencesFile, which `moe tokenize --eval-tokens FILE` writes); each
 // sequence is run on its own (lengths may differ) the HF way: the model runs on all n tokens, the
 // loss is over the n − 1 shifted targets (tokens 0..n-2 predicting 1..n-1; the last position has no
 // target), and the balance losses over all n tokens, as HF's forward computes them with labels.
@@ -61,7 +62,7 @@ public static class EvalCommand
         string folder = ModelFolder.Resolve(path);
         using var backend = DeviceSelector.Open(device);
         var config = MoeConfigJson.Load(Path.Combine(folder, Model.Checkpoint.ModelCheckpoint.ConfigFile));
-        var sequences = ReadSequences(tokensFile, config.VocabSize, config.MaxPositionEmbeddings);   // the model runs on all n tokens
+        var sequences = TokenSequencesFile.Read(tokensFile, config.VocabSize, config.MaxPositionEmbeddings);   // the model runs on all n tokens
         int longest = sequences.Max(s => s.Length);
         ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest} tokens", kvCache: false, fusedAttention: backend.HasFusedAttention));
         using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
@@ -99,33 +100,5 @@ public static class EvalCommand
             Console.WriteLine($"{folder}: {Training.Reporting.Wording.Count(sequences.Count, "sequence", "sequences")}, {Training.Reporting.Wording.Count(predicted, "predicted token", "predicted tokens")}; loss {loss:F6} (mean next-token cross-entropy), " +
                 $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : ": " + string.Join(", ", perLayer.Select(p => $"layer {p.Key} {p.Value:F6}")))})");
         return 0;
-    }
-
-    private static readonly RegularFile.Kind TokensKind = new(UserErrorKind.Data, "a --tokens JSON file of at most 256 MiB", 256 * RegularFile.MiB, m => new DataException(m));
-
-    /// <summary>The sequences of a tokens file, checked: ids in 0..V-1, lengths 2..maxLength.</summary>
-    public static List<int[]> ReadSequences(string file, int vocabSize, int maxLength)
-    {
-        List<int[]>? sequences;
-        try
-        {
-            sequences = JsonSerializer.Deserialize(RegularFile.ReadAllBytes(file, TokensKind), TrainJson.Default.ListInt32Array);
-        }
-        catch (JsonException e)
-        {
-            throw new DataException($"--tokens {file}: expected a JSON array of token-id arrays such as [[1, 2, 3], [4, 5]] ({e.Message.Split('\n')[0].TrimEnd('.')})");
-        }
-        if (sequences is null || sequences.Count == 0)
-            throw new DataException($"--tokens {file}: no sequences (expected a JSON array of token-id arrays)");
-        for (int i = 0; i < sequences.Count; i++)
-        {
-            var s = sequences[i] ?? throw new DataException($"--tokens {file}: sequence {i} is null");
-            if (s.Length < 2 || s.Length > maxLength)
-                throw new DataException($"--tokens {file}: sequence {i} has {s.Length} tokens, expected 2..{maxLength} (max_position_embeddings)");
-            int bad = Array.FindIndex(s, t => t < 0 || t >= vocabSize);
-            if (bad >= 0)
-                throw new DataException($"--tokens {file}: sequence {i} holds token id {s[bad]} at {bad}, outside the vocabulary 0..{vocabSize - 1}");
-        }
-        return sequences;
     }
 }

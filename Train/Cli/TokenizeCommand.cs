@@ -1,6 +1,9 @@
-// `moe tokenize [--data PATH] [--vocab N] [--out DIR]`: trains (or loads from the cache) the BPE
-// tokenizer on a corpus, tokenises the corpus into train/validation token files, and prints what
-// it used and how well it compresses. Runs once per (corpus, vocab); later runs hit the cache.
+// `moe tokenize [--data PATH] [--vocab N] [--out DIR] [--eval-tokens FILE [--seq T] [--sequences N]]`:
+// trains (or loads from the cache) the BPE tokenizer on a corpus, tokenises the corpus into
+// train/validation token files, and prints what it used and how well it compresses. Runs once per
+// (corpus, vocab); later runs hit the cache. --eval-tokens also writes the validation split as the
+// JSON sequences `moe eval --tokens` reads (Data/TokenSequencesFile): the same (corpus, vocab) as a
+// `moe train --data` run gives that run's tokenizer, so the ids mean the same text to its model.
 // It is not needed before `moe train`, which prepares the same cache itself; it is the way to
 // look at the data step on its own and to time it.
 using System.CommandLine;
@@ -23,12 +26,24 @@ public static class TokenizeCommand
             if (value is < 257 or > 1 << 20) result.AddError($"--vocab {value}: expected 257..{1 << 20} (256 bytes + <|endoftext|> at least)");
         });
         var output = new Option<string?>("--out") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
-        var command = new Command("tokenize", "Train or load the BPE tokenizer on a corpus, tokenise it, and print statistics.") { data, vocab, output };
-        command.SetAction(parse => Run(parse.GetValue(data), parse.GetValue(vocab), parse.GetValue(output)));
+        var evalTokens = new Option<string?>("--eval-tokens") { Description = "Also write the validation split to this file as `moe eval --tokens` input (a JSON array of --seq-token sequences)." };
+        var seq = new Option<int>("--seq") { Description = "With --eval-tokens: tokens per sequence.", DefaultValueFactory = _ => new Training.TrainSettings().SequenceLength };
+        seq.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var value and < 2) result.AddError($"--seq {value}: expected 2 or more (a sequence predicts its tokens after the first)");
+        });
+        var sequences = new Option<int?>("--sequences") { Description = "With --eval-tokens: write at most this many sequences (default: the whole validation split)." };
+        sequences.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is int value and < 1) result.AddError($"--sequences {value}: expected 1 or more");
+        });
+        var command = new Command("tokenize", "Train or load the BPE tokenizer on a corpus, tokenise it, and print statistics.") { data, vocab, output, evalTokens, seq, sequences };
+        command.SetAction(parse => Run(parse.GetValue(data), parse.GetValue(vocab), parse.GetValue(output),
+            parse.GetValue(evalTokens), parse.GetValue(seq), parse.GetValue(sequences)));
         return command;
     }
 
-    private static int Run(string? dataPath, int vocabSize, string? output)
+    private static int Run(string? dataPath, int vocabSize, string? output, string? evalTokens, int seq, int? sequences)
     {
         var clock = Stopwatch.StartNew();
         var corpus = dataPath is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(dataPath);
@@ -52,6 +67,11 @@ public static class TokenizeCommand
         table.AddRow("token kinds (train)", Markup.Escape(KindShares(trainKinds)));
         table.AddRow("total time", Seconds(clock.Elapsed));
         ConsoleTables.Write(AnsiConsole.Console, table);
+        if (evalTokens is not null)
+        {
+            var (written, tokensWritten) = TokenSequencesFile.Write(evalTokens, validation, seq, sequences);
+            Console.WriteLine($"wrote {evalTokens}: {Training.Reporting.Wording.Count(written, "sequence", "sequences")} ({tokensWritten:N0} validation tokens) for `moe eval --tokens`");
+        }
         return 0;
     }
 
