@@ -2,8 +2,8 @@
 // reference loops: q (B, T, NH, HS), k and v (B, TK, NH, HS) in any drawn layout, TK ≥ T (a KV
 // cache's earlier positions), T = 1 up to past two query tiles and one key tile of the CPU kernel
 // (tiles of 32 queries and 64 keys: T in 61..70 is neither a multiple of either, TK up to 80).
-// A backend without the kernel (HasFusedAttention false) has nothing to compare; the model takes
-// the composition there, which the rest of the suite covers kernel by kernel.
+// Every backend here has the kernel; one without it (HasFusedAttention false) would have nothing to
+// compare, and the model takes the composition there, which the rest of the suite covers.
 //
 // Error scales. With S = max over (t, j) of Σ_d |q_td k_jd| / √HS (the largest |score| the inputs
 // allow) and G = 1 + S: a float32 score is off by about eps · S, so P_tj by about eps · G relative,
