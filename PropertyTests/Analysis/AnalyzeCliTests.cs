@@ -18,7 +18,7 @@ public sealed class AnalyzeCliTests : FuzzFolderTests
         { "analyze --checkpoint {dense}", "a dense model with no MoE layer; expert load, redundancy" },
         { "analyze --checkpoint {moe} --batches 0", "--batches 0: expected >= 1" },
         { "analyze --checkpoint {moe} --data {other} --cache {cache}", "tokenizer.json: not the tokenizer of" },
-        { "experiment nosuch", "experiment 'nosuch': expected one of baselines, ablation-shared, ablation-granularity, redundancy" },
+        { "experiment nosuch", "experiment 'nosuch': expected one of baselines, ablation-shared, ablation-granularity, ablation-shared-ratio, redundancy" },
         { "experiment baselines --steps 0", "--steps 0: expected >= 1" },
         { "experiment redundancy --scale huge", "--scale huge: expected one of small, tiny" },
     };

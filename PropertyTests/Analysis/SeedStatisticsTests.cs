@@ -24,9 +24,9 @@ public sealed class SeedStatisticsTests
         var d = SeedStatistics.Paired([1, 2, 3], [2.1, 2.9, 4.0]);
         double half = 4.303 * 0.1 / Math.Sqrt(3);
         Assert.Equal(1.0, d.Mean, 12);
-        Assert.Equal(0.1, d.Std, 12);
-        Assert.Equal(1.0 - half, d.Lower, 12);
-        Assert.Equal(1.0 + half, d.Upper, 12);
+        Assert.Equal(0.1, d.Std!.Value, 12);
+        Assert.Equal(1.0 - half, d.Lower!.Value, 12);
+        Assert.Equal(1.0 + half, d.Upper!.Value, 12);
         Assert.True(d.Resolved);
         Assert.Equal(1, d.Sign);
         Assert.Equal(-1, SeedStatistics.Paired([2.1, 2.9, 4.0], [1, 2, 3]).Sign);
@@ -49,6 +49,7 @@ public sealed class SeedStatisticsTests
         var d = SeedStatistics.Paired([1.0], [5.0]);
         Assert.Equal(4.0, d.Mean);
         Assert.False(d.Resolved);
+        Assert.Null(d.Lower);
         Assert.Throws<ArgumentException>(() => SeedStatistics.Paired([1.0, 2.0], [1.0]));
     }
 

@@ -11,10 +11,10 @@ namespace MoeFromScratch.Train.Experiments;
 
 /// <summary>b − a over paired seeds.</summary>
 /// <param name="Mean">d̄, the mean of the per-seed differences.</param>
-/// <param name="Std">s_d, their sample standard deviation (NaN for one seed).</param>
-/// <param name="Lower">d̄ − t·s_d/√n; NaN for one seed.</param>
-/// <param name="Upper">d̄ + t·s_d/√n; NaN for one seed.</param>
-public sealed record PairedDifference(double Mean, double Std, int Seeds, double Lower, double Upper)
+/// <param name="Std">s_d, their sample standard deviation; null for one seed (JSON has no NaN).</param>
+/// <param name="Lower">d̄ − t·s_d/√n; null for one seed.</param>
+/// <param name="Upper">d̄ + t·s_d/√n; null for one seed.</param>
+public sealed record PairedDifference(double Mean, double? Std, int Seeds, double? Lower, double? Upper)
 {
     /// <summary>The rule every finding uses: a difference is called only when its interval excludes zero.</summary>
     public bool Resolved => Lower > 0 || Upper < 0;
@@ -74,7 +74,7 @@ public static class SeedStatistics
             throw new ArgumentException($"paired values need the same seeds on both sides (got {a.Count} and {b.Count})");
         var d = a.Zip(b, (x, y) => y - x).ToList();
         double mean = Mean(d), std = SampleStd(d);
-        if (d.Count < 2) return new PairedDifference(mean, double.NaN, 1, double.NaN, double.NaN);
+        if (d.Count < 2) return new PairedDifference(mean, null, 1, null, null);
         double half = TQuantile(d.Count - 1) * std / Math.Sqrt(d.Count);
         return new PairedDifference(mean, std, d.Count, mean - half, mean + half);
     }
