@@ -21,6 +21,10 @@ public sealed class AnalyzeCliTests : FuzzFolderTests
         { "experiment nosuch", "experiment 'nosuch': expected one of baselines, ablation-shared, ablation-granularity, ablation-shared-ratio, redundancy" },
         { "experiment baselines --steps 0", "--steps 0: expected >= 1" },
         { "experiment redundancy --scale huge", "--scale huge: expected one of small, tiny" },
+        { "experiment baselines --steps 10 --tokens 1000", "--steps 10 and --tokens 1000: give one budget, not both" },
+        { "experiment baselines --tokens 0", "--tokens 0: expected >= 1 (a step is 1,024 tokens at the small scale)" },
+        { "experiment baselines --seeds 1,x", "--seeds 1,x: 'x' is not a seed; expected comma-separated non-negative integers" },
+        { "experiment baselines --seeds 2,2", "--seeds 2,2: seed 2 is given twice; expected distinct seeds" },
     };
 
     [Theory]

@@ -52,6 +52,19 @@ public sealed class ExperimentModelsTests
     }
 
     [Fact]
+    public void The_budget_is_steps_or_tokens_in_whole_steps_or_the_experiments_default()
+    {
+        var small = ExperimentScale.Small;
+        var baselines = ExperimentCatalog.Get("baselines", small);
+        Assert.Equal(7, ExperimentBudget.Steps(baselines, small, 7, null));
+        Assert.Equal(3, ExperimentBudget.Steps(baselines, small, null, 2 * 1024 + 1));   // 8 × 128 = 1,024 tokens a step, rounded up
+        Assert.Equal(2, ExperimentBudget.Steps(baselines, small, null, 2 * 1024));
+        Assert.All(ExperimentCatalog.Names, name => Assert.InRange(ExperimentBudget.DefaultSteps(name, small), 100, 1000));
+        Assert.Equal(ExperimentScale.Tiny.Steps, ExperimentBudget.DefaultSteps("baselines", ExperimentScale.Tiny));
+        Assert.Equal([1UL, 2UL, 3UL], ExperimentBudget.DefaultSeeds);
+    }
+
+    [Fact]
     public void Unknown_names_are_user_errors()
     {
         Assert.Throws<MoeFromScratch.Tensors.UsageException>(() => ExperimentCatalog.Get("nosuch", ExperimentScale.Tiny));

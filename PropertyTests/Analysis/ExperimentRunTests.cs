@@ -13,27 +13,8 @@ using MoeFromScratch.Train.Experiments;
 
 namespace MoeFromScratch.PropertyTests.Analysis;
 
-public sealed class ExperimentRunTests : IDisposable
+public sealed class ExperimentRunTests : TinyExperimentFolder
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("moe-experiment-test-").FullName;
-
-    public ExperimentRunTests()
-    {
-        // 200 one-document files: documents 99 and 199 are the validation split (Corpus.ValidationStride),
-        // one prose and one code, so the routing-by-kind score has two kinds to compare.
-        string[] extensions = [".md", ".cs", ".xml"];
-        for (int i = 0; i < 200; i++)
-        {
-            string extension = i == 99 ? ".md" : i == 199 ? ".cs" : extensions[i % 3];
-            File.WriteAllText(Path.Combine(Data, $"f{i:D3}{extension}"), SampleText.Documents[i % SampleText.Documents.Count]);
-        }
-    }
-
-    private string Data => Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
-    private string Cache => Path.Combine(_root, "cache");
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
     private (ExperimentResult Result, IReadOnlyList<string> Files) Run(string name, ulong[] seeds, TextWriter? log = null)
     {
         var options = new ExperimentOptions(name, ExperimentScale.Tiny, Steps: 2, Tokens: null, seeds, Path.Combine(_root, name), Data, Cache, "cpu", $"moe experiment {name} --scale tiny");
@@ -76,6 +57,15 @@ public sealed class ExperimentRunTests : IDisposable
         foreach (var png in new[] { "val_loss.png", "train_loss.png", "redundancy.png", "active_experts.png" })
             Assert.Contains(files, f => f.EndsWith(png) && new FileInfo(f).Length > 1000);
         Assert.True(File.Exists(Path.Combine(result.Models[0].Seeds[1].Folder, SeedTraining.AnalysisFolder, AnalysisJson.FileName)));
+
+        // --plots: the plots and each MoE model's load heatmap copied beside the docs, embedded in results.md with the command under each
+        string plots = Directory.CreateDirectory(Path.Combine(_root, "docs", "experiments")).FullName;
+        ExperimentReport.Write(result, Path.Combine(_root, "redundancy"), plots);
+        Assert.Equal(["redundancy-active_experts.png", "redundancy-deepseekmoe-expert_load.png", "redundancy-gshard-x1.5-expert_load.png",
+            "redundancy-redundancy.png", "redundancy-train_loss.png", "redundancy-val_loss.png"], Directory.GetFiles(plots).Select(Path.GetFileName).Order());
+        markdown = File.ReadAllText(Path.Combine(_root, "redundancy", ExperimentReport.MarkdownFile));
+        Assert.Contains("![redundancy: val loss](experiments/redundancy-val_loss.png)", markdown);
+        Assert.Contains("*val loss*; produced by `moe experiment redundancy --scale tiny`.", markdown);
 
         // the saved checkpoint reloads to exactly the loss that was reported
         var saved = result.Models[0].Seeds[0];

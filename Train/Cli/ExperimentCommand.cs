@@ -1,4 +1,4 @@
-// `moe experiment NAME [--seeds 1,2,3] [--steps N | --tokens N] [--device D] [--out DIR] [--scale small|tiny] [--data PATH]`:
+// `moe experiment NAME [--seeds 1,2,3] [--steps N | --tokens N] [--device D] [--out DIR] [--plots DIR] [--scale small|tiny] [--data PATH]`:
 // reproduces one of the paper's comparisons at small scale (Experiments/ExperimentCatalog.cs):
 // baselines, ablation-shared, ablation-granularity, ablation-shared-ratio or redundancy. Trains each
 // model once per seed through the ordinary trainer on the same data and budget, then writes
@@ -25,10 +25,11 @@ public static class ExperimentCommand
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds; every model trains once per seed (init and batch order).", DefaultValueFactory = _ => string.Join(',', ExperimentBudget.DefaultSeeds) };
         var scale = new Option<string>("--scale") { Description = "small (minutes a model on 2 cores) or tiny (a seconds-long pipeline check).", DefaultValueFactory = _ => ExperimentScale.Small.Name };
         var data = new Option<string?>("--data") { Description = "A text file or folder to train on (default: the .NET SDK's reference documentation XML)." };
+        var plots = new Option<string?>("--plots") { Description = "Also copy the plots into this folder as <NAME>-<plot>.png (e.g. docs/experiments); results.md then embeds them." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
         var command = new Command("experiment", "Reproduce one of the paper's comparisons at small scale: train its models over several seeds, write a table and plots.")
         {
-            name, device, steps, tokens, output, seeds, scale, data, cache,
+            name, device, steps, tokens, output, seeds, scale, data, plots, cache,
         };
         command.SetAction(parse =>
         {
@@ -38,7 +39,7 @@ public static class ExperimentCommand
             var options = new ExperimentOptions(experiment, s, parse.GetValue(steps), parse.GetValue(tokens), ParseSeeds(parse.GetValue(seeds)!),
                 parse.GetValue(output) ?? Path.Combine("runs", $"{experiment}-{DateTime.Now:yyyyMMdd-HHmmss}"),
                 parse.GetValue(data), parse.GetValue(cache), parse.GetValue(device)!, "moe " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
-            return Run(options);
+            return Run(options, parse.GetValue(plots));
         });
         return command;
     }
@@ -58,14 +59,18 @@ public static class ExperimentCommand
         return seeds;
     }
 
-    private static int Run(ExperimentOptions options)
+    private static int Run(ExperimentOptions options, string? plots)
     {
         try
         {
             using var stop = new StopSignal("keeping what finished; the same command again continues");
             var result = ExperimentRunner.Run(options, Console.Out, stop.Token);
             if (result is null) return StoppedExitCode;
-            var written = ExperimentReport.Write(result, options.Out);
+            var written = Model.UserFiles.Write(plots ?? options.Out, () =>
+            {
+                if (plots is not null) Directory.CreateDirectory(plots);
+                return ExperimentReport.Write(result, options.Out, plots);
+            });
             Console.WriteLine($"wrote {string.Join(", ", written)}");
             Console.WriteLine();
             Console.Write(ExperimentReport.Markdown(result));

@@ -11,21 +11,24 @@ public static class ExperimentBudget
     /// <summary>Seeds a published run uses (the default of `--seeds`).</summary>
     public static readonly IReadOnlyList<ulong> DefaultSeeds = [1, 2, 3];
 
-    // Small-scale default steps per model and seed (B 8 × T 128 = 1,024 tokens a step), sized from
-    // the measured ≈ 0.45 s a step plus ≈ 15 s of evaluation and save per model on 2 shared cores:
-    //   baselines             5 models × 3 seeds = 15 runs:  15 × (240 × 0.45 + 15) s ≈ 31 min
-    //   ablation-shared       4 models × 3 seeds = 12 runs:  12 × (300 × 0.45 + 15) s ≈ 30 min
-    //   ablation-granularity  3 models × 3 seeds =  9 runs:   9 × (400 × 0.45 + 15) s ≈ 29 min
-    //   ablation-shared-ratio 3 models × 3 seeds =  9 runs:   9 × (400 × 0.45 + 15) s ≈ 29 min
-    //   redundancy            2 models × 3 seeds =  6 runs plus 17 sweep passes of ≈ 5 s each per seed:
-    //                         6 × (500 × 0.45 + 15) s + 3 × 85 s ≈ 28 min
+    // Small-scale default steps per model and seed (B 8 × T 128 = 1,024 tokens a step), sized for
+    // 30 minutes = 600 s a seed from measured step times: ≈ 0.6 s a step for the small MoE models
+    // and Dense (`moe bench train` medians 0.50-0.59 s on 2 cores at load average ≈ 11), ≈ 1.2 s for
+    // Dense×16 (2.0× DeepSeekMoE's step in a 20-step `baselines` run: 1,908 vs 940 ms at load 14-38),
+    // ≈ 0.7 s for GShard×1.5, plus ≈ 10 s of evaluation and save a model and ≈ 5 s a sweep pass:
+    //   baselines             6 models: (600 − 60 s) / (5 × 0.6 + 1.2 s)          ≈ 128 -> 120 steps
+    //   ablation-shared       4 models: (600 − 40 s) / (4 × 0.6 s)                ≈ 233 -> 220
+    //   ablation-granularity  3 models: (600 − 30 s) / (3 × 0.6 s)                ≈ 316 -> 300
+    //   ablation-shared-ratio 3 models: the same                                  -> 300
+    //   redundancy            2 models, 16 sweep passes: (600 − 20 − 80 s) / (0.6 + 0.7 s) ≈ 385 -> 380
+    // A busier machine is slower in proportion (the measuring run's steps took 0.9-1.9 s at load 14-38).
     private static readonly Dictionary<string, long> SmallScaleSteps = new()
     {
-        ["baselines"] = 240,
-        ["ablation-shared"] = 300,
-        ["ablation-granularity"] = 400,
-        ["ablation-shared-ratio"] = 400,
-        ["redundancy"] = 500,
+        ["baselines"] = 120,
+        ["ablation-shared"] = 220,
+        ["ablation-granularity"] = 300,
+        ["ablation-shared-ratio"] = 300,
+        ["redundancy"] = 380,
     };
 
     /// <summary>The default steps of an experiment at a scale.</summary>

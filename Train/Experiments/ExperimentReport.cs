@@ -23,14 +23,44 @@ public static class ExperimentReport
     public const string JsonFile = "results.json", MarkdownFile = "results.md";
     public const int SmoothingSteps = 10;
 
-    /// <summary>Writes every file into folder; returns the paths written.</summary>
-    public static IReadOnlyList<string> Write(ExperimentResult result, string folder)
+    /// <summary>A plot copied for the docs: its path relative to the folder above the plots folder (where docs/experiments.md is), and what it shows.</summary>
+    public sealed record Figure(string RelativePath, string Caption);
+
+    /// <summary>Writes every file into folder, and copies of the plots into plotsFolder when given
+    /// (results.md then embeds them); returns the paths written.</summary>
+    public static IReadOnlyList<string> Write(ExperimentResult result, string folder, string? plotsFolder = null)
     {
-        var written = new List<string>();
+        var written = Plots(result, folder);
+        var figures = plotsFolder is null ? [] : Publish(result, folder, plotsFolder, written);
         string json = Path.Combine(folder, JsonFile), markdown = Path.Combine(folder, MarkdownFile);
         AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, TrainJson.Default.ExperimentResult) + "\n");
-        AtomicFile.WriteAllText(markdown, Markdown(result));
-        written.AddRange([json, markdown]);
+        AtomicFile.WriteAllText(markdown, Markdown(result, figures));
+        return [json, markdown, .. written];
+    }
+
+    // The experiment's plots and every MoE model's load heatmap (its first seed's), copied as
+    // plotsFolder/<experiment>-<plot>.png and plotsFolder/<experiment>-<model>-expert_load.png.
+    private static List<Figure> Publish(ExperimentResult result, string folder, string plotsFolder, List<string> written)
+    {
+        var figures = new List<Figure>();
+        void Copy(string source, string name, string caption)
+        {
+            string target = Path.Combine(plotsFolder, $"{result.Experiment}-{name}");
+            byte[] png = File.ReadAllBytes(source);
+            AtomicFile.Write(target, stream => stream.Write(png));
+            written.Add(target);
+            figures.Add(new Figure($"{Path.GetFileName(Path.GetFullPath(plotsFolder).TrimEnd('/'))}/{Path.GetFileName(target)}", caption));
+        }
+        foreach (var plot in written.Where(p => Path.GetDirectoryName(p) == folder).ToList())
+            Copy(plot, Path.GetFileName(plot), Path.GetFileNameWithoutExtension(plot).Replace('_', ' '));
+        foreach (var m in result.Models.Where(m => m.Seeds[0].Analysis is not null))
+            Copy(Path.Combine(m.Seeds[0].Folder, SeedTraining.AnalysisFolder, AnalysisPlots.LoadFile), $"{m.Name}-{AnalysisPlots.LoadFile}", $"{m.Name}: expert load (seed {m.Seeds[0].Seed})");
+        return figures;
+    }
+
+    private static List<string> Plots(ExperimentResult result, string folder)
+    {
+        var written = new List<string>();
 
         written.Add(RunPlots.Save(CurvesPlot.Draw(result.Models.Select(m => SeedBand(m, run => run.Eval.Select(p => ((double)p.Step, p.ValidationLoss)).ToList())).ToList(),
             $"{result.Experiment}: validation loss{SeedsNote(result)}", "step", "validation loss", integerX: true), Path.Combine(folder, "val_loss.png")));
@@ -48,8 +78,8 @@ public static class ExperimentReport
         return written;
     }
 
-    /// <summary>The markdown block: how it ran, one row per model, the pairs, the sweeps when analysed, the findings.</summary>
-    public static string Markdown(ExperimentResult r)
+    /// <summary>The markdown block: how it ran, one row per model, the pairs, the sweeps when analysed, the findings, the figures.</summary>
+    public static string Markdown(ExperimentResult r, IReadOnlyList<Figure>? figures = null)
     {
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
@@ -92,6 +122,8 @@ public static class ExperimentReport
         }
         md.AppendLine(c, $"Paper: {r.PaperClaim}.").AppendLine();
         foreach (var f in r.Findings) md.AppendLine(c, $"- {f}");
+        foreach (var f in figures ?? [])
+            md.AppendLine().AppendLine(c, $"![{r.Experiment}: {f.Caption}]({f.RelativePath})").AppendLine().AppendLine(c, $"*{f.Caption}*; produced by `{r.Command}`.");
         return md.ToString();
     }
 
