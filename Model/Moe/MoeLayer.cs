@@ -78,14 +78,16 @@ public sealed class MoeLayer : Module
         var xp = dispatch.Gather(u);                                         // (N, C) -> (N·K', C)
         var yp = StackedExperts.Forward(xp, dispatch.Offsets, ExpertsGateProj, ExpertsUpProj, ExpertsDownProj); // (N·K', C)
         var routed = dispatch.Scatter(yp, route.Gates, N);                   // (N·K', C) -> (N, C): Σ g·FFN_i(u)
-        var y = SharedExperts is null ? routed : SharedExperts.Forward(u) + routed; // eq. 9: shared (weight 1) + routed
+        bool shared = SharedExperts is not null && routing?.DisableShared != true;
+        var y = shared ? SharedExperts!.Forward(u) + routed : routed;       // eq. 9: shared (weight 1) + routed
 
         return new MoeOutput(y.Reshape(B, T, C), AuxLoss(route, B, T, training), dispatch.Load, route.Indices, route.Scores);
     }
 
     private Routing Route(Variable u, Tensor tokenIds, RoutingOverride? routing)
     {
-        int k = routing?.ActiveExperts ?? _config.NumExpertsPerTok, disabled = routing?.DisabledTopExperts ?? 0;
+        int k = (routing?.ActiveExperts ?? _config.NumExpertsPerTok) + (routing?.DisableShared == true ? _config.NSharedExperts : 0);
+        int disabled = routing?.DisabledTopExperts ?? 0;
         if (Gate is not null)
             return Gate.Forward(u, k, renormalize: _config.NormTopkProb || _config.MoeKind == MoeKind.GShard, disabled);
         if (k != 1 || disabled != 0)
