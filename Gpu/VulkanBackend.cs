@@ -21,7 +21,9 @@ public sealed partial class VulkanBackend : IBackend
     private readonly VulkanContext _context;
     private readonly MemoryPool _pool;
     private readonly CommandStream _stream;
-    private readonly PipelineCache _pipelines;
+    private readonly KernelCache _pipelines;
+    private readonly IPipelineCacheStore? _pipelineStore;
+    private readonly byte[]? _pipelineSeed;
     private readonly KernelProfile? _profile;
     private bool _disposed;
 
@@ -31,7 +33,8 @@ public sealed partial class VulkanBackend : IBackend
         _context = new VulkanContext(options);
         try
         {
-            _pipelines = new PipelineCache(_context);
+            (_pipelines, _pipelineSeed, PipelineCacheStatus) = OpenKernelCache(_context, options.PipelineCache);
+            _pipelineStore = options.PipelineCache;
             _pool = new MemoryPool(_context, options.PoolBlockBytes, options.MemoryLimitBytes);
             _stream = new CommandStream(_context, _context.PushDescriptors ? options.DispatchesPerSubmit : Math.Min(options.DispatchesPerSubmit, 256));
         }
@@ -46,6 +49,12 @@ public sealed partial class VulkanBackend : IBackend
     }
 
     public string Name { get; }
+
+    /// <summary>What became of the saved pipeline cache: "none kept", "none saved yet", "loaded N bytes" or "ignored (why)".</summary>
+    public string PipelineCacheStatus { get; }
+
+    /// <summary>Pipelines built so far by this backend (each a driver compile unless the seeded cache had it).</summary>
+    public int PipelinesBuilt => _pipelines.Built;
 
     /// <summary>What the device reported (name, driver, limits).</summary>
     public VulkanDeviceInfo Device => _context.Info;
@@ -62,8 +71,13 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Device memory a new tensor could still get (a free block's room not counted): what a run is checked against.</summary>
     public long BytesAvailable => _pool.BytesAvailable;
 
-    /// <summary>Counters for tests and benchmarks: dispatches recorded, submits, barriers.</summary>
-    public (int Dispatches, int Submits, int Barriers) Counters => (_stream.Dispatches, _stream.Submits, _stream.Barriers);
+    /// <summary>Counters for tests and benchmarks: dispatches, barriers, submits, host waits, read-backs, bytes each way, staging buffers.</summary>
+    public VulkanCounters Counters => _stream.Counters;
+
+    /// <summary>The most pool bytes live tensors held since the backend was made or ResetPeak was called.</summary>
+    public long PeakBytesInUse => _pool.PeakBytesInUse;
+
+    public void ResetPeak() => _pool.ResetPeak();
 
     private static void CheckOp<TOp>(TOp op) where TOp : struct, Enum
     {
@@ -97,9 +111,33 @@ public sealed partial class VulkanBackend : IBackend
         _profile?.Print(Console.Error, $"{Name} {Device.Name}");
         DisposeRopeTables();
         _stream.Dispose();      // waits for the queue first
+        SavePipelineCache();
         _pipelines.Dispose();
         _pool.Dispose();
         _context.Dispose();
+    }
+
+    /// <summary>The kernel cache, seeded from store when it holds bytes this device and driver wrote.</summary>
+    private static (KernelCache, byte[]? Seed, string Status) OpenKernelCache(VulkanContext context, IPipelineCacheStore? store)
+    {
+        if (store is null) return (new KernelCache(context, null), null, "none kept");
+        var saved = store.Load(context.CacheIdentity.Key);
+        if (saved is null) return (new KernelCache(context, null), null, "none saved yet");
+        string? why = context.CacheIdentity.Reject(saved);
+        return why is null
+            ? (new KernelCache(context, saved), saved, $"loaded {saved.Length} bytes")
+            : (new KernelCache(context, null), null, $"ignored ({why})");
+    }
+
+    /// <summary>The VkPipelineCache's bytes now (tests: a seeded cache holds its seed before anything is built).</summary>
+    internal byte[] PipelineCacheData() => _pipelines.Data();
+
+    /// <summary>Hands the cache's bytes to the store when this run built pipelines the seed did not hold.</summary>
+    private void SavePipelineCache()
+    {
+        if (_pipelineStore is null || _pipelines.Built == 0) return;
+        var data = _pipelines.Data();
+        if (_pipelineSeed is null || !data.AsSpan().SequenceEqual(_pipelineSeed)) _pipelineStore.Save(_context.CacheIdentity.Key, data);
     }
 
     // ---- helpers shared by the kernels ----------------------------------------------------------

@@ -25,6 +25,7 @@
 //  10. Model/DeepSeekMoeDecoder.cs, then this file (DeepSeekMoeOutput.cs)   embed → blocks → norm → lm_head
 //  11. Model/Checkpoint/ModelWeights.cs               the model to and from an HF folder
 using MoeFromScratch.Autograd;
+using MoeFromScratch.Distributed;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Layers;
 using MoeFromScratch.Model.Moe;
@@ -39,13 +40,15 @@ public sealed class DeepSeekMoe : Module, IDisposable
     /// <summary>The causal mask every layer's attention reads (sized by the longest forward so far).</summary>
     public CausalMask Mask => _mask;
 
-    public DeepSeekMoe(MoeConfig config, ulong seed = 1337, IBackend? backend = null, DType dtype = DType.Float32)
+    /// <summary>expertParallel: the world whose ranks split the routed experts (ExpertShards); null: every rank holds all.</summary>
+    public DeepSeekMoe(MoeConfig config, ulong seed = 1337, IBackend? backend = null, DType dtype = DType.Float32, ICommunicator? expertParallel = null)
     {
         config.Validate("DeepSeekMoe");
         Config = config;
         Backend = backend ?? Device.Cpu;
         DType = dtype;
-        Decoder = new DeepSeekMoeDecoder(config, seed, Backend, dtype);
+        ExpertShards = expertParallel is null ? null : new ExpertShards(expertParallel, config.NRoutedExperts);
+        Decoder = new DeepSeekMoeDecoder(config, seed, Backend, dtype, ExpertShards);
         LmHead = Init.NormalLinear(config.HiddenSize, config.VocabSize, config.InitializerRange, seed + 2, Backend, dtype);
         _mask = new CausalMask(config.MaxPositionEmbeddings, Backend, dtype);
     }
@@ -53,6 +56,13 @@ public sealed class DeepSeekMoe : Module, IDisposable
     public MoeConfig Config { get; }
     public IBackend Backend { get; }
     public DType DType { get; }
+
+    /// <summary>The routed experts this rank holds under expert parallelism; null when it holds them all.</summary>
+    public ExpertShards? ExpertShards { get; }
+
+    /// <summary>The parameters only this rank holds (its experts' stacks, every MoE layer); empty without expert parallelism.</summary>
+    public IEnumerable<Parameter> ShardedParameters() =>
+        Decoder.Layers.Select(b => b.Moe).OfType<MoeLayer>().SelectMany(m => m.ShardedParameters());
 
     /// <summary>The official DeepseekModel: embed_tokens, layers, norm (named "model").</summary>
     [StateName("model")]

@@ -5,18 +5,19 @@
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Layers;
+using MoeFromScratch.Model.Moe;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Model;
 
 public sealed class DeepSeekMoeDecoder : Module
 {
-    public DeepSeekMoeDecoder(MoeConfig config, ulong seed, IBackend backend, DType dtype)
+    public DeepSeekMoeDecoder(MoeConfig config, ulong seed, IBackend backend, DType dtype, ExpertShards? shards = null)
     {
         double std = config.InitializerRange;
         EmbedTokens = Init.NormalEmbedding(config.VocabSize, config.HiddenSize, std, seed, backend, dtype);
         Layers = Enumerable.Range(0, config.NumHiddenLayers)
-            .Select(l => new Block(config, l, std, seed + 1000 * (ulong)(l + 1), backend, dtype)).ToList();
+            .Select(l => new Block(config, l, std, seed + 1000 * (ulong)(l + 1), backend, dtype, shards)).ToList();
         Norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype, backend);
     }
 

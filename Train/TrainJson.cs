@@ -18,4 +18,5 @@ namespace MoeFromScratch.Train;
 [JsonSerializable(typeof(List<int[]>))]
 [JsonSerializable(typeof(AnalysisResult))]     // analysis.json (written only)
 [JsonSerializable(typeof(ExperimentResult))]   // an experiment's results.json (written only)
+[JsonSerializable(typeof(SeedRun))]            // one model and seed's seed_result.json (read back by a rerun)
 internal sealed partial class TrainJson : JsonSerializerContext;

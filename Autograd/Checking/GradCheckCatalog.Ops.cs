@@ -165,6 +165,8 @@ public static partial class GradCheckCatalog
             c.Note($"position offset {offset}");
             return new([c.Input(c.Dim(), c.Dim(), c.Dim(), 2 * c.Dim())], x => x[0].Rope(offset, 10000));
         }),
+        Attention("attention", Variable.Attention),
+        Attention("attention_composite", Composite.CausalAttention),
         Loss("cross_entropy_losses", (logits, targets) => Variable.CrossEntropyLosses(logits, targets)),
         Loss("cross_entropy", (logits, targets) => Functional.CrossEntropy(logits, targets)),
         Loss("cross_entropy_composite", (logits, targets) => Composite.CrossEntropy(logits, targets)),
@@ -188,6 +190,15 @@ public static partial class GradCheckCatalog
     private static Tensor Any(CaseBuilder c, int[] shape) => c.Input(shape);
     private static Tensor Positive(CaseBuilder c, int[] shape) => c.Positive(shape);
     private static Tensor AwayFromZero(CaseBuilder c, int[] shape) => c.AwayFromZero(shape);
+
+    // q (B, T, NH, HS), k and v (B, TK, NH, HS): TK − T earlier positions, as a KV cache holds them.
+    private static GradCheckOp Attention(string name, Func<Variable, Variable, Variable, Variable> op) =>
+        new(name, c =>
+        {
+            int B = c.Dim(), T = c.Dim(), NH = c.Dim(), HS = c.Dim(), TK = T + c.Int(0, 3);
+            c.Note($"TK {TK}");
+            return new([c.Input(B, T, NH, HS), c.Input(B, TK, NH, HS), c.Input(B, TK, NH, HS)], x => op(x[0], x[1], x[2]));
+        });
 
     // Rank 0..3, any layout.
     private static GradCheckOp Unary(string name, Func<CaseBuilder, int[], Tensor> input, Func<Variable, Variable> op) =>

@@ -27,6 +27,32 @@ public static class Composite
     public static Variable RmsNorm(Variable x, Variable weight, double eps) =>
         x * (x.Square().Mean(-1, keepDim: true) + eps).Rsqrt() * weight;
 
+    /// <summary>
+    /// softmax(q kᵀ / √HS + mask) v with the whole (T, TK) score matrix: q (B, T, NH, HS), k and v
+    /// (B, TK, NH, HS), mask additive (0 or −∞), broadcastable to (B, NH, T, TK). The oracle of the fused
+    /// Variable.Attention, and the path of masks other than plain causal (packed rows' segments).
+    /// </summary>
+    public static Variable Attention(Variable q, Variable k, Variable v, Variable mask)
+    {
+        var qh = q.Transpose(1, 2);                                              // (B, NH, T, HS)
+        var kh = k.Transpose(1, 2);                                              // (B, NH, TK, HS)
+        var vh = v.Transpose(1, 2);                                              // (B, NH, TK, HS)
+        var scores = qh.MatMul(kh.MT) * (1.0 / Math.Sqrt(q.Shape[3]));           // (B, NH, T, HS) @ (B, NH, HS, TK) -> (B, NH, T, TK)
+        var att = (scores + mask).Softmax(-1);                                   // -inf where masked: (B, NH, T, TK)
+        return att.MatMul(vh).Transpose(1, 2).Contiguous();                      // (B, NH, T, HS) -> (B, T, NH, HS)
+    }
+
+    /// <summary>Plain causal Attention: query t (at position TK − T + t) sees keys 0..TK − T + t. The fused op's oracle.</summary>
+    public static Variable CausalAttention(Variable q, Variable k, Variable v)
+    {
+        int T = q.Shape[1], TK = k.Shape[1];
+        var mask = new double[(long)T * TK];                                    // (T, TK): 0, or −∞ above the shifted diagonal
+        for (int t = 0; t < T; t++)
+            mask.AsSpan(t * TK + TK - T + t + 1, T - t - 1).Fill(double.NegativeInfinity);
+        using var onHost = Tensor.FromArray(mask, [T, TK]);
+        return Attention(q, k, v, new Variable(onHost.To(q.Backend, q.DType)));
+    }
+
     /// <summary>Mean of -log softmax(logits)[target] over rows whose target is not ignoreIndex.</summary>
     public static Variable CrossEntropy(Variable logits, Tensor targets, int ignoreIndex = -100)
     {

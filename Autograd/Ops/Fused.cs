@@ -2,6 +2,7 @@
 //   Softmax, LogSoftmax   backward written here in two lines of Tensor ops
 //   RmsNorm               RmsNormBackward kernel (dx and dweight together)
 //   Rope                  the inverse rotation (a rotation's gradient is its transpose)
+//   Attention             AttentionBackward kernel (recomputes P from q, k and the saved lse)
 //   CrossEntropyLosses    CrossEntropyBackward kernel
 // Composite.cs spells each out in primitives; the tests check the two agree in value and gradient.
 using MoeFromScratch.Tensors;
@@ -33,6 +34,22 @@ public partial class Variable
     public Variable Rope(int positionOffset, double theta) =>
         Tape.Record("Rope", Data.Rope(positionOffset, theta), [this],
             (dy, n) => dy.Rope(positionOffset, theta, inverse: true));
+
+    /// <summary>
+    /// Causal attention softmax(q kᵀ / √HS) v, fused (no (T, TK) scores, on the tape either): q (B, T, NH, HS),
+    /// k and v (B, TK, NH, HS), query t at position TK − T + t. A backend without HasFusedAttention gets
+    /// the composition, Composite.CausalAttention, which is also the oracle the fused op is tested against.
+    /// </summary>
+    public static Variable Attention(Variable q, Variable k, Variable v)
+    {
+        if (!q.Backend.HasFusedAttention) return Composite.CausalAttention(q, k, v);
+        var (output, lse) = Tensor.Attention(q.Data, k.Data, v.Data);
+        return Tape.Record("Attention", output, [q, k, v], saved: [lse], (dout, n) =>
+        {
+            var (dq, dk, dv) = Tensor.AttentionBackward(dout, n.X[0], n.X[1], n.X[2], n.Y, n.Saved[0]);
+            return [n.Needs(0) ? dq : null, n.Needs(1) ? dk : null, n.Needs(2) ? dv : null];
+        });
+    }
 
     /// <summary>Per-row cross-entropy of logits (N, V) against int32 targets (N); ignored rows give 0.</summary>
     public static Variable CrossEntropyLosses(Variable logits, Tensor targets, int ignoreIndex = -100) =>

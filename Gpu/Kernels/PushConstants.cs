@@ -7,7 +7,7 @@ namespace MoeFromScratch.Gpu.Kernels;
 
 internal sealed class PushConstants
 {
-    private readonly uint[] _words = new uint[Runtime.PipelineCache.PushConstantBytes / 4];
+    private readonly uint[] _words = new uint[Runtime.KernelCache.PushConstantBytes / 4];
     private int _count;
 
     public PushConstants U(uint value) { Append(value); return this; }
@@ -28,7 +28,7 @@ internal sealed class PushConstants
     private void Append(uint word)
     {
         if (_count == _words.Length)
-            throw new InvalidOperationException($"push constants exceed {Runtime.PipelineCache.PushConstantBytes} bytes");
+            throw new InvalidOperationException($"push constants exceed {Runtime.KernelCache.PushConstantBytes} bytes");
         _words[_count++] = word;
     }
 }

@@ -45,6 +45,10 @@ internal sealed unsafe class CommandStream : IDisposable
     public int Dispatches { get; private set; }
     public int Submits { get; private set; }
     public int Barriers => _hazards.BarrierCount;
+    private long _hostWaits, _readBacks, _bytesUploaded, _bytesReadBack, _stagingCreated;
+
+    /// <summary>Everything counted since the stream was created (VulkanCounters.cs).</summary>
+    public VulkanCounters Counters => new(Dispatches, Barriers, Submits, _hostWaits, _readBacks, _bytesUploaded, _bytesReadBack, _stagingCreated);
 
     /// <summary>Records one dispatch. Bindings map to set 0, binding i; push is at most 128 bytes.</summary>
     public void Dispatch(Kernel kernel, ReadOnlySpan<Binding> bindings, ReadOnlySpan<byte> push, uint groupsX, uint groupsY = 1, uint groupsZ = 1)
@@ -105,6 +109,7 @@ internal sealed unsafe class CommandStream : IDisposable
         if (data.Length == 0) return;
         var chunk = Current();
         var staging = new GpuBuffer(_context, (ulong)data.Length, hostVisible: true);
+        (_stagingCreated, _bytesUploaded) = (_stagingCreated + 1, _bytesUploaded + data.Length);
         chunk.Staging.Add(staging);
         data.CopyTo(new Span<byte>(staging.Mapped, data.Length));
         long start = destination.Offset + byteOffset;
@@ -120,6 +125,7 @@ internal sealed unsafe class CommandStream : IDisposable
         if (data.Length == 0) return;
         var chunk = Current();
         using var staging = new GpuBuffer(_context, (ulong)data.Length, hostVisible: true);
+        (_stagingCreated, _readBacks, _bytesReadBack) = (_stagingCreated + 1, _readBacks + 1, _bytesReadBack + data.Length);
         long start = source.Offset + byteOffset;
         var read = new HazardTracker.Access(source.Buffer, start, start + data.Length);
         Order(chunk, [read], []);
@@ -132,6 +138,7 @@ internal sealed unsafe class CommandStream : IDisposable
     /// <summary>Submits what is recorded and waits until the queue has run all of it.</summary>
     public void Synchronize()
     {
+        _hostWaits++;
         Submit();
         foreach (var chunk in _chunks) chunk.WaitAndReset(_context);
         _hazards.Reset();
@@ -235,13 +242,7 @@ internal sealed unsafe class CommandStream : IDisposable
 
         public DescriptorSet AllocateSet(DescriptorSetLayout layout)
         {
-            var info = new DescriptorSetAllocateInfo
-            {
-                SType = StructureType.DescriptorSetAllocateInfo,
-                DescriptorPool = _descriptors,
-                DescriptorSetCount = 1,
-                PSetLayouts = &layout,
-            };
+            var info = new DescriptorSetAllocateInfo { SType = StructureType.DescriptorSetAllocateInfo, DescriptorPool = _descriptors, DescriptorSetCount = 1, PSetLayouts = &layout };
             DescriptorSet set;
             VulkanInstance.Check(_context.Vk.AllocateDescriptorSets(_context.Device, &info, &set), "vkAllocateDescriptorSets");
             return set;

@@ -26,6 +26,11 @@ internal sealed class MemoryPool : IDisposable
     /// <summary>Bytes handed out and not yet freed (rounded to the alignment); flat across steps when nothing leaks.</summary>
     public long BytesInUse { get; private set; }
 
+    /// <summary>The most BytesInUse has been since the pool was made or ResetPeak was called.</summary>
+    public long PeakBytesInUse { get; private set; }
+
+    public void ResetPeak() => PeakBytesInUse = BytesInUse;
+
     /// <summary>Bytes the pool may still add in blocks: the test limit, else the device-local heaps, less what it holds.</summary>
     public long BytesAvailable => Math.Max(0, (_limitBytes ?? (long)Math.Min(_context.Info.DeviceLocalBytes, long.MaxValue)) - BytesReserved);
 
@@ -68,6 +73,7 @@ internal sealed class MemoryPool : IDisposable
     private Range Taken(Block block, long offset, long size)
     {
         BytesInUse += size;
+        PeakBytesInUse = Math.Max(PeakBytesInUse, BytesInUse);
         return new Range(block.Buffer, offset, size);
     }
 

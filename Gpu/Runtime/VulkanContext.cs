@@ -19,6 +19,9 @@ internal sealed unsafe class VulkanContext : IDisposable
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
     public bool PushDescriptors { get; }
 
+    /// <summary>The device and driver a saved pipeline cache must come from.</summary>
+    public PipelineCacheIdentity CacheIdentity { get; }
+
     /// <summary>vkCmdPushDescriptorSetKHR, or null when push descriptors are off.</summary>
     public delegate* unmanaged<CommandBuffer, PipelineBindPoint, PipelineLayout, uint, uint, WriteDescriptorSet*, void> CmdPushDescriptorSet { get; }
 
@@ -35,6 +38,7 @@ internal sealed unsafe class VulkanContext : IDisposable
             PhysicalDeviceProperties props;
             Vk.GetPhysicalDeviceProperties(PhysicalDevice, &props);
             Limits = props.Limits;
+            CacheIdentity = new PipelineCacheIdentity(props.VendorID, props.DeviceID, props.DriverVersion, new ReadOnlySpan<byte>(props.PipelineCacheUuid, 16).ToArray());
             PhysicalDeviceMemoryProperties memory;
             Vk.GetPhysicalDeviceMemoryProperties(PhysicalDevice, &memory);
             MemoryProperties = memory;

@@ -25,6 +25,9 @@ public sealed record VulkanOptions
     /// <summary>Size of each device-memory block the pool sub-allocates (larger tensors get their own).</summary>
     public long PoolBlockBytes { get; init; } = 64L << 20;
 
+    /// <summary>Where compiled pipelines are kept between runs (loaded at start, saved at Dispose when new ones were built); null keeps none.</summary>
+    public IPipelineCacheStore? PipelineCache { get; init; }
+
     /// <summary>Device memory the pool may reserve; null: whatever the device gives. Tests use a small one to reach the out-of-memory error.</summary>
     public long? MemoryLimitBytes { get; init; }
 }

@@ -6,6 +6,10 @@
 // Files are float32 (StoredDType.F32 by default); loading converts to the model's dtype and device.
 // Official(...) is the same mapping for any per-parameter tensor (e.g. gradients): the parity test
 // uses it to compare gradients by official name.
+// Expert parallel: a rank's stacks hold experts First.. of E (ExpertShards); loading reads exactly
+// those global names (so a checkpoint of any rank count loads at any other: resharding is slicing),
+// and saving writes a stack under global names — all E when the pick hands it the whole gathered
+// stack (E, in, out), the rank's own range when it hands the rank's (E/P, in, out).
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Tensors;
@@ -15,10 +19,11 @@ namespace MoeFromScratch.Model.Checkpoint;
 public static class ModelWeights
 {
     /// <summary>Writes config.json and the weights under the official names.</summary>
-    public static void Save(DeepSeekMoe model, string folder, StoredDType dtype = StoredDType.F32)
+    /// <summary>pick: the tensor to write for a parameter (default its Data; the gathered experts of every rank under expert parallelism).</summary>
+    public static void Save(DeepSeekMoe model, string folder, StoredDType dtype = StoredDType.F32, Func<Parameter, Tensor>? pick = null)
     {
         using var scope = new TensorScope();   // the per-expert views
-        ModelCheckpoint.Save(folder, model.Config, Official(model, p => p.Data).ToList(), dtype);
+        ModelCheckpoint.Save(folder, model.Config, Official(model, pick ?? (p => p.Data)).ToList(), dtype);
     }
 
     /// <summary>A model built from a folder's config.json and weights, on backend in dtype.</summary>
@@ -61,10 +66,11 @@ public static class ModelWeights
         foreach (var (name, p) in model.NamedParameters())
         {
             Tensor source;
-            if (stacked.TryGetValue(p, out var experts))
+            if (stacked.TryGetValue(p, out var stack))
             {
-                // per expert [out, in] -> [in, out], stacked: E × (I, C) -> (E, C, I) (or E × (C, I) -> (E, I, C))
-                source = Tensor.Concat(experts.Select(e => Weight(weights, e).Transpose(0, 1).Unsqueeze(0)).ToArray(), 0);
+                // per expert [out, in] -> [in, out], stacked: E × (I, C) -> (E, C, I) (or E × (C, I) -> (E, I, C)); this rank's experts only
+                source = Tensor.Concat(Enumerable.Range(stack.First, p.Shape[0])
+                    .Select(e => Weight(weights, stack.Name(e)).Transpose(0, 1).Unsqueeze(0)).ToArray(), 0);
             }
             else source = Weight(weights, name);
             if (!Shape.SameShape(source.Shape, p.Shape))
@@ -82,26 +88,32 @@ public static class ModelWeights
         var stacked = Stacked(model);
         foreach (var (name, p) in model.NamedParameters())
         {
-            if (!stacked.TryGetValue(p, out var experts))
+            if (!stacked.TryGetValue(p, out var info))
             {
                 yield return (name, pick(p));
                 continue;
             }
-            var stack = pick(p);                                          // (E, in, out)
-            for (int e = 0; e < experts.Length; e++)
-                yield return (experts[e], stack.Select(0, e).Transpose(0, 1)); // (in, out) -> [out, in]
+            var stack = pick(p);                                          // (E, in, out), or this rank's (E/P, in, out)
+            int first = stack.Shape[0] == p.Shape[0] ? info.First : 0;    // the rank's own stack, or the whole gathered one
+            for (int e = 0; e < stack.Shape[0]; e++)
+                yield return (info.Name(first + e), stack.Select(0, e).Transpose(0, 1)); // (in, out) -> [out, in]
         }
     }
 
-    // Each stacked expert parameter with the official names of its E slices.
-    private static Dictionary<Parameter, string[]> Stacked(DeepSeekMoe model)
+    // One projection's stack of a MoE layer: its layer, projection and the global id of its first expert.
+    private sealed record ExpertStack(int Layer, string Projection, int First)
     {
-        var map = new Dictionary<Parameter, string[]>(ReferenceEqualityComparer.Instance);
+        public string Name(int expert) => $"model.layers.{Layer}.mlp.experts.{expert}.{Projection}.weight";
+    }
+
+    private static Dictionary<Parameter, ExpertStack> Stacked(DeepSeekMoe model)
+    {
+        var map = new Dictionary<Parameter, ExpertStack>(ReferenceEqualityComparer.Instance);
         for (int l = 0; l < model.Decoder.Layers.Count; l++)
         {
             if (model.Decoder.Layers[l].Moe is not { } moe) continue;
             foreach (var (p, projection) in new[] { (moe.ExpertsGateProj, "gate_proj"), (moe.ExpertsUpProj, "up_proj"), (moe.ExpertsDownProj, "down_proj") })
-                map[p] = Enumerable.Range(0, p.Shape[0]).Select(e => $"model.layers.{l}.mlp.experts.{e}.{projection}.weight").ToArray();
+                map[p] = new ExpertStack(l, projection, moe.Shards?.First ?? 0);
         }
         return map;
     }

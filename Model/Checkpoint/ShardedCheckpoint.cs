@@ -14,7 +14,10 @@ namespace MoeFromScratch.Model.Checkpoint;
 
 public static class ShardedCheckpoint
 {
+    /// <summary>The file name when one shard holds every tensor.</summary>
     public const string SingleFile = "model.safetensors";
+
+    /// <summary>The index that maps each tensor to its shard when there are several.</summary>
     public const string IndexFile = "model.safetensors.index.json";
 
     /// <summary>Writes one file or shards plus an index into folder; returns the file names written.</summary>

@@ -1,9 +1,11 @@
 // Attention: causal multi-head self-attention with rotate-half RoPE, as the official
 // DeepseekAttention computes it (no biases, as many KV heads as heads, scale 1/√HS, no dropout):
 //   q, k, v = x Wqᵀ, x Wkᵀ, x Wvᵀ;  q, k = RoPE(q), RoPE(k);  y = softmax(q kᵀ / √HS + mask) v;  out = y Woᵀ
-// This is nanoGPT's "slow, obvious" attention (the whole (T, T) score matrix, an additive -inf mask
-// above the diagonal): the project has no fused flash-attention kernel, so there is no fast path
-// beside it. PropertyTests/Model/ModelTests.cs checks it against a per-head loop with explicit rotations.
+// On a backend with HasFusedAttention, plain causal rows take the fused kernel (FlashAttention-2:
+// no (T, TK) score matrix, memory O(B·NH·T·HS)); nanoGPT's "slow, obvious" attention (the whole
+// score matrix, an additive -inf mask) is kept beside it as Composite.Attention, for packed rows'
+// segment masks and backends without the kernel. PropertyTests/Model/ModelTests.cs checks the layer
+// against a per-head loop with explicit rotations.
 // With a KvCache (generation) the keys and values of earlier positions are read from the cache and
 // the new positions start at RoPE offset = cache length; with none, every position is computed.
 // Parameter names are the official ones: q_proj, k_proj, v_proj, o_proj (weights [C, C], [out, in]).
@@ -38,18 +40,19 @@ public sealed class Attention : Module
     {
         int B = x.Shape[0], T = x.Shape[1], C = x.Shape[2], NH = _heads, HS = _headSize;
         int offset = cache?.Length ?? 0;                                         // position of x's first token
+        mask.CheckWindow(offset, T);
         var q = QProj.Forward(x).Reshape(B, T, NH, HS).Rope(offset, _ropeTheta); // (B, T, C) -> (B, T, NH, HS)
         var k = KProj.Forward(x).Reshape(B, T, NH, HS).Rope(offset, _ropeTheta); // (B, T, NH, HS)
         var v = VProj.Forward(x).Reshape(B, T, NH, HS);                          // (B, T, NH, HS)
         if (cache is not null) (k, v) = cache.Append(k, v);                      // (B, T, NH, HS) -> (B, TK, NH, HS), TK = offset + T
 
-        var qh = q.Transpose(1, 2);                                              // (B, NH, T, HS)
-        var kh = k.Transpose(1, 2);                                              // (B, NH, TK, HS)
-        var vh = v.Transpose(1, 2);                                              // (B, NH, TK, HS)
-        var scores = qh.MatMul(kh.MT) * (1.0 / Math.Sqrt(HS));                   // (B, NH, T, HS) @ (B, NH, HS, TK) -> (B, NH, T, TK)
-        var att = (scores + mask.Rows(offset, T)).Softmax(-1);                   // -inf where key > query: (B, NH, T, TK)
-        var y = att.MatMul(vh);                                                  // (B, NH, T, TK) @ (B, NH, TK, HS) -> (B, NH, T, HS)
-        y = y.Transpose(1, 2).Contiguous().Reshape(B, T, C);                     // (B, NH, T, HS) -> (B, T, NH, HS) -> (B, T, C)
+        // Plain causal rows on a backend with the fused kernel never build the (T, TK) scores; packed
+        // rows (fine-tuning's block-diagonal segment masks) and backends without it compose attention
+        // from MatMul, the additive mask and Softmax (the oracle the fused op is tested against).
+        var y = mask.IsPlainCausal && x.Data.Backend.HasFusedAttention
+            ? Variable.Attention(q, k, v)                                        // (B, T, NH, HS), query t at position offset + t
+            : Composite.Attention(q, k, v, mask.Rows(offset, T));                // (B, T, NH, HS)
+        y = y.Reshape(B, T, C);                                                  // (B, T, NH, HS) -> (B, T, C)
         return OProj.Forward(y);                                                 // (B, T, C)
     }
 }

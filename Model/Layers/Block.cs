@@ -13,14 +13,14 @@ namespace MoeFromScratch.Model.Layers;
 
 public sealed class Block : Module
 {
-    public Block(MoeConfig config, int layer, double initStd, ulong seed, IBackend backend, DType dtype)
+    public Block(MoeConfig config, int layer, double initStd, ulong seed, IBackend backend, DType dtype, ExpertShards? shards = null)
     {
         int C = config.HiddenSize;
         InputLayernorm = new RmsNorm(C, config.RmsNormEps, dtype, backend);
         SelfAttn = new Attention(config, initStd, seed, backend, dtype);
         PostAttentionLayernorm = new RmsNorm(C, config.RmsNormEps, dtype, backend);
         Mlp = config.IsMoeLayer(layer)
-            ? new MoeLayer(config, layer, initStd, seed + 100, backend, dtype)
+            ? new MoeLayer(config, layer, initStd, seed + 100, backend, dtype, shards)
             : new Expert(C, config.IntermediateSize, initStd, seed + 100, backend, dtype);
     }
 

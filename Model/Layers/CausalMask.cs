@@ -3,7 +3,8 @@
 // window of it as a view: rows offset..offset+T (the query positions), columns 0..offset+T (every
 // key up to the last query), so the full forward (offset 0) and the KV-cached one (offset = cache
 // length) read the same numbers.
-// Sized by what the forwards use, not by max_position_embeddings: it is built for the first
+// A plain causal forward on a backend with fused attention never asks for it (the kernel knows
+// causality), so it is never built there. Sized by what the forwards use, not by max_position_embeddings: it is built for the first
 // window asked for and rebuilt (at least doubling, at most the maximum) only when a longer one
 // comes, so a T = 128 run of a 40,000-position config holds 128² elements, not 40,000². A view
 // taken before a rebuild keeps its old storage alive until it is disposed (storage is counted by
@@ -52,15 +53,24 @@ public sealed class CausalMask : IDisposable
     /// <summary>Positions the mask holds now (0 before the first forward).</summary>
     public int BuiltPositions => _packed ? MaxPositions : _mask?.Shape[0] ?? 0;
 
+    /// <summary>True unless this is a packed rows' segment mask: plain causal attention, which the fused kernel computes without it.</summary>
+    public bool IsPlainCausal => !_packed;
+
+    /// <summary>Refuses a window of queries offset..offset+T that the mask (max_position_embeddings) does not cover.</summary>
+    public void CheckWindow(int offset, int T)
+    {
+        if (offset < 0 || T < 1 || (long)offset + T > MaxPositions)
+            throw new ArgumentException($"attention: positions {offset}..{(long)offset + T - 1} exceed max_position_embeddings {MaxPositions}");
+        if (_packed && (offset != 0 || T != MaxPositions))
+            throw new ArgumentException($"attention: a packed mask covers positions 0..{MaxPositions - 1} of one forward, not {offset}..{offset + T - 1}");
+    }
+
     /// <summary>The mask of queries offset..offset+T against keys 0..offset+T: a (T, offset+T) view, no gradient
     /// ((B, 1, T, T) for packed rows).</summary>
     public Variable Rows(int offset, int T)
     {
-        if (offset < 0 || T < 1 || (long)offset + T > MaxPositions)
-            throw new ArgumentException($"attention: positions {offset}..{(long)offset + T - 1} exceed max_position_embeddings {MaxPositions}");
-        if (_packed)
-            return offset == 0 && T == MaxPositions ? new Variable(_mask!)
-                : throw new ArgumentException($"attention: a packed mask covers positions 0..{MaxPositions - 1} of one forward, not {offset}..{offset + T - 1}");
+        CheckWindow(offset, T);
+        if (_packed) return new Variable(_mask!);
         Reserve(offset + T);
         return new Variable(_mask!.Narrow(0, offset, T).Narrow(1, 0, offset + T));   // (P, P) -> (T, TK)
     }

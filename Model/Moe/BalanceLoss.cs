@@ -10,7 +10,12 @@
 // routing gives exactly α (f = 1, P = 1/E). Each MoE layer adds its own loss; the training
 // objective SUMS them over layers (not a mean). Follows the official MoEGate.forward of
 // modeling_deepseek.py for eq. 12-14; eq. 15-17 are not in that code and follow the paper.
+// On P ranks (a world given), each holding B/P of the batch: with perSequence nothing changes (a
+// rank's sequences are whole); without it f counts the selections of ALL ranks' tokens (an all-
+// reduce of the counts), so each rank's loss is α·Σ f_i·P_i(its tokens) and the mean over the
+// ranks — what the trainer reports and differentiates — is the single-process loss.
 using MoeFromScratch.Autograd;
+using MoeFromScratch.Distributed;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Model.Moe;
@@ -18,19 +23,19 @@ namespace MoeFromScratch.Model.Moe;
 public static class BalanceLoss
 {
     /// <summary>L_ExpBal (eq. 12): scores (B, T, E), topIndices int32 (B, T, K) -> scalar.</summary>
-    public static Variable Expert(Variable scores, Tensor topIndices, double alpha, bool perSequence)
+    public static Variable Expert(Variable scores, Tensor topIndices, double alpha, bool perSequence, ICommunicator? world = null)
     {
-        var (f, p) = Frequencies(scores, topIndices, perSequence);  // (G, E) constant, (G, E)
+        var (f, p) = Frequencies(scores, topIndices, perSequence, world);  // (G, E) constant, (G, E)
         return (p * f).Sum(1).Mean() * alpha;                        // eq. 12, averaged over the G groups of tokens
     }
 
     /// <summary>L_DevBal (eq. 15): the routed experts split into deviceGroups equal, consecutive groups.</summary>
-    public static Variable Device(Variable scores, Tensor topIndices, double alpha, int deviceGroups, bool perSequence)
+    public static Variable Device(Variable scores, Tensor topIndices, double alpha, int deviceGroups, bool perSequence, ICommunicator? world = null)
     {
         int E = scores.Shape[^1];
         if (deviceGroups < 1 || E % deviceGroups != 0)
             throw new ArgumentException($"BalanceLoss.Device: {deviceGroups} device groups do not split {E} experts evenly");
-        var (f, p) = Frequencies(scores, topIndices, perSequence);
+        var (f, p) = Frequencies(scores, topIndices, perSequence, world);
         int G = p.Shape[0], D = deviceGroups;
         var fDevice = f.Reshape(G, D, E / D).Mean(2);               // eq. 16: (G, E) -> (G, D)
         var pDevice = p.Reshape(G, D, E / D).Sum(2);                // eq. 17: (G, E) -> (G, D)
@@ -38,7 +43,7 @@ public static class BalanceLoss
     }
 
     // f (eq. 13) and P (eq. 14) per group of tokens: one group per sequence, or one for the batch.
-    private static (Variable F, Variable P) Frequencies(Variable scores, Tensor topIndices, bool perSequence)
+    private static (Variable F, Variable P) Frequencies(Variable scores, Tensor topIndices, bool perSequence, ICommunicator? world)
     {
         if (scores.Rank != 3 || topIndices.Rank != 3 || topIndices.Shape[0] != scores.Shape[0] || topIndices.Shape[1] != scores.Shape[1])
             throw new ShapeException($"BalanceLoss: scores {Shape.Format(scores.Shape)} must be (B, T, E) and indices {Shape.Format(topIndices.Shape)} (B, T, K)");
@@ -48,7 +53,14 @@ public static class BalanceLoss
         var f = new double[G * E];
         var picked = topIndices.ToArray<int>();                      // (B, T, K) row-major: sequence-major
         for (int n = 0; n < picked.Length; n++)
-            f[n / (tokens * K) * E + picked[n]] += (double)E / (K * tokens); // eq. 13: E/(K·T) per selection
+            f[n / (tokens * K) * E + picked[n]] += 1;                // selections per group and expert
+        long counted = tokens;
+        if (!perSequence && world is { Size: > 1 })
+        {
+            world.AllReduce<double>(f, AllReduceOp.Sum);             // the batch is every rank's tokens
+            counted *= world.Size;
+        }
+        for (int i = 0; i < f.Length; i++) f[i] *= (double)E / (K * counted); // eq. 13: E/(K·T) per selection
         using var fHost = Tensor.FromArray(f, [G, E]);
         var fConstant = new Variable(fHost.To(scores.Backend, scores.DType)); // a decision: no gradient
 

@@ -16,6 +16,13 @@
 //   shared_experts.{gate,up,down}_proj.weight = the same names, width K_s·I  (absent when K_s = 0)
 // OfficialTensors() lists them under the official names with read/write access; the transposes are
 // StackedExperts.ToOfficial / FromOfficial.
+// Expert parallel (shards given): this rank holds only its E/P routed experts (ExpertShards), the
+// stacks are (E/P, C, I) / (E/P, I, C) and hold experts First.. First+E/P-1 of the same seeded
+// init as one process; the sorted rows travel to their experts' ranks and back (ExpertExchange)
+// between the gather and the scatter, so the gates never leave this rank. Everything else (router,
+// shared experts) is replicated. The balance losses count the routing of every rank where they
+// need it (seq_aux false: one batch over all ranks), and the device-level loss has D = P groups,
+// one per rank (eq. 15-17), whatever n_device_groups says.
 // Not here: the residual and the norm (the block), the dense FFN of MoeKind.Dense (the block).
 // Follows modeling_deepseek.py's DeepseekMoE / MoEGate (training path) and Dai et al. 2024 §2-3.
 using MoeFromScratch.Autograd;
@@ -31,29 +38,53 @@ public sealed class MoeLayer : Module
     private readonly IBackend _backend;
     private readonly DType _dtype;
 
-    public MoeLayer(MoeConfig config, int layerIndex, double initStd, ulong seed, IBackend backend, DType dtype)
+    public MoeLayer(MoeConfig config, int layerIndex, double initStd, ulong seed, IBackend backend, DType dtype, ExpertShards? shards = null)
     {
         if (config.MoeKind == MoeKind.Dense || config.NRoutedExperts < 1 || config.NumExpertsPerTok < 1)
             throw new ArgumentException($"MoeLayer {layerIndex}: moe_kind {MoeKindNames.Name(config.MoeKind)} with {config.NRoutedExperts} routed experts, {config.NumExpertsPerTok} per token is not a MoE layer");
         _config = config;
         _backend = backend;
         _dtype = dtype;
+        if (shards is not null && shards.Experts != config.NRoutedExperts)
+            throw new ArgumentException($"MoeLayer {layerIndex}: shards of {shards.Experts} experts for a layer of {config.NRoutedExperts}");
+        Shards = shards;
         LayerIndex = layerIndex;
         int C = config.HiddenSize, I = config.MoeIntermediateSize, E = config.NRoutedExperts;
         if (config.HasRouter) Gate = new Router(C, E, initStd, seed, backend, dtype);
-        ExpertsGateProj = Init.Normal([E, C, I], initStd, seed + 1, backend, dtype);
-        ExpertsUpProj = Init.Normal([E, C, I], initStd, seed + 2, backend, dtype);
-        ExpertsDownProj = Init.Normal([E, I, C], initStd, seed + 3, backend, dtype);
+        ExpertsGateProj = ExpertStack([E, C, I], initStd, seed + 1);
+        ExpertsUpProj = ExpertStack([E, C, I], initStd, seed + 2);
+        ExpertsDownProj = ExpertStack([E, I, C], initStd, seed + 3);
         if (config.NSharedExperts > 0)
             SharedExperts = new Expert(C, config.SharedIntermediateSize, initStd, seed + 4, backend, dtype);
     }
 
     public int LayerIndex { get; }
 
+    /// <summary>Which routed experts this rank holds (expert parallel); null: all E, in one process or replicated.</summary>
+    public ExpertShards? Shards { get; }
+
+    /// <summary>The expert-sharded parameters (the three stacks under expert parallelism), which no other rank holds; empty otherwise.</summary>
+    public IEnumerable<Parameter> ShardedParameters() =>
+        Shards is null ? [] : [ExpertsGateProj, ExpertsUpProj, ExpertsDownProj];
+
+    // The full seeded (E, ...) init, or this rank's E/P experts of it: the same weights as one process.
+    private Parameter ExpertStack(int[] shape, double std, ulong seed)
+    {
+        var all = Tensor.RandN(shape, seed, 0, std, _dtype, _backend);
+        if (Shards is null) return new Parameter(all);
+        using (all)
+        using (var mine = all.Narrow(0, Shards.First, Shards.PerRank))         // (E, ...) -> (E/P, ...) view
+        {
+            var local = Tensor.Empty(mine.Shape, _dtype, _backend);
+            _backend.Copy(mine, local);                                      // a copy: the full stack is freed
+            return new Parameter(local);
+        }
+    }
+
     /// <summary>The router e_i (eq. 10); null for hash layers.</summary>
     public Router? Gate { get; }
 
-    /// <summary>(E, C, I): expert e's gate_proj, [in, out].</summary>
+    /// <summary>(E, C, I): expert e's gate_proj, [in, out] ((E/P, C, I) under expert parallelism, likewise below).</summary>
     public Parameter ExpertsGateProj { get; }
 
     /// <summary>(E, C, I): expert e's up_proj, [in, out].</summary>
@@ -76,16 +107,29 @@ public sealed class MoeLayer : Module
         var route = Route(u, tokenIds, routing);                             // gates, indices (N, K'), scores (N, E)
         using var dispatch = ExpertDispatch.Plan(route.Indices, E);          // sort by expert (host sync)
         var xp = dispatch.Gather(u);                                         // (N, C) -> (N·K', C)
-        var yp = StackedExperts.Forward(xp, dispatch.Offsets, ExpertsGateProj, ExpertsUpProj, ExpertsDownProj); // (N·K', C)
+        var yp = Shards is null
+            ? StackedExperts.Forward(xp, dispatch.Offsets, ExpertsGateProj, ExpertsUpProj, ExpertsDownProj) // (N·K', C)
+            : RoutedOnOwners(xp, dispatch.Load);                              // (N·K', C), the experts on their ranks
         var routed = dispatch.Scatter(yp, route.Gates, N);                   // (N·K', C) -> (N, C): Σ g·FFN_i(u)
-        var y = SharedExperts is null ? routed : SharedExperts.Forward(u) + routed; // eq. 9: shared (weight 1) + routed
+        bool shared = SharedExperts is not null && routing?.DisableShared != true;
+        var y = shared ? SharedExperts!.Forward(u) + routed : routed;       // eq. 9: shared (weight 1) + routed
 
         return new MoeOutput(y.Reshape(B, T, C), AuxLoss(route, B, T, training), dispatch.Load, route.Indices, route.Scores);
     }
 
+    // Expert parallel: rows to their experts' ranks, this rank's experts on what it received, rows back.
+    private Variable RoutedOnOwners(Variable xp, int[] load)
+    {
+        using var exchange = ExpertExchange.Plan(Shards!, load, _backend);   // the counts (a collective)
+        var xl = exchange.Dispatch(xp);                                      // (N·K', C) -> (R, C) rows of local experts
+        var yl = StackedExperts.Forward(xl, exchange.Offsets, ExpertsGateProj, ExpertsUpProj, ExpertsDownProj); // (R, C)
+        return exchange.Combine(yl);                                         // (R, C) -> (N·K', C)
+    }
+
     private Routing Route(Variable u, Tensor tokenIds, RoutingOverride? routing)
     {
-        int k = routing?.ActiveExperts ?? _config.NumExpertsPerTok, disabled = routing?.DisabledTopExperts ?? 0;
+        int k = (routing?.ActiveExperts ?? _config.NumExpertsPerTok) + (routing?.DisableShared == true ? _config.NSharedExperts : 0);
+        int disabled = routing?.DisabledTopExperts ?? 0;
         if (Gate is not null)
             return Gate.Forward(u, k, renormalize: _config.NormTopkProb || _config.MoeKind == MoeKind.GShard, disabled);
         if (k != 1 || disabled != 0)
@@ -102,10 +146,12 @@ public sealed class MoeLayer : Module
         var s = route.Scores.Reshape(B, T, -1);                              // (N, E) -> (B, T, E)
         using var picked = route.Indices.Reshape(B, T, -1);                  // (N, K') -> (B, T, K')
         Variable? loss = null;
-        if (alpha1 != 0) loss = BalanceLoss.Expert(s, picked, alpha1, _config.SeqAux);
+        var world = Shards?.World;                                           // counts over every rank's tokens (seq_aux false)
+        if (alpha1 != 0) loss = BalanceLoss.Expert(s, picked, alpha1, _config.SeqAux, world);
         if (alpha2 != 0)
         {
-            var device = BalanceLoss.Device(s, picked, alpha2, _config.NDeviceGroups, _config.SeqAux);
+            int D = Shards?.Ranks ?? _config.NDeviceGroups;                  // eq. 15-17: one group per device
+            var device = BalanceLoss.Device(s, picked, alpha2, D, _config.SeqAux, world);
             loss = loss is null ? device : loss + device;
         }
         return loss!;
@@ -120,11 +166,12 @@ public sealed class MoeLayer : Module
         if (Gate is not null) yield return Whole("gate.weight", Gate.Weight);
         string[] projections = ["gate_proj", "up_proj", "down_proj"];
         Parameter[] stacks = [ExpertsGateProj, ExpertsUpProj, ExpertsDownProj];
-        for (int e = 0; e < _config.NRoutedExperts; e++)
+        int first = Shards?.First ?? 0;                                      // under expert parallelism: this rank's experts only
+        for (int e = 0; e < ExpertsGateProj.Shape[0]; e++)
             for (int p = 0; p < 3; p++)
             {
                 var (stack, expert) = (stacks[p].Data, e);
-                yield return ($"experts.{e}.{projections[p]}.weight", [stack.Shape[2], stack.Shape[1]],
+                yield return ($"experts.{first + e}.{projections[p]}.weight", [stack.Shape[2], stack.Shape[1]],
                     () => StackedExperts.ToOfficial(stack, expert), t => StackedExperts.FromOfficial(t, stack, expert));
             }
         if (SharedExperts is not null)

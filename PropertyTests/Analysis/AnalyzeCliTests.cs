@@ -18,9 +18,13 @@ public sealed class AnalyzeCliTests : FuzzFolderTests
         { "analyze --checkpoint {dense}", "a dense model with no MoE layer; expert load, redundancy" },
         { "analyze --checkpoint {moe} --batches 0", "--batches 0: expected >= 1" },
         { "analyze --checkpoint {moe} --data {other} --cache {cache}", "tokenizer.json: not the tokenizer of" },
-        { "experiment nosuch", "experiment 'nosuch': expected one of baselines, ablation-shared, ablation-granularity, redundancy" },
+        { "experiment nosuch", "experiment 'nosuch': expected one of baselines, ablation-shared, ablation-granularity, ablation-shared-ratio, redundancy" },
         { "experiment baselines --steps 0", "--steps 0: expected >= 1" },
         { "experiment redundancy --scale huge", "--scale huge: expected one of small, tiny" },
+        { "experiment baselines --steps 10 --tokens 1000", "--steps 10 and --tokens 1000: give one budget, not both" },
+        { "experiment baselines --tokens 0", "--tokens 0: expected >= 1 (a step is 1,024 tokens at the small scale)" },
+        { "experiment baselines --seeds 1,x", "--seeds 1,x: 'x' is not a seed; expected comma-separated non-negative integers" },
+        { "experiment baselines --seeds 2,2", "--seeds 2,2: seed 2 is given twice; expected distinct seeds" },
     };
 
     [Theory]

@@ -80,11 +80,33 @@ public sealed class ExpertAnalysisTests : IDisposable
         using var model = new DeepSeekMoe(Config, seed: 5, TrainingFixture.Backend);
         var result = ExpertAnalysis.Run(model, Data());
 
-        // E = 8: round(r·8) half away from zero = 0, 1 (0.5), 1, 2 (1.5), 2
-        Assert.Equal([0, 1, 1, 2, 2], result.Redundancy.Select(p => p.Disabled));
+        // E = 8: round(r·8) half away from zero = 0, 1 (0.5), 1, 2 (1.5), 2: each distinct count once, labelled d/E
+        Assert.Equal([0, 1, 2], result.Redundancy.Select(p => p.Disabled));
+        Assert.Equal(["0/8", "1/8", "2/8"], result.Redundancy.Select(p => p.RatioLabel));
+        Assert.Equal([0, 1 / 8.0, 2 / 8.0], result.Redundancy.Select(p => p.Ratio));
         Assert.All(result.Redundancy.Skip(1), p => Assert.NotEqual(result.ValidationLoss, p.ValidationLoss!.Value));
         Assert.Equal([1, 2, 3], result.ActiveExpertsSweep.Select(p => p.ActiveExperts));
         Assert.NotEqual(result.ValidationLoss, result.ActiveExpertsSweep[0].ValidationLoss);
+    }
+
+    [Fact]
+    public void The_shared_disabled_pass_equals_a_model_without_the_shared_expert_routing_to_K_plus_one()
+    {
+        using var model = new DeepSeekMoe(Config, seed: 5, TrainingFixture.Backend);
+        // the explicit model: no shared expert, K' + 1 routed experts per token, every other weight copied from the first
+        using var explicitModel = new DeepSeekMoe(Config with { NSharedExperts = 0, NumExpertsPerTok = Config.NumExpertsPerTok + 1 }, seed: 99, TrainingFixture.Backend);
+        var weights = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        foreach (var (name, p) in explicitModel.NamedParameters())
+            p.Data.Backend.Copy(weights[name].Data, p.Data);
+        Assert.Contains(weights.Keys, n => n.Contains("shared_experts"));
+
+        var data = Data();
+        double expected = ValidationPass.Run(explicitModel, data, new RoutingOverride());
+        Assert.Equal(expected, ValidationPass.Run(model, data, new RoutingOverride(DisableShared: true)));   // the same ops on the same weights: to the bit
+        var result = ExpertAnalysis.Run(model, data);
+        Assert.Equal(expected, result.SharedDisabledLoss);
+        Assert.NotEqual(result.ValidationLoss, expected);
+        Assert.Null(ExpertAnalysis.Run(explicitModel, data).SharedDisabledLoss);   // nothing to disable
     }
 
     [Fact]

@@ -1,42 +1,17 @@
 // ModelTests: the whole DeepSeekMoe model on the CPU — its parameter names against the official
 // layout, causality (a changed future token changes no earlier logit), the KV-cached forward against
-// the full one (also through the ILanguageModel decoders), attention against a per-head loop with
-// explicit RoPE rotations, and the checkpoint round trip (stacked experts <-> official per-expert
-// tensors). Float64 where a comparison should be exact up to rounding. ModelGradCheckTests.cs and
-// ModelVulkanTests.cs hold the finite-difference and the device checks; MicroModel is their config.
+// the full one (also through the ILanguageModel decoders) and the checkpoint round trip (stacked
+// experts <-> official per-expert tensors). Float64 where a comparison should be exact up to rounding.
+// ModelGradCheckTests.cs and ModelVulkanTests.cs hold the finite-difference and the device checks;
+// MicroModel.cs is their model; Layers/AttentionTests.cs checks the attention layer alone.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
 using MoeFromScratch.Model.Config;
-using MoeFromScratch.Model.Layers;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Model;
-
-/// <summary>A model small enough for finite differences: layer 0 dense, layer 1 MoE (1 shared + 4 routed, top-2).</summary>
-internal static class MicroModel
-{
-    public static readonly MoeConfig Config = new()
-    {
-        VocabSize = 16, HiddenSize = 8, IntermediateSize = 12, MaxPositionEmbeddings = 16, InitializerRange = 0.3,
-        NumHiddenLayers = 2, NumAttentionHeads = 2, NumKeyValueHeads = 2,
-        MoeIntermediateSize = 4, NSharedExperts = 1, NRoutedExperts = 4, NumExpertsPerTok = 2,
-        AuxLossAlpha = 0.1,
-    };
-
-    public static DeepSeekMoe Build(DType dtype, IBackend? backend = null, MoeConfig? config = null, ulong seed = 5) =>
-        new(config ?? Config, seed, backend ?? Device.Cpu, dtype);
-
-    /// <summary>Deterministic token ids (B, T) in 0..V-1.</summary>
-    public static int[] Tokens(int B, int T, int V, int seed = 3)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, B * T).Select(_ => random.Next(V)).ToArray();
-    }
-
-    public static Tensor Ids(int[] ids, int B, int T, IBackend? backend = null) => Tensor.FromArray(ids, [B, T], backend ?? Device.Cpu);
-}
 
 public sealed class ModelTests
 {
@@ -139,63 +114,11 @@ public sealed class ModelTests
         using var decoder = (KvCachedDecoder)lm.StartDecoding(positions);
         Assert.Equal(8, decoder.Capacity);                                     // not max_position_embeddings
         long cacheBytes = 2L * config.NumHiddenLayers * decoder.Capacity * config.NumAttentionHeads * config.HeadSize * sizeof(float);
-        var plan = MemoryPlan.ForInference(config, positions, "test", kvCache: true);
+        var plan = MemoryPlan.ForInference(config, positions, "test", kvCache: true, fusedAttention: true);
         Assert.Equal(cacheBytes, plan.Parts.Single(p => p.Part == "KV cache").Bytes);
         decoder.Append(MicroModel.Tokens(1, 9, config.VocabSize));           // one past the plan: at least doubled
         Assert.Equal(16, decoder.Capacity);
         Assert.Equal(4096, TextGenerator.Positions(3, 10_000, config.MaxPositionEmbeddings));   // never past the context
-    }
-
-    [Fact]
-    public void Attention_matches_a_per_head_loop_with_explicit_rope_rotations()
-    {
-        const int B = 2, T = 6;
-        var config = MicroModel.Config;
-        int C = config.HiddenSize, NH = config.NumAttentionHeads, HS = config.HeadSize;
-        var attention = new Attention(config, 0.3, seed: 9, Device.Cpu, DType.Float64);
-        using var mask = new CausalMask(config.MaxPositionEmbeddings, Device.Cpu, DType.Float64);
-        using var scope = new TensorScope();
-        var x = Tensor.RandN([B, T, C], 4, 0, 1, DType.Float64);
-        var got = attention.Forward(new Variable(x), mask).Data.ToArray<double>();
-
-        double[] W(Linear l) => l.Weight.Data.ToArray<double>();   // [out, in]
-        var (wq, wk, wv, wo) = (W(attention.QProj), W(attention.KProj), W(attention.VProj), W(attention.OProj));
-        var xs = x.ToArray<double>();
-        double[] Project(double[] w, int b, int t) =>
-            Enumerable.Range(0, C).Select(o => Enumerable.Range(0, C).Sum(i => xs[(b * T + t) * C + i] * w[o * C + i])).ToArray();
-        double[] Rotate(double[] v, int pos)                      // pairs (j, j + HS/2) of one head
-        {
-            var r = (double[])v.Clone();
-            for (int j = 0; j < HS / 2; j++)
-            {
-                double angle = pos * Math.Pow(config.RopeTheta, -2.0 * j / HS);
-                r[j] = v[j] * Math.Cos(angle) - v[j + HS / 2] * Math.Sin(angle);
-                r[j + HS / 2] = v[j + HS / 2] * Math.Cos(angle) + v[j] * Math.Sin(angle);
-            }
-            return r;
-        }
-        for (int b = 0; b < B; b++)
-            for (int t = 0; t < T; t++)
-            {
-                var y = new double[C];
-                for (int h = 0; h < NH; h++)
-                {
-                    double[] Head(double[] w, int s) => Project(w, b, s).Skip(h * HS).Take(HS).ToArray();
-                    var q = Rotate(Head(wq, t), t);
-                    var scores = Enumerable.Range(0, t + 1).Select(s => Rotate(Head(wk, s), s).Zip(q, (kk, qq) => kk * qq).Sum() / Math.Sqrt(HS)).ToArray();
-                    double max = scores.Max(), z = scores.Sum(s => Math.Exp(s - max));
-                    for (int s = 0; s <= t; s++)
-                    {
-                        var v = Head(wv, s);
-                        for (int d = 0; d < HS; d++) y[h * HS + d] += Math.Exp(scores[s] - max) / z * v[d];
-                    }
-                }
-                for (int o = 0; o < C; o++)
-                {
-                    double want = Enumerable.Range(0, C).Sum(i => y[i] * wo[o * C + i]);
-                    Assert.True(Math.Abs(got[(b * T + t) * C + o] - want) < 1e-12, $"[{b},{t},{o}] got {got[(b * T + t) * C + o]} want {want}");
-                }
-            }
     }
 
     [Fact]

@@ -3,9 +3,10 @@
 // cases are the ones a user met: a 16B (and 145B) model benchmarked on a small machine, a batch of
 // 100,000, hidden_size 1,000,000, vocab_size 2e9 and 10. Then generated cases: random sizes of a
 // config and of the step, each either refused with a MoeUserException or planned within limits,
-// a 40,000-position config whose causal mask is sized by the sequence actually used, and an
-// experiment on a 1 MiB GPU pool. Last, InferenceSizeRefusalTests: `generate` and `analyze` from a
-// 145B folder whose headers match its config, and a KV cache sized by the prompt and --max-tokens.
+// a 40,000-position config whose causal mask is sized by the sequence actually used (and never
+// built by a plain causal forward on a backend with fused attention), and an experiment on a 1 MiB
+// GPU pool. Last, InferenceSizeRefusalTests: `generate` and `analyze` from a 145B folder whose
+// headers match its config, and a KV cache sized by the prompt and --max-tokens.
 using FsCheck;
 using FsCheck.Fluent;
 using MoeFromScratch.Autograd;
@@ -13,6 +14,7 @@ using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Config;
+using MoeFromScratch.Model.Layers;
 using MoeFromScratch.PropertyTests.Vulkan;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
@@ -65,7 +67,8 @@ public sealed class SizeRefusalTests : FuzzFolderTests
                     from experts in Gen.Elements(1, 8, 4096)
                     from batch in sizes
                     from seq in sizes
-                    select (C: c * 2, V: v, Layers: layers, E: experts, B: batch, T: seq);
+                    from fused in Gen.Elements(false, true)
+                    select (C: c * 2, V: v, Layers: layers, E: experts, B: batch, T: seq, Fused: fused);
         Prop.ForAll(cases.ToArbitrary(), s =>
         {
             MoeConfig config;
@@ -81,7 +84,7 @@ public sealed class SizeRefusalTests : FuzzFolderTests
                     NumAttentionHeads = 2,
                     MaxPositionEmbeddings = Math.Max(s.T, 1),
                 }).Validate("random");
-                plan = MemoryPlan.ForTraining(config, s.B, s.T);
+                plan = MemoryPlan.ForTraining(config, s.B, s.T, fusedAttention: s.Fused);
             }
             catch (MoeUserException e)
             {
@@ -91,6 +94,7 @@ public sealed class SizeRefusalTests : FuzzFolderTests
             // planned: every tensor it implies fits one tensor, and no part overflowed
             foreach (var p in ParameterLayout.Of(config)) Assert.True(p.Numel <= MoeConfig.MaxTensorElements, p.Name);
             Assert.True((long)s.B * s.T * s.V <= MoeConfig.MaxTensorElements, $"the logits of {s}");
+            if (!s.Fused) Assert.True((Int128)s.B * s.T * s.T * 2 <= MoeConfig.MaxTensorElements, $"the attention scores of {s}");
             Assert.All(plan.Parts, p => Assert.True(p.Bytes >= 0, $"{p.Part} {p.Bytes} of {s}"));
             Assert.True(plan.Total >= 16 * ParameterCount.Of(config).Total.Total, $"{plan.Total} of {s}");
         }).QuickCheckThrowOnFailure();
@@ -99,13 +103,23 @@ public sealed class SizeRefusalTests : FuzzFolderTests
     [Fact]
     public void The_causal_mask_of_a_40000_position_config_holds_only_the_positions_a_forward_uses()
     {
+        using var mask = new CausalMask(40_000, Device.Cpu);           // as a backend without fused attention asks for it
+        using var scope = new TensorScope();
+        mask.Rows(0, 8);
+        Assert.Equal(8, mask.BuiltPositions);                          // not 40,000² floats (6.4 GB)
+        mask.Rows(0, 20);
+        Assert.Equal(20, mask.BuiltPositions);                         // grown for the longer window, no more
+    }
+
+    [Fact]
+    public void With_fused_attention_a_plain_causal_forward_builds_no_mask_at_all()
+    {
         var config = MoePresets.Tiny with { MaxPositionEmbeddings = 40_000 };
         using var model = new DeepSeekMoe(config, seed: 1, Device.Cpu);
         using var scope = new TensorScope();
-        using (Grad.NoGrad()) model.Forward(Tensor.FromArray(new int[16], [2, 8]), null, training: false);
-        Assert.Equal(8, model.Mask.BuiltPositions);                    // not 40,000² doubles (12.8 GB)
-        using (Grad.NoGrad()) model.Forward(Tensor.FromArray(new int[20], [1, 20]), null, training: false);
-        Assert.Equal(20, model.Mask.BuiltPositions);                   // grown for the longer window, no more
+        Assert.True(Device.Cpu.HasFusedAttention);
+        using (Grad.NoGrad()) model.Forward(Tensor.FromArray(new int[40], [2, 20]), null, training: false);
+        Assert.Equal(0, model.Mask.BuiltPositions);                    // the kernel knows causality; no (T, T) tensor
     }
 
     [VulkanFact]
@@ -113,11 +127,11 @@ public sealed class SizeRefusalTests : FuzzFolderTests
     {
         int? index = VulkanDevices.List().FirstOrDefault(d => d.Type == VulkanDeviceType.Cpu)?.Index;
         using var gpu = new VulkanBackend(new VulkanOptions { DeviceIndex = index, AllowCpuDevice = true, MemoryLimitBytes = 1 << 20 });
-        var error = Assert.Throws<UsageException>(() => MemoryPlan.ForTraining(MoePresets.Tiny, 8, 128).Check(gpu));
+        var error = Assert.Throws<UsageException>(() => MemoryPlan.ForTraining(MoePresets.Tiny, 8, 128, gpu.HasFusedAttention).Check(gpu));
         Assert.Contains($"on {gpu.Name}", error.Message);
         Assert.Contains("but 1.0 MiB is free", error.Message);
         Assert.Contains("reduce --batch or --seq", error.Message);
-        MemoryPlan.ForTraining(MoePresets.Tiny with { VocabSize = 300, HiddenSize = 8, NumAttentionHeads = 2, NumHiddenLayers = 1 }, 1, 4).Check(gpu);
+        MemoryPlan.ForTraining(MoePresets.Tiny with { VocabSize = 300, HiddenSize = 8, NumAttentionHeads = 2, NumHiddenLayers = 1 }, 1, 4, gpu.HasFusedAttention).Check(gpu);
     }
 
     // `moe experiment` checks each of its models as `moe train` does, before the corpus is read; no

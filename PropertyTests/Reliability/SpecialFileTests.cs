@@ -19,7 +19,7 @@ namespace MoeFromScratch.PropertyTests.Reliability;
 public sealed partial class SpecialFileTests : FuzzFolderTests
 {
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int mkfifo(string path, uint mode);
+    internal static partial int mkfifo(string path, uint mode);
 
     // Every reader of a file a user can name, as it is called.
     private static readonly (string Name, Action<string> Load)[] Loaders =

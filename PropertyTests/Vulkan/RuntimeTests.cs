@@ -83,17 +83,33 @@ public sealed class RuntimeTests
     }
 
     [VulkanFact]
+    public void Counters_see_each_upload_read_back_and_wait()
+    {
+        Gpu.Synchronize();
+        var start = Gpu.Counters;
+        using var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, [4], Gpu);   // one upload of 16 bytes
+        using var y = x.Exp();                                                   // one dispatch
+        var afterDispatch = Gpu.Counters - start;
+        Assert.Equal(new VulkanCounters(1, afterDispatch.Barriers, 0, 0, 0, 16, 0, 1), afterDispatch);
+        Assert.Equal(4, y.ToArray<float>().Length);                              // a read-back: 16 bytes, one wait
+        Gpu.Synchronize();                                                       // an explicit wait
+        var total = Gpu.Counters - start;
+        Assert.Equal((2L, 1L, 16L, 16L, 2L), (total.HostWaits, total.ReadBacks, total.BytesUploaded, total.BytesReadBack, total.StagingBuffersCreated));
+        Assert.True(total.Submits >= 1);
+    }
+
+    [VulkanFact]
     public void Barriers_appear_only_between_dependent_dispatches()
     {
         using var a = Tensor.Zeros([64], DType.Float32, Gpu);
         using var b = Tensor.Zeros([64], DType.Float32, Gpu);
         Gpu.Synchronize();
-        var (_, _, start) = Gpu.Counters;
+        long start = Gpu.Counters.Barriers;
         using var x = a.Exp();          // reads a
         using var y = b.Exp();          // reads b: independent of the first
-        var (_, _, independent) = Gpu.Counters;
+        long independent = Gpu.Counters.Barriers;
         using var z = x.Add(y);         // reads what both wrote
-        var (_, _, dependent) = Gpu.Counters;
+        long dependent = Gpu.Counters.Barriers;
         Assert.Equal(start, independent);
         Assert.Equal(independent + 1, dependent);
         Assert.All(z.ToArray<float>(), v => Assert.Equal(2f, v));

@@ -104,8 +104,8 @@ public interface IBackend : IDisposable
     /// <summary>Largest k along the last axis, sorted descending; ties keep the lower index first.</summary>
     void TopK(Tensor x, int k, Tensor values, Tensor indices);
 
-    // Fused kernels, one file each (RmsNorm, Rope, CrossEntropy, AdamW), each tested against the
-    // composition it replaces.
+    // Fused kernels, one file each (RmsNorm, Rope, Attention, CrossEntropy, AdamW), each tested against
+    // the composition it replaces.
 
     // ---- RmsNorm ---------------------------------------------------------------------------------
     /// <summary>x, y: (N, C); weight: (C); rstd: (N) saved for backward. y = x * rstd * weight.</summary>
@@ -120,6 +120,29 @@ public interface IBackend : IDisposable
     /// inverse rotates by the negative angle (the backward pass).
     /// </summary>
     void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse);
+
+    // ---- Attention (fused causal self-attention, FlashAttention-2) -------------------------------
+    /// <summary>
+    /// Whether AttentionForward / AttentionBackward run here. A backend without them says false and
+    /// throws NotSupportedException from both; the model then composes attention from MatMul, the
+    /// additive mask and Softmax (the oracle the fused op is tested against).
+    /// </summary>
+    bool HasFusedAttention { get; }
+
+    /// <summary>
+    /// Causal attention without the (T, TK) matrix. q: (B, T, NH, HS); k, v: (B, TK, NH, HS), TK ≥ T, any
+    /// strides (the projections' own layout, or a KV cache's prefix). Query t sits at position TK − T + t
+    /// and sees keys 0..TK − T + t. With s_j = q_t · k_j / √HS:
+    ///   out[b, t, h] = Σ_j softmax(s)_j · v[b, j, h]      (B, T, NH, HS), written
+    ///   lse[b, h, t] = log Σ_j exp(s_j)                     (B, NH, T), written, kept for the backward
+    /// </summary>
+    void AttentionForward(Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse);
+
+    /// <summary>
+    /// Gradients of AttentionForward from dout (B, T, NH, HS) and the forward's output and lse; P is
+    /// recomputed, never stored. dq (B, T, NH, HS), dk and dv (B, TK, NH, HS) contiguous, written.
+    /// </summary>
+    void AttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse, Tensor dq, Tensor dk, Tensor dv);
 
     // ---- CrossEntropy ----------------------------------------------------------------------------
     /// <summary>logits: (N, V), targets: Int32 (N); losses: (N), 0 where target == ignoreIndex.</summary>

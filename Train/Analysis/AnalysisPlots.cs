@@ -37,18 +37,21 @@ public static class AnalysisPlots
         return written;
     }
 
-    /// <summary>Validation loss against the ratio of disabled top routed experts, one line per model.</summary>
+    /// <summary>Validation loss against the ratio of disabled top routed experts, one line per model. One model:
+    /// a tick at each point, labelled d/E as measured; several (whose E differ): the paper's ratios r/16.</summary>
     public static ScottPlot.Plot Redundancy(IReadOnlyList<(string Label, AnalysisResult Result)> models) => CurvesPlot.Draw(
         models.Select(m => new Curve(m.Label, m.Result.Redundancy.Select(p => p.Ratio).ToList(),
             m.Result.Redundancy.Select(p => p.ValidationLoss ?? double.NaN).ToList())).ToList(),
         "Redundancy: each token's top routed experts disabled, top-K' from the rest", "ratio of routed experts disabled", "validation loss",
-        ExpertAnalysis.DisabledSixteenths.Select(s => (s / 16.0, $"{s}/16")).ToList());
+        models.Count == 1
+            ? [.. models[0].Result.Redundancy.Select(p => (p.Ratio, p.RatioLabel))]
+            : [.. ExpertAnalysis.DisabledSixteenths.Select(s => (s / 16.0, $"{s}/16"))]);
 
     /// <summary>Validation loss against K', one line per model.</summary>
     public static ScottPlot.Plot ActiveExperts(IReadOnlyList<(string Label, AnalysisResult Result)> models) => CurvesPlot.Draw(
         models.Select(m => new Curve(m.Label, m.Result.ActiveExpertsSweep.Select(p => (double)p.ActiveExperts).ToList(),
             m.Result.ActiveExpertsSweep.Select(p => p.ValidationLoss).ToList())).ToList(),
-        "Fewer activated routed experts at inference", "K' (routed experts per token)", "validation loss");
+        "Fewer activated routed experts at inference", "K' (routed experts per token)", "validation loss", integerX: true);
 
     private static string Score(KindRouting kinds) => kinds.NormalizedMutualInformation is double v ? $"{v:F3}" : "—";
 

@@ -4,8 +4,8 @@
 namespace MoeFromScratch.Train.Analysis;
 
 /// <summary>One point of the paper's redundancy test: each token's top Disabled routed experts masked.</summary>
-/// <param name="Ratio">Fraction of the routed experts disabled (0, 1/16, … 4/16); Disabled = round(Ratio·E).</param>
-/// <param name="RatioLabel">The ratio as written in the paper, e.g. "2/16".</param>
+/// <param name="Ratio">Fraction of the routed experts disabled, Disabled / E, for the paper's ratios 0, 1/16, … 4/16 (Disabled = round(r·E)).</param>
+/// <param name="RatioLabel">The ratio as measured, "Disabled/E", e.g. "8/63".</param>
 /// <param name="ValidationLoss">null when the point cannot run (Skipped says why).</param>
 public sealed record RedundancyPoint(double Ratio, string RatioLabel, int Disabled, double? ValidationLoss, string? Skipped);
 
@@ -34,6 +34,10 @@ public sealed record AnalysisResult(
 {
     /// <summary>The model folder analysed.</summary>
     public string? Checkpoint { get; init; }
+
+    /// <summary>The loss with the shared experts disabled and K' + K_s routed experts per token instead (paper: 1.808 → 2.414);
+    /// null without shared experts, a router or the sweeps.</summary>
+    public double? SharedDisabledLoss { get; init; }
 
     /// <summary>The token cache folder the validation split came from.</summary>
     public string? Data { get; init; }

@@ -1,5 +1,5 @@
 // The console view of an analysis: one Spectre table per question — expert load per layer, the
-// redundancy curve, the active-expert sweep, and routing by kind of text with the specialisation
+// redundancy curve, the active-expert sweep, the shared experts disabled, and routing by kind of text with the specialisation
 // score. Numbers as in analysis.json; Δ columns are the change from the plain pass.
 using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;
@@ -33,6 +33,9 @@ public static class AnalysisTables
                 active.AddRow($"{p.ActiveExperts}", $"{p.ValidationLoss:F4}", $"{p.ValidationLoss - r.ValidationLoss:+0.0000;-0.0000;0}");
             ConsoleTables.Write(console, active);
         }
+        if (r.SharedDisabledLoss is double noShared)
+            console.WriteLine($"shared experts disabled, {r.ActiveExperts + r.SharedExperts} routed experts per token instead: val loss {noShared:F4} " +
+                $"({noShared - r.ValidationLoss:+0.0000;-0.0000;0}; the paper's 2B: 1.808 -> 2.414)");
         if (r.Layers.All(l => l.Kinds is not null) && r.Layers.Count > 0)
         {
             var kinds = Table($"routing by kind of text (layers {LayerNames.Convention}; NMI = I(kind; expert) / H(kind); JSD to all kinds, bits; experts with the highest lift)",

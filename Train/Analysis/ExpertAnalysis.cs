@@ -1,9 +1,11 @@
 // ExpertAnalysis: the paper's expert-specialisation analyses of one trained MoE model on the validation split —
 //   1. the plain pass: validation loss, each MoE layer's expert load, and routing by kind of text;
-//   2. redundancy: disable each token's top round(r·E) routed experts, r ∈ {0, 1/16 … 4/16},
-//      top-K' then taken from the rest (Model/Moe/Router.cs), and measure the loss: the faster it
+//   2. redundancy: disable each token's top d = round(r·E) routed experts, r ∈ {0, 1/16 … 4/16}
+//      (each distinct d once, labelled d/E: few experts round two ratios alike), top-K' then taken from the rest (Model/Moe/Router.cs), and measure the loss: the faster it
 //      rises, the less the remaining experts can stand in for the best ones (less redundancy);
-//   3. fewer active experts: K' = 1 … configured, loss per K'.
+//   3. fewer active experts: K' = 1 … configured, loss per K';
+//   4. no shared expert: the K_s shared experts dropped and each token routed to K' + K_s routed
+//      experts instead (the paper's 1.808 → 2.414 on the trained 2B), when the model has shared experts.
 // Every point is a full pass over the same batches (ValidationPass.cs). The r = 0 and the
 // K' = configured points ARE the plain pass (the same routing, so the same numbers; the tests check
 // both against the trainer's evaluator). Rounding of r·E is half away from zero (E = 63: 4, 8, 12, 16).
@@ -36,6 +38,10 @@ public static class ExpertAnalysis
     /// <summary>Routed experts to disable for a ratio of sixteenths: round(r·E), half away from zero.</summary>
     public static int DisabledCount(int sixteenths, int experts) => (int)Math.Round(sixteenths * experts / 16.0, MidpointRounding.AwayFromZero);
 
+    /// <summary>The distinct counts round(r·E) for the paper's ratios: with few experts two ratios can round to the same count,
+    /// and one pass measures it once (E = 8: 0, 1, 2; E = 63: 0, 4, 8, 12, 16).</summary>
+    public static IReadOnlyList<int> DisabledCounts(int experts) => [.. DisabledSixteenths.Select(s => DisabledCount(s, experts)).Distinct()];
+
     /// <param name="sweeps">false: the plain pass only (loss, load, routing by kind), no redundancy or K' sweep.</param>
     public static AnalysisResult Run(DeepSeekMoe model, ValidationData data, Action<string>? progress = null, bool sweeps = true)
     {
@@ -66,21 +72,28 @@ public static class ExpertAnalysis
             notes.Add("hash routing picks one expert by token id and has no router scores: the redundancy and active-expert sweeps do not apply");
         else
         {
-            foreach (int sixteenths in DisabledSixteenths)
+            foreach (int disabled in DisabledCounts(E))
             {
-                int disabled = DisabledCount(sixteenths, E);
-                string label = $"{sixteenths}/16";
+                string label = $"{disabled}/{E}";
                 if (disabled + K > E)
-                    redundancy.Add(new(sixteenths / 16.0, label, disabled, null, $"{disabled} disabled + {K} active exceed the {E} routed experts"));
+                    redundancy.Add(new((double)disabled / E, label, disabled, null, $"{disabled} disabled + {K} active exceed the {E} routed experts"));
                 else
-                    redundancy.Add(new(sixteenths / 16.0, label, disabled,
-                        disabled == 0 ? plain : Pass($"redundancy r = {label} ({disabled} of {E} top experts disabled)", new RoutingOverride(disabled)), null));
+                    redundancy.Add(new((double)disabled / E, label, disabled,
+                        disabled == 0 ? plain : Pass($"redundancy {label} top experts disabled", new RoutingOverride(disabled)), null));
             }
             for (int k = 1; k <= K; k++)
                 active.Add(new(k, k == K ? plain : Pass($"K' = {k} of {E} active", new RoutingOverride(ActiveExperts: k))));
         }
+        double? sharedDisabled = null;
+        if (sweeps && config.HasRouter && config.NSharedExperts > 0)
+        {
+            if (K + config.NSharedExperts <= E)
+                sharedDisabled = Pass($"shared experts disabled ({K + config.NSharedExperts} of {E} routed instead)", new RoutingOverride(DisableShared: true));
+            else notes.Add($"the shared experts cannot be replaced: {K} + {config.NSharedExperts} routed experts exceed the {E} there are");
+        }
         return new AnalysisResult(MoeKindNames.Name(config.MoeKind), E, K, config.NSharedExperts, data.Count, data.Tokens, plain,
-            layers, redundancy, active, notes);
+            layers, redundancy, active, notes)
+        { SharedDisabledLoss = sharedDisabled };
     }
 
     private static KindRouting KindsOf(long[,] byKind, int k)

@@ -4,9 +4,11 @@
 // every op output plus the extra tensors ops save (RMSNorm's rstd, routing indices), 4 bytes each
 // (float32 and int32 alike). Per token, N = B·T tokens:
 //   embedding                     C
-//   attention block (each layer)  norm C + rstd 1, q k v 3C, RoPE'd q k 2C,
-//                                 scores, scaled, masked, probs 4·NH·T, att·v C, heads
-//                                 made contiguous C, o_proj C, residual C   = 10C + 1 + 4·NH·T
+//   attention block (each layer)  norm C + rstd 1, q k v 3C, RoPE'd q k 2C, o_proj C, residual C,
+//                                 and then, composed: scores, scaled, masked, probs 4·NH·T,
+//                                 att·v C, heads made contiguous C           = 10C + 1 + 4·NH·T
+//                                 or fused (IBackend.HasFusedAttention): out C, lse NH
+//                                                                           = 9C + 1 + NH
 //   dense FFN (width I)           norm C + 1, gate silu up product 4I, down C, residual C
 //                                                                           = 3C + 1 + 4I
 //   MoE layer                     norm C + 1, residual C,
@@ -29,8 +31,11 @@ namespace MoeFromScratch.Train.Bench;
 
 public static class ActivationEstimate
 {
-    /// <summary>The bytes; OverflowException where they pass long (sizes no machine holds).</summary>
-    public static long Bytes(MoeConfig c, int batch, int seq)
+    /// <summary>
+    /// The bytes; OverflowException where they pass long (sizes no machine holds). fusedAttention: the
+    /// backend has the fused kernel (no (T, T) matrices on the tape), so pass backend.HasFusedAttention.
+    /// </summary>
+    public static long Bytes(MoeConfig c, int batch, int seq, bool fusedAttention)
     {
         checked
         {
@@ -39,7 +44,7 @@ public static class ActivationEstimate
             long perBatch = 0;
             for (int l = 0; l < c.NumHiddenLayers; l++)
             {
-                perToken += 10 * C + 1 + 4 * NH * T;                        // attention block
+                perToken += fusedAttention ? 9 * C + 1 + NH : 10 * C + 1 + 4 * NH * T;   // attention block
                 if (c.IsMoeLayer(l))
                 {
                     long E = c.NRoutedExperts, K = c.NumExpertsPerTok, Is = c.MoeIntermediateSize, S = c.NSharedExperts;

@@ -3,7 +3,11 @@
 // does is left out. Random tokens (uniform over the vocabulary) from a temporary token file; the first
 // `Warmup` steps (JIT, first allocations, GEMM packing buffers) are dropped; the result is the median
 // of the next `Steps`, per phase too (each phase ends with a device Synchronize in the Trainer).
+// On Vulkan the backend's counters (Gpu/Runtime/VulkanCounters.cs) are read as the warm-up ends and
+// after the last step, and reported per step with the pool's peak bytes (DeviceStepCounters).
 // Not a convergence test: the learning rate schedule runs but nobody looks at the loss.
+using MoeFromScratch.Gpu;
+using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Tensors.Cpu.Memory;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Optim;
@@ -30,9 +34,10 @@ public sealed record TrainBenchSettings(int Batch, int Seq, int Steps, int Warmu
 /// <summary>Medians over the timed steps, in milliseconds; Phases: data, forward, backward, optimizer (clip + AdamW).
 /// GcPauseMs: the runtime's total GC pause during the timed steps; Gen2Collections: full collections then
 /// (tensors do not live on the GC heap; collections come from the rest of the program).
-/// Memory: the CPU allocator's counts over the timed steps and of one forward's tape (null off the CPU).</summary>
+/// Memory: the CPU allocator's counts over the timed steps and of one forward's tape (null off the CPU).
+/// Device: the Vulkan counters per timed step (null off Vulkan).</summary>
 public sealed record TrainBenchResult(TrainBenchSettings Settings, double MedianStepMs, PhaseTimes MedianPhases, IReadOnlyList<double> StepMs,
-    double GcPauseMs, int Gen2Collections, TensorMemory? Memory)
+    double GcPauseMs, int Gen2Collections, TensorMemory? Memory, DeviceStepCounters? Device)
 {
     public double TokensPerSecond => Settings.Batch * Settings.Seq / (MedianStepMs / 1000);
 }
@@ -63,13 +68,18 @@ public static class TrainBench
             using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
             var backend = model.Module.Parameters().First().Backend;
             var allocator = TensorMemory.AllocatorOf(backend);
+            var vulkan = backend as VulkanBackend;
             AllocatorStats warmedUp = default;
+            VulkanCounters deviceWarmedUp = default;
             var steps = new StepCollector(s.Warmup, () =>
             {
                 allocator?.ResetPeaks();
                 warmedUp = allocator?.Stats ?? default;
+                vulkan?.ResetPeak();
+                deviceWarmedUp = vulkan?.Counters ?? default;
             });
             new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps).Run();
+            var device = vulkan is null ? null : new DeviceStepCounters(vulkan.Counters - deviceWarmedUp, s.Steps, vulkan.PeakBytesInUse);
             var timed = steps.Times.Skip(s.Warmup).ToList();
             // the counters as the last warm-up step ended (or before the run, without warm-up) and at the end
             var (gcStart, gen2Start) = s.Warmup > 0 ? steps.Gc[s.Warmup - 1] : steps.GcBefore;
@@ -78,7 +88,7 @@ public static class TrainBench
                 : TensorMemory.Probe(allocator, warmedUp, model, RandomTokens(model.VocabSize, s.Batch * (s.Seq + 1), s.Seed + 1), s.Batch, s.Seq, backend);
             return new TrainBenchResult(s, Median(timed.Select(t => t.Total)),
                 new PhaseTimes(Span(timed, t => t.Data), Span(timed, t => t.Forward), Span(timed, t => t.Backward), Span(timed, t => t.Optimizer)),
-                timed.Select(t => t.Total.TotalMilliseconds).ToList(), (gcEnd - gcStart).TotalMilliseconds, gen2End - gen2Start, memory);
+                timed.Select(t => t.Total.TotalMilliseconds).ToList(), (gcEnd - gcStart).TotalMilliseconds, gen2End - gen2Start, memory, device);
         }
         finally
         {

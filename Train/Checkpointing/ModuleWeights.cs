@@ -17,9 +17,10 @@ namespace MoeFromScratch.Train.Checkpointing;
 
 public static class ModuleWeights
 {
-    public static void Save(string folder, Module module, MoeConfig? config)
+    /// <summary>pick: the tensor to write for a parameter (null: its Data).</summary>
+    public static void Save(string folder, Module module, MoeConfig? config, Func<Parameter, Tensor>? pick = null)
     {
-        var weights = module.NamedParameters().Select(np => (np.Name, np.Parameter.Data)).ToList();
+        var weights = module.NamedParameters().Select(np => (np.Name, pick?.Invoke(np.Parameter) ?? np.Parameter.Data)).ToList();
         if (config is null) ShardedCheckpoint.Write(folder, weights, StoredDType.F32, ModelCheckpoint.DefaultMaxShardBytes);
         else ModelCheckpoint.Save(folder, config, weights);
     }

@@ -5,6 +5,7 @@
 // poisoned checkpoint. Restoring loads into a model and optimizer already built on their device.
 using MoeFromScratch.Model.Checkpoint;
 using MoeFromScratch.Model.Config;
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Tokenizer;
 using MoeFromScratch.Train.Training;
@@ -17,18 +18,22 @@ public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, A
 
     public string RunFolder { get; } = runFolder;
 
-    /// <summary>Writes runFolder/checkpoint-NNNNNN (atomically) and points `latest` at it; returns the folder.</summary>
-    public string Save(TrainerState state, IEnumerable<CheckpointPart>? extraParts = null)
+    /// <summary>
+    /// Writes runFolder/checkpoint-NNNNNN (atomically) and points `latest` at it; returns the folder.
+    /// experts: every rank's routed experts and their moments, for an expert-parallel run (null: this process holds all).
+    /// </summary>
+    public string Save(TrainerState state, IEnumerable<CheckpointPart>? extraParts = null, GatheredExperts? experts = null)
     {
-        double norm = GradClip.GlobalNorm(model.Module.Parameters().Select(p => p.Data).ToList());
+        double norm = GradClip.GlobalNorm(model.Module.Parameters().Select(p => experts?.Of(p.Data) ?? p.Data).ToList());
         if (!double.IsFinite(norm))
             throw new InvalidOperationException($"refusing to save step {state.Step}: the weights hold NaN or infinity");
-        return CheckpointStore.Save(RunFolder, state.Step, Parts(state).Concat(extraParts ?? []));
+        return CheckpointStore.Save(RunFolder, state.Step, Parts(state, experts).Concat(extraParts ?? []));
     }
 
-    private IEnumerable<CheckpointPart> Parts(TrainerState state)
+    private IEnumerable<CheckpointPart> Parts(TrainerState state, GatheredExperts? experts)
     {
-        yield return new("model", folder => model.SaveWeights(folder, config));
+        Func<Tensor, Tensor> whole = t => experts?.Of(t) ?? t;
+        yield return new("model", folder => model.SaveWeights(folder, config, p => whole(p.Data)));
         if (tokenizer is not null)
         {
             yield return new("tokenizer", folder =>
@@ -37,7 +42,8 @@ public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, A
                 Sft.ChatTemplate.SaveConfig(tokenizer, folder);   // tokenizer_config.json: chat_template, bos and eos
             });
         }
-        yield return new("optimizer", folder => SafeTensorsFile.Write(Path.Combine(folder, OptimizerFile), optimizer.StateTensors(), StoredDType.F32));
+        yield return new("optimizer", folder => SafeTensorsFile.Write(Path.Combine(folder, OptimizerFile),
+            optimizer.StateTensors().Select(m => (m.Name, whole(m.Tensor))).ToList(), StoredDType.F32));
         yield return new("trainer state", folder => state.Save(Path.Combine(folder, TrainerState.FileName)));
     }
 
@@ -51,6 +57,7 @@ public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, A
         var moments = SafeTensorsFile.Read(optimizerPath);
         try
         {
+            SliceExpertMoments(moments, model, optimizer);
             optimizer.LoadState(moments, state.OptimizerStep, optimizerPath);
         }
         finally
@@ -58,5 +65,20 @@ public sealed class TrainingCheckpoint(string runFolder, ILanguageModel model, A
             foreach (var t in moments.Values) t.Dispose();
         }
         return state;
+    }
+
+    // Expert parallel: the file holds every expert's moments (E, in, out) under the stacked name; this
+    // rank keeps its own [First, First + E/P) — resuming at another rank count is slicing.
+    private static void SliceExpertMoments(Dictionary<string, Tensor> moments, ILanguageModel model, AdamW optimizer)
+    {
+        if (model.Module is not Model.DeepSeekMoe { ExpertShards: { } shards } moe) return;
+        var sharded = moe.ShardedParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        foreach (var slot in optimizer.Slots.Where(s => sharded.Contains(s.Parameter)))
+            foreach (string name in new[] { $"{AdamW.MName}.{slot.Name}", $"{AdamW.VName}.{slot.Name}" })
+                if (moments.TryGetValue(name, out var all) && all.Rank > 0 && all.Shape[0] == shards.Experts)
+                {
+                    moments[name] = all.Narrow(0, shards.First, shards.PerRank);   // a view; the whole is freed with it below
+                    all.Dispose();
+                }
     }
 }

@@ -50,7 +50,7 @@ public static class AnalyzeCommand
         using var backend = DeviceSelector.Open(o.Device);
         // the config against the weights' headers, and a validation batch's memory against the device, before the corpus is read
         var config = ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, Math.Min(settings.SequenceLength, c.MaxPositionEmbeddings),
-            $"a validation batch of the run's --batch {settings.BatchSize} × --seq {settings.SequenceLength}", kvCache: false, batch: settings.BatchSize));
+            $"a validation batch of the run's --batch {settings.BatchSize} × --seq {settings.SequenceLength}", kvCache: false, fusedAttention: backend.HasFusedAttention, batch: settings.BatchSize));
         ExpertAnalysis.RequireMoe(config, folder);
 
         string? dataPath = o.Data ?? settings.Data;

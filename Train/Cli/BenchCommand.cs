@@ -98,12 +98,12 @@ public static class BenchCommand
         if (settings.Seq > config.MaxPositionEmbeddings)
             throw new Tensors.UsageException($"--seq {settings.Seq}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         using var backend = DeviceSelector.Open(deviceName);
-        MemoryPlan.ForTraining(config, settings.Batch, settings.Seq).Check(backend);
+        MemoryPlan.ForTraining(config, settings.Batch, settings.Seq, backend.HasFusedAttention).Check(backend);
         var model = ModelFactory.Create(config, backend, settings.Seed);
         using var ownsModel = model as IDisposable;
         long parameters = model.Module.Parameters().Sum(p => p.Numel);
         var result = TrainBench.Run(model, settings);
-        var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq));
+        var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq, backend.HasFusedAttention));
         long? rss = PeakMemory.PeakRssBytes();
 
         if (asJson)
@@ -120,6 +120,7 @@ public static class BenchCommand
             Console.WriteLine($"  CPU tensors (allocator counts): persistent {Mib(m.PersistentBytes)}, tape after forward {Mib(m.TapeBytes)} (estimated {Mib(estimate.ActivationBytes)}), " +
                 $"peak live {Mib(m.PeakLiveBytes)}, allocator peak reserved {Mib(m.PeakReservedBytes)}; timed steps: {m.TimedOsAllocations} of {m.TimedAllocations} allocations went to the OS; {m.Allocator.Leaked} leaked; " +
                 $"GC heap committed {Mib(GC.GetGCMemoryInfo().TotalCommittedBytes)}");
+        if (result.Device is { } d) Console.WriteLine($"  {backend.Name} {d.Describe()}");
         return 0;
     }
 
@@ -168,6 +169,8 @@ public static class BenchCommand
             ["timed_os_allocations"] = m.TimedOsAllocations,
             ["leaked"] = m.Allocator.Leaked,
         },
+        ["device_per_step"] = r.Device?.Json(),
+        ["device_pool_peak_bytes"] = r.Device?.PoolPeakBytes,
     };
 
     private static string Mib(long? bytes) => bytes is long b ? $"{b / (1024.0 * 1024):F1} MiB" : "n/a";

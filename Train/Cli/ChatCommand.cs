@@ -21,7 +21,7 @@ public static class ChatCommand
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature; 0 is greedy.", DefaultValueFactory = _ => 0 };
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling: keep the most likely tokens up to this probability mass.", DefaultValueFactory = _ => 0.95 };
         var seed = new Option<int>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = DeviceSelector.CreateOption();
         var command = new Command("chat", "Talk to a fine-tuned model: streams answers, keeps the history; /reset, /exit, Ctrl-D. Reads a pipe line by line.")
         {
             checkpoint, maxTokens, temperature, topP, seed, device,
@@ -38,7 +38,7 @@ public static class ChatCommand
         var sampler = new Sampler(temperature, topP, seed);
         using var backend = DeviceSelector.Open(device);
         var (model, tokenizer, folder) = ModelFactory.Load(path, backend, c =>
-            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "a conversation (up to max_position_embeddings)", kvCache: true));
+            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "a conversation (up to max_position_embeddings)", kvCache: true, fusedAttention: backend.HasFusedAttention));
         var template = new ChatTemplate(tokenizer);
         if (!ChatTemplate.HasChatTokens(tokenizer))
             Console.Error.WriteLine($"moe: warning: {folder} has no chat tokens (not fine-tuned with `moe sft`?); its answers will be plain continuations");

@@ -51,7 +51,7 @@ public static class EvalCommand
         if (settings.BaseCheckpoint is null) throw new CheckpointException($"{folder}: not a fine-tuning checkpoint (its trainer state names no base checkpoint)");
         using var backend = DeviceSelector.Open(device);
         var (model, tokenizer, _) = Training.ModelFactory.Load(folder, backend, c =>
-            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "an answer (up to max_position_embeddings)", kvCache: true));
+            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "an answer (up to max_position_embeddings)", kvCache: true, fusedAttention: backend.HasFusedAttention));
         var set = Sft.InstructionSet.Load(settings.Data);
         var report = SftCommand.Evaluate(model, new Sft.ChatTemplate(tokenizer), set, examples, settings, settings.BaseCheckpoint, backend, json ? Console.Error : Console.Out);
         if (json) Console.WriteLine(report.ToJson().ToJsonString());
@@ -65,7 +65,7 @@ public static class EvalCommand
         var config = MoeConfigJson.Load(Path.Combine(folder, Model.Checkpoint.ModelCheckpoint.ConfigFile));
         var sequences = TokenSequencesFile.Read(tokensFile, config.VocabSize, config.MaxPositionEmbeddings);   // the model runs on all n tokens
         int longest = sequences.Max(s => s.Length);
-        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest} tokens", kvCache: false));
+        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest} tokens", kvCache: false, fusedAttention: backend.HasFusedAttention));
         using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
 
         double ceSum = 0, auxSum = 0;

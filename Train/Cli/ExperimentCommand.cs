@@ -1,10 +1,12 @@
-// `moe experiment NAME [--device D] [--steps N] [--out DIR] [--seed N] [--scale small|tiny] [--data PATH]`:
+// `moe experiment NAME [--seeds 1,2,3] [--steps N | --tokens N] [--device D] [--out DIR] [--plots DIR] [--scale small|tiny] [--data PATH]`:
 // reproduces one of the paper's comparisons at small scale (Experiments/ExperimentCatalog.cs):
-// baselines, ablation-shared, ablation-granularity or redundancy. Trains each model through the
-// ordinary trainer on the same data, budget and seed, then writes results.json, results.md (a
-// markdown block for docs/experiments.md, also printed at the end) and the plots into --out
-// (default runs/<NAME>-<timestamp>). Progress goes to stdout as training lines. Each model must fit
-// the device (MemoryPlan, as `moe train` checks) before the corpus is read or a model is built.
+// baselines, ablation-shared, ablation-granularity, ablation-shared-ratio or redundancy. Trains each
+// model once per seed through the ordinary trainer on the same data and budget, then writes
+// results.json, results.md (a markdown block for docs/experiments.md, also printed at the end) and
+// the plots into --out (default runs/<NAME>-<timestamp>). Progress goes to stdout as training lines.
+// Ctrl-C stops at the next step boundary with a checkpoint; the same command again (same --out)
+// skips what finished and resumes the stopped model. Exit code 130 when stopped.
+// Each model must fit the device (MemoryPlan, as `moe train` checks) before the corpus is read or a model is built.
 using System.CommandLine;
 using MoeFromScratch.Train.Experiments;
 using MoeFromScratch.Train.Training;
@@ -13,31 +15,35 @@ namespace MoeFromScratch.Train.Cli;
 
 public static class ExperimentCommand
 {
+    public const int StoppedExitCode = 130;   // 128 + SIGINT, as a shell reports a command Ctrl-C ended
+
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = $"The experiment: {string.Join(", ", ExperimentCatalog.Names)}." };
         var device = Devices.DeviceSelector.CreateOption();
-        var steps = new Option<long?>("--steps") { Description = $"Optimizer steps per model (default {ExperimentScale.Small.Steps} at the small scale; more for a longer, better run)." };
-        var output = new Option<string?>("--out") { Description = "Folder for the results (default runs/<NAME>-<timestamp>)." };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of every model's init and of the training batches.", DefaultValueFactory = _ => new TrainSettings().Seed };
+        var steps = new Option<long?>("--steps") { Description = "Optimizer steps per model and seed (default: the experiment's budget at the small scale, sized for a three-seed run of about 30 minutes on 2 cores)." };
+        var tokens = new Option<long?>("--tokens") { Description = "Training tokens per model and seed, rounded up to whole steps (instead of --steps)." };
+        var output = new Option<string?>("--out") { Description = "Folder for the results (default runs/<NAME>-<timestamp>); rerunning with the same folder continues a stopped experiment." };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds; every model trains once per seed (init and batch order).", DefaultValueFactory = _ => string.Join(',', ExperimentBudget.DefaultSeeds) };
         var scale = new Option<string>("--scale") { Description = "small (minutes a model on 2 cores) or tiny (a seconds-long pipeline check).", DefaultValueFactory = _ => ExperimentScale.Small.Name };
         var data = new Option<string?>("--data") { Description = "A text file or folder to train on (default: the .NET SDK's reference documentation XML)." };
+        var plots = new Option<string?>("--plots") { Description = "Also copy the plots into this folder as <NAME>-<plot>.png (e.g. docs/experiments); results.md then embeds them." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
-        var command = new Command("experiment", "Reproduce one of the paper's comparisons at small scale: train its models, write a table and plots.")
+        var command = new Command("experiment", "Reproduce one of the paper's comparisons at small scale: train its models over several seeds, write a table and plots.")
         {
-            name, device, steps, output, seed, scale, data, cache,
+            name, device, steps, tokens, output, seeds, scale, data, plots, cache,
         };
         command.SetAction(parse =>
         {
             string experiment = parse.GetValue(name)!;
-            ExperimentCatalog.Get(experiment, ExperimentScale.Small);   // an unknown name fails before any work
-            if (parse.GetValue(steps) is < 1) throw new Tensors.UsageException($"--steps {parse.GetValue(steps)}: expected >= 1");
-            var options = new ExperimentOptions(experiment, ExperimentScale.Named(parse.GetValue(scale)!), parse.GetValue(steps), parse.GetValue(seed),
+            var s = ExperimentScale.Named(parse.GetValue(scale)!);
+            ExperimentBudget.Steps(ExperimentCatalog.Get(experiment, s), s, parse.GetValue(steps), parse.GetValue(tokens));   // a bad name or budget fails before any work
+            var options = new ExperimentOptions(experiment, s, parse.GetValue(steps), parse.GetValue(tokens), ParseSeeds(parse.GetValue(seeds)!),
                 parse.GetValue(output) ?? Path.Combine("runs", $"{experiment}-{DateTime.Now:yyyyMMdd-HHmmss}"),
                 parse.GetValue(data), parse.GetValue(cache), parse.GetValue(device)!, "moe " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
             using (var backend = Devices.DeviceSelector.Open(options.Device))   // opened again by the runner (on a GPU, a second of setup)
                 RequireEveryModelFits(ExperimentCatalog.Get(experiment, options.Scale), options.Scale, backend);
-            return Run(options);
+            return Run(options, parse.GetValue(plots));
         });
         return command;
     }
@@ -47,22 +53,43 @@ public static class ExperimentCommand
     public static void RequireEveryModelFits(Experiment experiment, ExperimentScale scale, Tensors.IBackend backend)
     {
         foreach (var model in experiment.Models)
-            MemoryPlan.ForTraining(model.Config, scale.BatchSize, scale.SequenceLength, $"the {scale.Name} scale's batch", "sequence",
+            MemoryPlan.ForTraining(model.Config, scale.BatchSize, scale.SequenceLength, backend.HasFusedAttention, $"the {scale.Name} scale's batch", "sequence",
                 shrink: scale == ExperimentScale.Tiny ? "use a device with more memory" : "use --scale tiny or a device with more memory").Check(backend);
     }
 
-    private static int Run(ExperimentOptions options)
+    /// <summary>"1,2,3" -> [1, 2, 3]; anything else is a one-line usage error naming --seeds.</summary>
+    public static IReadOnlyList<ulong> ParseSeeds(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var seeds = new List<ulong>();
+        foreach (var part in parts)
+        {
+            if (!ulong.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong seed))
+                throw new Tensors.UsageException($"--seeds {text}: '{part}' is not a seed; expected comma-separated non-negative integers, e.g. 1,2,3");
+            if (seeds.Contains(seed)) throw new Tensors.UsageException($"--seeds {text}: seed {seed} is given twice; expected distinct seeds");
+            seeds.Add(seed);
+        }
+        return seeds;
+    }
+
+    private static int Run(ExperimentOptions options, string? plots)
     {
         try
         {
-            var result = ExperimentRunner.Run(options, Console.Out);
-            var written = ExperimentReport.Write(result, options.Out);
+            using var stop = new StopSignal("keeping what finished; the same command again continues");
+            var result = ExperimentRunner.Run(options, Console.Out, stop.Token);
+            if (result is null) return StoppedExitCode;
+            var written = Model.UserFiles.Write(plots ?? options.Out, () =>
+            {
+                if (plots is not null) Directory.CreateDirectory(plots);
+                return ExperimentReport.Write(result, options.Out, plots);
+            });
             Console.WriteLine($"wrote {string.Join(", ", written)}");
             Console.WriteLine();
             Console.Write(ExperimentReport.Markdown(result));
             return 0;
         }
-        catch (TrainingDivergedException e)
+        catch (Training.TrainingDivergedException e)
         {
             Console.Error.WriteLine($"moe: error: {e.Message}");
             return 1;

@@ -39,7 +39,7 @@ public static class GenerateCommand
         using var backend = DeviceSelector.Open(device);
         var (model, tokenizer, _) = ModelFactory.Load(path, backend, c =>
             MemoryPlan.ForInference(c, TextGenerator.Positions(PromptTokensAtMost(prompt, chat), maxTokens, c.MaxPositionEmbeddings),
-                $"--prompt and --max-tokens {maxTokens}", kvCache: true));
+                $"--prompt and --max-tokens {maxTokens}", kvCache: true, fusedAttention: backend.HasFusedAttention));
 
         if (chat) new ChatSession(model, new ChatTemplate(tokenizer)).Reply(prompt, sampler, maxTokens, Console.Write);
         else TextGenerator.Generate(model, tokenizer, prompt, maxTokens, sampler, Console.Write);

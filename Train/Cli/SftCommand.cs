@@ -54,7 +54,7 @@ public static class SftCommand
         var seed = new Option<ulong?>("--seed") { Description = $"Seed of the packing and row order (default {Defaults.Seed})." };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/sft-<timestamp>, or the resumed run's folder)." };
         var resume = new Option<string?>("--resume") { Description = "Continue a fine-tuning run from its checkpoint or run folder." };
-        var device = new Option<string>("--device") { Description = DeviceSelector.Help, DefaultValueFactory = _ => "auto" };
+        var device = DeviceSelector.CreateOption();
         var evalEvery = new Option<long?>("--eval-every") { Description = $"Steps between held-out loss passes, 0 = never (default {Defaults.EvalEvery})." };
         var saveEvery = new Option<long?>("--save-every") { Description = $"Steps between checkpoints, 0 = only at the end (default {Defaults.SaveEvery})." };
         var evalExamples = new Option<int>("--eval-examples") { Description = "Held-out conversations the closing evaluation answers.", DefaultValueFactory = _ => DefaultEvalExamples };

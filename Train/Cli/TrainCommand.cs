@@ -8,6 +8,8 @@
 // 0; a second one kills the process (the last complete checkpoint stays intact).
 // Under `mpiexec -n P` the same command trains the same model data-parallel (Training/DataParallel):
 // --batch stays the global batch, rank 0 alone prints and writes, local ranks share the CPU cores.
+// `--parallel expert` splits the routed experts over the ranks instead of replicating them
+// (Model/Moe/ExpertExchange.cs): E must divide by P, and the checkpoints are the same HF folders.
 using System.CommandLine;
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Model.Config;
@@ -28,7 +30,9 @@ public static class TrainCommand
 
     private sealed record Options(
         string? Config, string? Data, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
-        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache, bool Overwrite, bool HoldOutSft);
+        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache, bool Overwrite, bool HoldOutSft, string Parallel);
+
+    public const string DataParallelName = "data", ExpertParallelName = "expert";
 
     public static Command Create()
     {
@@ -50,20 +54,28 @@ public static class TrainCommand
         var overwrite = new Option<bool>(RunFolder.OverwriteOption) { Description = "Delete the run already in --out (its checkpoints, latest, metrics.jsonl) and start a fresh one there." };
         var holdOutSft = new Option<bool>("--hold-out-sft") { Description = "Leave the namespaces `moe sft` evaluates on out of the default corpus (its own cache folder), so the fine-tuned model is evaluated on documentation it never read. Default: the whole documentation." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
+        var parallel = new Option<string>("--parallel")
+        {
+            Description = $"Under mpiexec: {DataParallelName} (every rank holds the whole model) or {ExpertParallelName} (rank r holds routed experts [r·E/P, (r+1)·E/P); E must divide by P).",
+            DefaultValueFactory = _ => DataParallelName,
+        };
         var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
         {
-            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache, overwrite, holdOutSft,
+            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache, overwrite, holdOutSft, parallel,
         };
         command.SetAction(parse => Run(new Options(
             parse.GetValue(config), parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
             parse.GetValue(seq), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(schedule), parse.GetValue(seed),
-            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft))));
+            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft), parse.GetValue(parallel)!)));
         return command;
     }
 
     private static int Run(Options o)
     {
         // what to train: a fresh run, or the saved state of the run being resumed
+        if (o.Parallel is not (DataParallelName or ExpertParallelName))
+            throw new Tensors.UsageException($"--parallel {o.Parallel}: expected {DataParallelName} or {ExpertParallelName}");
+        bool expertParallel = o.Parallel == ExpertParallelName;
         var world = World.Open();
         bool writes = world.Rank == 0;                        // rank 0 prints and writes; the others are quiet
         if (!writes) Console.SetOut(TextWriter.Null);
@@ -83,11 +95,14 @@ public static class TrainCommand
         if (resumeFolder is not null) Model.Checkpoint.ModelCheckpoint.CheckHeaders(resumeFolder, config);
         world.Require(settings.BatchSize % world.Size == 0,
             $"--batch {settings.BatchSize}: the global batch must divide by the {world.Size} ranks (each rank takes B/P sequences)");
-        world.Require(world.Size == 1 || config.SeqAux || (config.AuxLossAlpha == 0 && config.DeviceAuxLossAlpha == 0),
-            "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default) or one process");
+        int experts = config.NRoutedExperts;
+        world.Require(!expertParallel || (experts >= world.Size && experts % world.Size == 0),
+            $"--parallel expert: {experts} routed experts (n_routed_experts) do not split evenly over {world.Size} ranks; the rank count must divide E and be at most E");
+        world.Require(world.Size == 1 || expertParallel || config.SeqAux || (config.AuxLossAlpha == 0 && config.DeviceAuxLossAlpha == 0),
+            "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default), --parallel expert (which exchanges them) or one process");
         var (opened, why) = DeviceSelector.OpenExplained(o.Device);
         using var backend = opened;
-        MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength).Check(backend);
+        MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength, backend.HasFusedAttention).Check(backend);
 
         // the run folder: this process's alone until it ends (a second run on it is refused); rank 0 owns it
         using var owner = writes ? RunFolder.Claim(o.Out, resumeFolder is null ? null : Path.GetDirectoryName(Path.GetFullPath(resumeFolder)), o.Overwrite,
@@ -110,21 +125,23 @@ public static class TrainCommand
             ? new TokenBatches(validationTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Sequential) : null;
 
         // build the model and the optimizer on the device; restore them when resuming
-        var model = ModelFactory.Create(config, backend, settings.Seed);
+        var model = ModelFactory.Create(config, backend, settings.Seed, expertParallel ? world : null);
         using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
         var checkpoint = writes ? new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer) : null;
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = writes ? new MetricsLog(runFolder, restored?.Step ?? 0) : null;
-        PrintWorld(world, backend);
+        PrintWorld(world, backend, expertParallel ? $"expert parallel ({experts / world.Size} of {experts} routed experts per rank)" : "data parallel");
         Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C or SIGTERM asking for a clean stop at the next step boundary
-        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter, new DataParallel(world)),
+        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter,
+                new DataParallel(world, model.Module is Model.DeepSeekMoe moe ? moe.ShardedParameters() : null)),
             restored, settings, writes ? runFolder : null, metrics);
         World.Close();                                    // the last collective is behind us (every rank saw the same averaged losses)
         if (result is null) return 1;
-        if (writes && !result.Cancelled) PrintSample(model, tokenizer, (int)settings.Seed);
+        // a sample needs every rank's experts, and the world is closed: expert-parallel runs print none
+        if (writes && !result.Cancelled && !expertParallel) PrintSample(model, tokenizer, (int)settings.Seed);
         return 0;
     }
 
@@ -180,12 +197,12 @@ public static class TrainCommand
     }
 
     // The world line under a launcher: P, the MPI library, each rank's device and CPU threads.
-    private static void PrintWorld(ICommunicator world, IBackend backend)
+    private static void PrintWorld(ICommunicator world, IBackend backend, string parallelism)
     {
         if (world.Size == 1) return;
         var threads = new int[world.Size];
         world.AllGather<int>([Tensors.Cpu.CpuThreads.Count], threads);
-        Console.WriteLine($"world: {world.Size} ranks, data parallel, {world.Library}; " +
+        Console.WriteLine($"world: {world.Size} ranks, {parallelism}, {world.Library}; " +
             string.Join(", ", Enumerable.Range(0, world.Size).Select(r => $"rank {r}: {backend.Name} ({threads[r]} CPU thread{(threads[r] == 1 ? "" : "s")})")));
     }
 }

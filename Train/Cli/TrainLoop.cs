@@ -1,9 +1,7 @@
 // TrainLoop: what `moe train` and `moe sft` do around Training/Trainer once its pieces are built —
-// Ctrl-C (SIGINT) or SIGTERM asks for a clean stop at the next step boundary (a second one kills
-// the process), progress as a bar on a terminal or as lines when redirected, the closing line, the
+// Ctrl-C (SIGINT) or SIGTERM asks for a clean stop at the next step boundary (StopSignal), progress as a bar on a terminal or as lines when redirected, the closing line, the
 // plots, and a diverged run as one error line (exit 1).
 // It is not the loop itself (Trainer) nor the choice of data and model (the commands).
-using System.Runtime.InteropServices;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Plots;
 using MoeFromScratch.Train.Training;
@@ -18,24 +16,14 @@ public static class TrainLoop
     /// A quiet rank of a data-parallel run passes no runFolder: it reports, writes and plots nothing.</summary>
     public static TrainResult? Run(Func<ITrainingReporter, Trainer> build, TrainerState? restored, TrainSettings settings, string? runFolder, MetricsLog? metrics)
     {
-        using var cancel = new CancellationTokenSource();
-        void OnStopSignal(PosixSignalContext context)
-        {
-            if (cancel.IsCancellationRequested) return;   // a second one ends the process at once
-            context.Cancel = true;
-            cancel.Cancel();
-            string what = context.Signal == PosixSignal.SIGINT ? "Ctrl-C" : context.Signal.ToString();
-            Console.Error.WriteLine($"moe: {what}: stopping after this step and saving a checkpoint ({what} again to quit at once)");
-        }
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+        using var stop = new StopSignal("saving a checkpoint");
         try
         {
             var result = RunWithReporter(runFolder is not null, reporter =>
             {
                 var trainer = build(reporter);
                 if (restored is not null) trainer.Resume(restored);
-                return trainer.Run(cancel.Token);
+                return trainer.Run(stop.Token);
             });
             Console.WriteLine($"{(result.Cancelled ? "stopped" : "done")} at step {result.State.Step}/{settings.Steps}" +
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +

@@ -3,6 +3,7 @@
 // names one device by index, the only way to choose a CPU-type Vulkan device such as lavapipe.
 // auto first asks GpuProbe, so a machine without a GPU never loads Vulkan drivers into the run.
 // Every command's --device is CreateOption's: the same help and the same default (auto) everywhere.
+// Vulkan backends opened here keep their compiled pipelines between runs (PipelineCacheFiles.cs).
 using System.CommandLine;
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
@@ -12,13 +13,11 @@ namespace MoeFromScratch.Train.Devices;
 
 public static class DeviceSelector
 {
-    public const string Help = "auto (a Vulkan GPU if present, else the CPU), cpu, vulkan (best GPU) or vulkan:N (device N of `moe devices`)";
-
-    public const string Default = "auto";
-
-    /// <summary>The --device option of every command; purpose, when given, says what runs there.</summary>
+    /// <summary>The --device option of every command (default auto); purpose, when given, says what runs there.</summary>
     public static Option<string> CreateOption(string? purpose = null) =>
-        new("--device") { Description = purpose is null ? Help : $"{purpose}: {Help}", DefaultValueFactory = _ => Default };
+        new("--device") { Description = purpose is null ? Help : $"{purpose}: {Help}", DefaultValueFactory = _ => "auto" };
+
+    private const string Help = "auto (a Vulkan GPU if present, else the CPU), cpu, vulkan (best GPU) or vulkan:N (device N of `moe devices`)";
 
     /// <summary>The backend for a --device value; the caller disposes it (the CPU one is shared and ignores it).</summary>
     public static IBackend Open(string device) => OpenExplained(device).Backend;
@@ -34,20 +33,24 @@ public static class DeviceSelector
                 if (!GpuProbe.HasVulkanGpu()) return (Device.Cpu, "auto: no Vulkan GPU found");   // without loading a Vulkan driver here
                 try
                 {
-                    return (new VulkanBackend(), "auto: a Vulkan GPU was found");
+                    return (new VulkanBackend(Options(null, allowCpuDevice: false)), "auto: a Vulkan GPU was found");
                 }
                 catch (GpuUnavailableException e)
                 {
                     return (Device.Cpu, $"auto: the Vulkan GPU could not be opened ({e.Message.TrimEnd('.')})");
                 }
             case "vulkan":
-                return (new VulkanBackend(), "--device vulkan: the best GPU");
+                return (new VulkanBackend(Options(null, allowCpuDevice: false)), "--device vulkan: the best GPU");
             case var name when name.StartsWith("vulkan:", StringComparison.Ordinal):
-                return (new VulkanBackend(new VulkanOptions { DeviceIndex = VulkanIndex(device), AllowCpuDevice = true }), $"--device {name}");
+                return (new VulkanBackend(Options(VulkanIndex(device), allowCpuDevice: true)), $"--device {name}");
             default:
                 throw new UsageException($"--device: unknown device '{device}'; expected {Help}");
         }
     }
+
+    /// <summary>The program's Vulkan options: the device asked for, pipelines kept between runs (PipelineCacheFiles).</summary>
+    private static VulkanOptions Options(int? index, bool allowCpuDevice) =>
+        new() { DeviceIndex = index, AllowCpuDevice = allowCpuDevice, PipelineCache = PipelineCacheFiles.FromEnvironment() };
 
     /// <summary>N of "vulkan:N", null for plain "vulkan"; the one parser of Vulkan device names.</summary>
     public static int? VulkanIndex(string device)

@@ -1,10 +1,12 @@
 // The files of one experiment run, written atomically into --out:
 //   results.json     the ExperimentResult (snake_case), every number below
 //   results.md       a markdown block to paste into docs/experiments.md as it is: how it ran, the
-//                    table (our validation loss beside the paper's Pile loss), the findings
-//   val_loss.png     validation loss against the step, every model overlaid
-//   train_loss.png   training LM loss (moving average over 10 steps), every model overlaid
-//   redundancy.png, active_experts.png   the analysed models' sweeps overlaid (redundancy experiment)
+//                    table (our validation loss, mean ± std over the seeds, beside the paper's Pile
+//                    loss), every pair's paired difference with its 95% interval, the findings
+//   val_loss.png     validation loss against the step, every model overlaid: the mean over the
+//                    seeds, shaded from the lowest to the highest seed
+//   train_loss.png   training LM loss (moving average over 10 steps, mean over the seeds), overlaid
+//   redundancy.png, active_experts.png   the analysed models' sweeps (mean over seeds) overlaid (redundancy experiment)
 // Not here: running anything (ExperimentRunner), judging the numbers (ExperimentFindings).
 using System.Globalization;
 using System.Text;
@@ -21,23 +23,53 @@ public static class ExperimentReport
     public const string JsonFile = "results.json", MarkdownFile = "results.md";
     public const int SmoothingSteps = 10;
 
-    /// <summary>Writes every file into folder; returns the paths written.</summary>
-    public static IReadOnlyList<string> Write(ExperimentResult result, string folder)
+    /// <summary>A plot copied for the docs: its path relative to the folder above the plots folder (where docs/experiments.md is), and what it shows.</summary>
+    public sealed record Figure(string RelativePath, string Caption);
+
+    /// <summary>Writes every file into folder, and copies of the plots into plotsFolder when given
+    /// (results.md then embeds them); returns the paths written.</summary>
+    public static IReadOnlyList<string> Write(ExperimentResult result, string folder, string? plotsFolder = null)
     {
-        var written = new List<string>();
+        var written = Plots(result, folder);
+        var figures = plotsFolder is null ? [] : Publish(result, folder, plotsFolder, written);
         string json = Path.Combine(folder, JsonFile), markdown = Path.Combine(folder, MarkdownFile);
         AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, TrainJson.Default.ExperimentResult) + "\n");
-        AtomicFile.WriteAllText(markdown, Markdown(result));
-        written.AddRange([json, markdown]);
+        AtomicFile.WriteAllText(markdown, Markdown(result, figures));
+        return [json, markdown, .. written];
+    }
 
-        var runs = result.Models.Select(m => (m.Name, Run: MetricsFile.Read(Path.Combine(m.Folder, MetricsLog.FileName)))).ToList();
-        written.Add(RunPlots.Save(CurvesPlot.Draw(runs.Select(r => new Curve(r.Name, r.Run.Eval.Select(p => (double)p.Step).ToList(),
-            r.Run.Eval.Select(p => p.ValidationLoss).ToList())).ToList(), $"{result.Experiment}: validation loss", "step", "validation loss"), Path.Combine(folder, "val_loss.png")));
-        written.Add(RunPlots.Save(CurvesPlot.Draw(runs.Select(r => new Curve(r.Name, r.Run.Train.Select(p => (double)p.Step).ToList(),
-            MovingAverage(r.Run.Train.Select(p => p.LmLoss).ToList(), SmoothingSteps))).ToList(),
-            $"{result.Experiment}: training LM loss (mean of the last {SmoothingSteps} steps)", "step", "LM loss", markers: false), Path.Combine(folder, "train_loss.png")));
+    // The experiment's plots and every MoE model's load heatmap (its first seed's), copied as
+    // plotsFolder/<experiment>-<plot>.png and plotsFolder/<experiment>-<model>-expert_load.png.
+    private static List<Figure> Publish(ExperimentResult result, string folder, string plotsFolder, List<string> written)
+    {
+        var figures = new List<Figure>();
+        void Copy(string source, string name, string caption)
+        {
+            string target = Path.Combine(plotsFolder, $"{result.Experiment}-{name}");
+            byte[] png = File.ReadAllBytes(source);
+            AtomicFile.Write(target, stream => stream.Write(png));
+            written.Add(target);
+            figures.Add(new Figure($"{Path.GetFileName(Path.GetFullPath(plotsFolder).TrimEnd('/'))}/{Path.GetFileName(target)}", caption));
+        }
+        foreach (var plot in written.Where(p => Path.GetDirectoryName(p) == folder).ToList())
+            Copy(plot, Path.GetFileName(plot), Path.GetFileNameWithoutExtension(plot).Replace('_', ' '));
+        foreach (var m in result.Models.Where(m => m.Seeds[0].Analysis is not null))
+            Copy(Path.Combine(m.Seeds[0].Folder, SeedTraining.AnalysisFolder, AnalysisPlots.LoadFile), $"{m.Name}-{AnalysisPlots.LoadFile}", $"{m.Name}: expert load (seed {m.Seeds[0].Seed})");
+        return figures;
+    }
 
-        var analysed = result.Models.Where(m => m.Analysis is { Redundancy.Count: > 0 }).Select(m => (m.Name, m.Analysis!)).ToList();
+    private static List<string> Plots(ExperimentResult result, string folder)
+    {
+        var written = new List<string>();
+
+        written.Add(RunPlots.Save(CurvesPlot.Draw(result.Models.Select(m => SeedBand(m, run => run.Eval.Select(p => ((double)p.Step, p.ValidationLoss)).ToList())).ToList(),
+            $"{result.Experiment}: validation loss{SeedsNote(result)}", "step", "validation loss", integerX: true), Path.Combine(folder, "val_loss.png")));
+        written.Add(RunPlots.Save(CurvesPlot.Draw(result.Models.Select(m => SeedBand(m, run =>
+                run.Train.Select(p => (double)p.Step).Zip(MovingAverage(run.Train.Select(p => p.LmLoss).ToList(), SmoothingSteps)).ToList(), band: false)).ToList(),
+            $"{result.Experiment}: training LM loss (mean of the last {SmoothingSteps} steps{(result.Seeds.Count > 1 ? ", mean over the seeds" : "")})", "step", "LM loss",
+            markers: false, integerX: true), Path.Combine(folder, "train_loss.png")));
+
+        var analysed = result.Models.Where(m => m.Seeds[0].Analysis is { Redundancy.Count: > 0 }).Select(m => (m.Name, m.MeanAnalysis()!)).ToList();
         if (analysed.Count > 0)
         {
             written.Add(RunPlots.Save(AnalysisPlots.Redundancy(analysed), Path.Combine(folder, AnalysisPlots.RedundancyFile)));
@@ -46,41 +78,52 @@ public static class ExperimentReport
         return written;
     }
 
-    /// <summary>The markdown block: how it ran, one row per model, the sweeps when analysed, the findings.</summary>
-    public static string Markdown(ExperimentResult r)
+    /// <summary>The markdown block: how it ran, one row per model, the pairs, the sweeps when analysed, the findings, the figures.</summary>
+    public static string Markdown(ExperimentResult r, IReadOnlyList<Figure>? figures = null)
     {
         var c = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine(c, $"#### `{r.Experiment}`: {r.Summary}").AppendLine();
-        md.AppendLine(c, $"Command: `{r.Command}` · scale {r.Scale} · device {r.Device} ({r.Cores} cores) · seed {r.Seed} · " +
-            $"{r.Steps} steps × {r.BatchSize} × {r.SequenceLength} = {r.TokensPerModel:N0} training tokens per model · " +
+        md.AppendLine(c, $"Command: `{r.Command}` · scale {r.Scale} · device {r.Device} ({r.Cores} cores) · seeds {string.Join(", ", r.Seeds)} · " +
+            $"{r.Steps} steps × {r.BatchSize} × {r.SequenceLength} = {r.TokensPerModel:N0} training tokens per model and seed · " +
             $"validation loss over {r.ValidationTokens:N0} tokens (token frequencies alone: {r.UnigramLoss:F4}) · started {r.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC · wall {Duration(r.WallSeconds)} in total").AppendLine();
-        md.AppendLine("| model | feed-forward layer | total params | activated params | val loss | paper Pile loss (2B) | load max/mean | NMI(kind; expert) | wall |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine(c, $"| model | feed-forward layer | total params | activated params | val loss (mean ± std, {r.Seeds.Count} seeds) | per seed | paper Pile loss (2B) | load max/mean | NMI(kind; expert) | wall |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in r.Models)
-            md.AppendLine(c, $"| {m.Name} | {m.Design} | {m.TotalParameters:N0} | {m.ActivatedParameters:N0} | {m.ValidationLoss:F4} | " +
-                $"{Number(m.PaperLoss, "F3", c)} | {Number(m.Analysis?.Layers.Average(l => l.Load.MaxOverMean), "F2", c)} | " +
-                $"{Number(m.Analysis?.MeanSpecialization, "F4", c)} | {Duration(m.WallSeconds)} |");
+            md.AppendLine(c, $"| {m.Name} | {m.Design} | {m.TotalParameters:N0} | {m.ActivatedParameters:N0} | " +
+                $"{m.ValidationLoss:F4}{(m.ValidationLossStd is double std ? $" ± {std:F4}" : "")} | {string.Join(" / ", m.Losses.Select(l => l.ToString("F4", c)))} | " +
+                $"{Number(m.PaperLoss, "F3", c)} | {Number(m.MeanOfAnalyses(a => a.Layers.Average(l => l.Load.MaxOverMean)), "F2", c)} | " +
+                $"{Number(m.MeanOfAnalyses(a => a.MeanSpecialization), "F4", c)} | {Duration(m.WallSeconds)} |");
         md.AppendLine();
-        md.AppendLine("Load max/mean and NMI (the specialisation score, `moe analyze`) are means over the MoE layers on the validation split; " +
+        md.AppendLine("Load max/mean and NMI (the specialisation score, `moe analyze`) are means over the MoE layers and the seeds on the validation split; " +
             "a hash router's NMI is what token identity alone gives.").AppendLine();
 
-        var analysed = r.Models.Where(m => m.Analysis is { Redundancy.Count: > 0 }).ToList();
+        md.AppendLine("| B − A (val loss) | mean | 95% interval over seeds | called |");
+        md.AppendLine("|---|---:|---:|---|");
+        foreach (var p in r.Comparisons)
+            md.AppendLine(c, $"| {p.B} − {p.A} | {ExperimentFindings.Signed(p.Difference.Mean)} | {ExperimentFindings.Bounds(p.Difference)} | " +
+                $"{(p.Difference.Sign > 0 ? $"{p.A} better" : p.Difference.Sign < 0 ? $"{p.B} better" : "no")} |");
+        md.AppendLine();
+
+        var analysed = r.Models.Where(m => m.Seeds[0].Analysis is { Redundancy.Count: > 0 }).Select(m => (m.Name, Analysis: m.MeanAnalysis()!, Nmi: m.MeanOfAnalyses(a => a.MeanSpecialization))).ToList();
         if (analysed.Count > 0)
         {
-            md.AppendLine("| top experts disabled | " + string.Join(" | ", analysed.Select(m => $"{m.Name} val loss (Δ)")) + " |");
+            string over = r.Seeds.Count > 1 ? " (means over the seeds)" : "";
+            md.AppendLine("| top experts disabled | " + string.Join(" | ", analysed.Select(m => $"{m.Name} val loss (Δ){over}")) + " |");
             md.AppendLine("|---|" + string.Concat(analysed.Select(_ => "---:|")));
-            for (int i = 0; i < analysed[0].Analysis!.Redundancy.Count; i++)
-                md.AppendLine($"| {analysed[0].Analysis!.Redundancy[i].RatioLabel} | " + string.Join(" | ", analysed.Select(m => Cell(m.Analysis!, i, c))) + " |");
+            for (int i = 0; i < analysed[0].Analysis.Redundancy.Count; i++)
+                md.AppendLine($"| r ≈ {ExpertAnalysis.DisabledSixteenths[i]}/16 | " + string.Join(" | ", analysed.Select(m => Cell(m.Analysis, i, c))) + " |");
             md.AppendLine();
-            foreach (var m in analysed)
-                md.AppendLine($"{m.Name}, fewer activated routed experts: " +
-                    string.Join(", ", m.Analysis!.ActiveExpertsSweep.Select(p => $"K' = {p.ActiveExperts}: {p.ValidationLoss.ToString("F4", c)}")) +
-                    "; specialisation score (NMI, mean over layers): " + (m.Analysis.MeanSpecialization is double s ? s.ToString("F4", c) : "—") + ".");
+            foreach (var (name, a, nmi) in analysed)
+                md.AppendLine($"{name}, fewer activated routed experts{over}: " +
+                    string.Join(", ", a.ActiveExpertsSweep.Select(p => $"K' = {p.ActiveExperts}: {p.ValidationLoss.ToString("F4", c)}")) +
+                    "; specialisation score (NMI, mean over layers): " + Number(nmi, "F4", c) + ".");
             md.AppendLine();
         }
         md.AppendLine(c, $"Paper: {r.PaperClaim}.").AppendLine();
         foreach (var f in r.Findings) md.AppendLine(c, $"- {f}");
+        foreach (var f in figures ?? [])
+            md.AppendLine().AppendLine(c, $"![{r.Experiment}: {f.Caption}]({f.RelativePath})").AppendLine().AppendLine(c, $"*{f.Caption}*; produced by `{r.Command}`.");
         return md.ToString();
     }
 
@@ -91,6 +134,19 @@ public static class ExperimentReport
         if (i >= a.Redundancy.Count) return "—";
         var p = a.Redundancy[i];
         return p.ValidationLoss is double v ? $"{v.ToString("F4", c)} ({(v - a.ValidationLoss).ToString("+0.0000;-0.0000;0", c)}), {p.Disabled} of {a.RoutedExperts}" : $"skipped: {p.Skipped}";
+    }
+
+    private static string SeedsNote(ExperimentResult r) => r.Seeds.Count > 1 ? $" (mean of {r.Seeds.Count} seeds, band: lowest to highest seed)" : "";
+
+    // One model's curve over its seeds: at each x of the first seed, the mean and (band) the lowest and highest seed.
+    private static Curve SeedBand(ModelResult m, Func<RunMetrics, List<(double X, double Y)>> points, bool band = true)
+    {
+        var perSeed = m.Seeds.Select(s => points(MetricsFile.Read(Path.Combine(s.Folder, MetricsLog.FileName)))).ToList();
+        int n = perSeed.Min(p => p.Count);
+        var at = Enumerable.Range(0, n).Select(i => perSeed.Select(p => p[i].Y).ToList()).ToList();
+        var xs = perSeed[0].Take(n).Select(p => p.X).ToList();
+        bool banded = band && m.Seeds.Count > 1;
+        return new Curve(m.Name, xs, [.. at.Select(ys => ys.Average())], banded ? [.. at.Select(ys => ys.Min())] : null, banded ? [.. at.Select(ys => ys.Max())] : null);
     }
 
     private static string Duration(double seconds) =>

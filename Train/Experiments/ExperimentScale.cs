@@ -2,8 +2,8 @@
 // that models differ only in their feed-forward layers. F is the "standard FFN" width the paper's
 // design ratios are stated against (ExperimentModels.cs). Two scales:
 //   small  the default: C 128, 4 layers × 4 heads, F = 256, vocab 4096 (the default corpus's cached
-//          tokenizer at `moe train`'s small vocab), B 8 × T 128, 300 steps: a few minutes a model on
-//          2 CPU cores, so an experiment takes about 10–20 minutes
+//          tokenizer at `moe train`'s small vocab), B 8 × T 128; its default steps are per experiment
+//          (ExperimentBudget: a three-seed run in about 30 minutes on 2 CPU cores), 300 elsewhere
 //   tiny   a seconds-long check of the whole pipeline (tests, a first try): C 32, 2 layers, F = 64,
 //          vocab 300, B 2 × T 16, 3 steps
 // The paper's 2B is C 1280, 9 layers, F ≈ 3424, trained on 100B tokens; at this scale only the
@@ -11,7 +11,7 @@
 namespace MoeFromScratch.Train.Experiments;
 
 /// <param name="Ffn">F: the width of one standard SwiGLU FFN (the dense model's, and a GShard expert's).</param>
-/// <param name="Steps">Default optimizer steps per model (`--steps` overrides).</param>
+/// <param name="Steps">Default optimizer steps per model and seed where ExperimentBudget has no per-experiment default (`--steps` / `--tokens` override).</param>
 public sealed record ExperimentScale(
     string Name, int VocabSize, int Hidden, int Layers, int Heads, int Ffn, int MaxPositions,
     int BatchSize, int SequenceLength, long Steps, double LearningRate, int EvalBatches)

@@ -4,6 +4,8 @@
 // back once, because the trainer needs the number anyway (logging, NaN checks).
 // A non-finite norm is returned unchanged and nothing is scaled: the caller decides (the trainer
 // skips the step), as PyTorch's error_if_nonfinite=False leaves it to the user.
+// On P ranks the norm is the world's (DataParallel.GradNorm) and ClipTo applies it: every rank
+// scales by the same coefficient.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Tensors;
 
@@ -16,6 +18,14 @@ public static class GradClip
         if (!(maxNorm > 0)) throw new ArgumentException($"ClipGradNorm: max norm {maxNorm}, expected > 0");
         var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
         double norm = GlobalNorm(grads);
+        ClipTo(grads, norm, maxNorm);
+        return norm;
+    }
+
+    /// <summary>Scales the gradients by maxNorm / (norm + 1e-6) when below 1, for a norm computed elsewhere (the world's).</summary>
+    public static void ClipTo(IReadOnlyList<Tensor> grads, double norm, double maxNorm)
+    {
+        if (!(maxNorm > 0)) throw new ArgumentException($"ClipGradNorm: max norm {maxNorm}, expected > 0");
         double coefficient = maxNorm / (norm + 1e-6);
         if (double.IsFinite(norm) && coefficient < 1)
             foreach (var g in grads)
@@ -23,11 +33,13 @@ public static class GradClip
                 using var scaled = g.Mul(coefficient);
                 g.Backend.Copy(scaled, g);                       // in place: the Grad buffers live on
             }
-        return norm;
     }
 
     /// <summary>‖(t_1, …, t_n)‖₂ of the tensors taken as one vector; the sums stay on the device.</summary>
-    public static double GlobalNorm(IReadOnlyCollection<Tensor> tensors)
+    public static double GlobalNorm(IReadOnlyCollection<Tensor> tensors) => Math.Sqrt(SumOfSquares(tensors));
+
+    /// <summary>Σ t² over every element of the tensors; the sums stay on the device, one read-back.</summary>
+    public static double SumOfSquares(IReadOnlyCollection<Tensor> tensors)
     {
         if (tensors.Count == 0) return 0;
         using var scope = new TensorScope();
@@ -37,6 +49,6 @@ public static class GradClip
             var squares = t.Square().Sum();                     // () sum of t², on the device
             total = total is null ? squares : total.Add(squares);
         }
-        return Math.Sqrt(total!.Item());                        // the one read-back
+        return total!.Item();                                   // the one read-back
     }
 }

@@ -6,17 +6,33 @@
 // AverageGradients all-reduces every gradient (one flat buffer per dtype, on the host) and divides
 // by P. Every rank then holds the same gradients, so the same norm, the same clip coefficient and
 // the same AdamW update; ReplicaDigest lets the trainer check that the weights stayed bitwise equal.
-// Not here: expert parallelism (experts sharded over ranks), which needs the model's dispatch.
+// Expert parallel (sharded parameters given: the routed experts each rank alone holds, see
+// Model/Moe/ExpertExchange.cs): their gradients are not all-reduced — the mirrored exchange of the
+// backward already brought every rank's tokens' contribution to the owner — but scaled by 1/P like
+// the others, since each rank's loss is a mean over its B/P sequences (the sum of the ranks'
+// gradients is P times the single-process one). The clip norm counts each parameter once:
+// ‖g‖² = Σ_replicated g² (the same on every rank) + Σ_ranks Σ_sharded g² (all-gathered, added in
+// rank order on every rank, so every rank gets bitwise the same norm and clip coefficient). The
+// replica check skips them (they differ by design).
+// Not here: the exchange of the rows itself (the model's MoE layers).
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Train.Training;
 
-public sealed class DataParallel(ICommunicator world)
+public sealed class DataParallel(ICommunicator world, IEnumerable<Parameter>? sharded = null)
 {
+    private readonly HashSet<Parameter> _sharded = new(sharded ?? [], ReferenceEqualityComparer.Instance);
+
     public ICommunicator World { get; } = world;
     public int Ranks => World.Size;
+
+    /// <summary>True when some parameters live on one rank only (expert parallel).</summary>
+    public bool ShardsExperts => _sharded.Count > 0;
+
+    /// <summary>The parameters this rank alone holds (its routed experts under expert parallelism).</summary>
+    public IReadOnlySet<Parameter> Sharded => _sharded;
 
     /// <summary>This rank's rows of a global batch of B rows: rows [r·B/P, (r+1)·B/P) of inputs, targets
     /// and segments (narrowed views, contiguous since whole rows are taken).</summary>
@@ -46,11 +62,16 @@ public sealed class DataParallel(ICommunicator world)
         return flag[0] != 0;
     }
 
-    /// <summary>Replaces every gradient by its mean over the ranks.</summary>
+    /// <summary>Replaces every replicated gradient by its mean over the ranks and divides the sharded ones by P.</summary>
     public void AverageGradients(IReadOnlyList<Parameter> parameters)
     {
         if (Ranks == 1) return;
-        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        foreach (var g in Grads(parameters, sharded: true))
+        {
+            using var scaled = g.Mul(1.0 / Ranks);                    // already the sum over every rank's tokens
+            g.Backend.Copy(scaled, g);
+        }
+        var grads = Grads(parameters, sharded: false);
         foreach (var group in grads.GroupBy(g => g.DType))
         {
             var list = group.ToList();
@@ -59,6 +80,21 @@ public sealed class DataParallel(ICommunicator world)
             else throw new NotSupportedException($"data parallel: gradients of {group.Key} are not averaged (float32 and float64 are)");
         }
     }
+
+    /// <summary>The global gradient norm: every replicated parameter once, every sharded one on its owner; the same double on every rank.</summary>
+    public double GradNorm(IReadOnlyList<Parameter> parameters)
+    {
+        double replicated = Optim.GradClip.SumOfSquares(Grads(parameters, sharded: false));
+        if (!ShardsExperts) return Math.Sqrt(replicated);
+        var perRank = new double[Ranks];
+        World.AllGather<double>([Optim.GradClip.SumOfSquares(Grads(parameters, sharded: true))], perRank);
+        double total = replicated;
+        foreach (double s in perRank) total += s;                     // rank order on every rank: one result
+        return Math.Sqrt(total);
+    }
+
+    private List<Tensor> Grads(IEnumerable<Parameter> parameters, bool sharded) =>
+        parameters.Where(p => _sharded.Contains(p) == sharded).Select(p => p.Grad).OfType<Tensor>().ToList();
 
     private void Average<T>(List<Tensor> grads, T scale) where T : unmanaged, System.Numerics.IFloatingPoint<T>
     {
@@ -84,14 +120,14 @@ public sealed class DataParallel(ICommunicator world)
     }
 
     /// <summary>
-    /// Fails (on every rank) unless every rank's parameters are bitwise the same: a 64-bit FNV-1a
-    /// digest of their bytes, all-gathered and compared.
+    /// Fails (on every rank) unless every rank's replicated parameters are bitwise the same: a 64-bit
+    /// FNV-1a digest of their bytes, all-gathered and compared. Sharded parameters are skipped.
     /// </summary>
     public void CheckReplicasIdentical(IEnumerable<Parameter> parameters, long step)
     {
         if (Ranks == 1) return;
         ulong digest = 14695981039346656037UL;
-        foreach (var p in parameters)
+        foreach (var p in parameters.Where(p => !_sharded.Contains(p)))
             foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Data.ToDoubleArray().AsSpan()))
                 digest = (digest ^ b) * 1099511628211UL;
         var all = new int[2 * Ranks];

@@ -39,7 +39,7 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
     public IDecoder StartDecoding(int positions) => new KvCachedDecoder(Model, positions);
 
     /// <summary>An HF model folder: the stacked routed experts are written per expert under the official names.</summary>
-    public void SaveWeights(string folder, MoeConfig? config) => ModelWeights.Save(Model, folder);
+    public void SaveWeights(string folder, MoeConfig? config, Func<Parameter, Tensor>? pick = null) => ModelWeights.Save(Model, folder, pick: pick);
 
     public void LoadWeights(string folder) => ModelWeights.LoadInto(Model, folder);
 

@@ -36,7 +36,9 @@ public interface ILanguageModel
     /// Writes the weights into a checkpoint folder (with config.json when a config is given). The
     /// default stores NamedParameters() as they are; a model with an official on-disk layout overrides it.
     /// </summary>
-    void SaveWeights(string folder, MoeConfig? config) => ModuleWeights.Save(folder, Module, config);
+    /// pick: what to write for a parameter (null: its Data); expert parallelism hands the gathered experts of every rank.
+    void SaveWeights(string folder, MoeConfig? config, Func<Parameter, Tensor>? pick = null) =>
+        ModuleWeights.Save(folder, Module, config, pick);
 
     /// <summary>Loads weights written by <see cref="SaveWeights"/> into the existing parameters.</summary>
     void LoadWeights(string folder) => ModuleWeights.Load(folder, Module);

@@ -13,8 +13,9 @@ namespace MoeFromScratch.Train.Training;
 
 public static class ModelFactory
 {
-    public static ILanguageModel Create(MoeConfig config, IBackend backend, ulong seed) =>
-        new DeepSeekMoeLanguageModel(new DeepSeekMoe(config, seed, backend, DType.Float32));
+    /// <summary>expertParallel: the world whose ranks split the routed experts (null: this process holds them all).</summary>
+    public static ILanguageModel Create(MoeConfig config, IBackend backend, ulong seed, Distributed.ICommunicator? expertParallel = null) =>
+        new DeepSeekMoeLanguageModel(new DeepSeekMoe(config, seed, backend, DType.Float32, expertParallel));
 
     /// <summary>A trained model and its tokenizer from a checkpoint folder, a run folder (its latest
     /// checkpoint) or any folder with config.json, model.safetensors and tokenizer.json. Every part is

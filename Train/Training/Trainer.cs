@@ -11,6 +11,8 @@
 // On P ranks (DataParallel) each step takes this rank's slice of the global batch, the gradients
 // and the reported losses are averaged over the ranks, a stop request on any rank stops all at the
 // same step, and the replicated weights are checked bitwise equal at every save and at the end.
+// Expert parallel (DataParallel with sharded parameters): the same loop; the gradient norm is the
+// world's, and a save first gathers every rank's experts so rank 0 writes the ordinary checkpoint.
 // Not here: building the model, data or optimizer (TrainCommand), drawing progress (reporters).
 using System.Diagnostics;
 using MoeFromScratch.Tensors;
@@ -112,8 +114,9 @@ public sealed class Trainer(
     private string? Save()
     {
         _parallel.CheckReplicasIdentical(model.Module.Parameters(), State.Step);   // every rank calls Save
+        using var experts = _parallel.ShardsExperts ? new GatheredExperts(_parallel.World, optimizer, _parallel.Sharded) : null; // every rank sends its experts
         if (checkpoint is null) return null;   // the ranks past 0 of a data-parallel run: rank 0 writes
-        string folder = checkpoint.Save(State);
+        string folder = checkpoint.Save(State, experts: experts);
         // A save's buffers (the tensor chunks, the tokenizer's JSON) are large objects, which only a
         // full collection frees; left to the runtime they stay resident for the rest of the run.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -160,9 +163,10 @@ public sealed class Trainer(
         var backward = Lap(clock);
 
         // clip the global gradient norm, set the learning rate, update
-        double gradNorm = GradClip.ClipGradNorm(optimizer.Parameters(), settings.MaxGradNorm);
+        double gradNorm = _parallel.GradNorm([.. optimizer.Parameters()]);   // the world's: each parameter once
         if (!double.IsFinite(gradNorm))
             return Report(gradNorm, backward, Lap(clock), $"gradient norm is {gradNorm}");
+        GradClip.ClipTo([.. optimizer.Parameters().Select(p => p.Grad).OfType<Tensor>()], gradNorm, settings.MaxGradNorm);
         optimizer.LearningRate = lr;
         optimizer.Step();
         return Report(gradNorm, backward, Lap(clock), null);

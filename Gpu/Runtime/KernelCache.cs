@@ -1,7 +1,9 @@
-// PipelineCache: compute pipelines built lazily from the embedded SPIR-V and cached per
-// (shader, specialization constants). Every kernel binds N storage buffers at set 0, bindings
-// 0..N-1, and may push up to 128 bytes of constants (the guaranteed minimum); layouts are shared
-// per N. Specialization constants are 32-bit values with constant_id 0, 1, 2, ... in order.
+// KernelCache: compute pipelines built lazily from the embedded SPIR-V and kept per (shader,
+// specialization constants) for the backend's lifetime. Every kernel binds N storage buffers at set 0,
+// bindings 0..N-1, and may push up to 128 bytes of constants (the guaranteed minimum); layouts are
+// shared per N. Specialization constants are 32-bit values with constant_id 0, 1, 2, ... in order.
+// Pipelines are built through one VkPipelineCache, seeded with an earlier run's bytes when the
+// backend has them (IPipelineCacheStore.cs); Data() returns its bytes for the next run.
 using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 
@@ -10,7 +12,7 @@ namespace MoeFromScratch.Gpu.Runtime;
 /// <summary>A ready pipeline and the layout its descriptors and push constants go through.</summary>
 internal sealed record Kernel(string Shader, Pipeline Pipeline, PipelineLayout Layout, DescriptorSetLayout SetLayout, int Bindings);
 
-internal sealed unsafe class PipelineCache : IDisposable
+internal sealed unsafe class KernelCache : IDisposable
 {
     public const int PushConstantBytes = 128;
 
@@ -18,14 +20,42 @@ internal sealed unsafe class PipelineCache : IDisposable
     private readonly Dictionary<string, ShaderModule> _modules = [];
     private readonly Dictionary<int, (DescriptorSetLayout Set, PipelineLayout Layout)> _layouts = [];
     private readonly Dictionary<string, Kernel> _kernels = [];
+    private readonly PipelineCache _driverCache;
 
-    public PipelineCache(VulkanContext context)
+    /// <param name="initialData">An earlier run's Data() for this device (PipelineCacheIdentity checked it), or null.</param>
+    public KernelCache(VulkanContext context, byte[]? initialData)
     {
         _context = context;
-        if (typeof(PipelineCache).Assembly.GetManifestResourceNames().All(n => !n.StartsWith("spv/", StringComparison.Ordinal)))
+        if (typeof(KernelCache).Assembly.GetManifestResourceNames().All(n => !n.StartsWith("spv/", StringComparison.Ordinal)))
             throw new GpuUnavailableException(
                 "The Vulkan backend was built without its compute shaders because glslc was missing at build time. " +
                 "Install it (`apt install glslc`, or the Vulkan SDK) and rebuild.");
+        fixed (byte* data = initialData)
+        {
+            var info = new PipelineCacheCreateInfo
+            {
+                SType = StructureType.PipelineCacheCreateInfo,
+                InitialDataSize = (nuint)(initialData?.Length ?? 0),
+                PInitialData = data,
+            };
+            PipelineCache cache;
+            VulkanInstance.Check(context.Vk.CreatePipelineCache(context.Device, &info, null, &cache), "vkCreatePipelineCache");
+            _driverCache = cache;
+        }
+    }
+
+    /// <summary>Pipelines built by this backend so far (each is a driver compile, or a hit in the seeded cache).</summary>
+    public int Built => _kernels.Count;
+
+    /// <summary>The VkPipelineCache's bytes (header first), for IPipelineCacheStore.Save.</summary>
+    public byte[] Data()
+    {
+        nuint size = 0;
+        VulkanInstance.Check(_context.Vk.GetPipelineCacheData(_context.Device, _driverCache, &size, null), "vkGetPipelineCacheData");
+        var data = new byte[(int)size];
+        fixed (byte* p = data)
+            VulkanInstance.Check(_context.Vk.GetPipelineCacheData(_context.Device, _driverCache, &size, p), "vkGetPipelineCacheData");
+        return data.AsSpan(0, (int)size).ToArray();
     }
 
     public Kernel Get(string shader, int bindings, ReadOnlySpan<uint> specialization)
@@ -55,7 +85,7 @@ internal sealed unsafe class PipelineCache : IDisposable
                 },
                 Layout = layout,
             };
-            var result = _context.Vk.CreateComputePipelines(_context.Device, default, 1, &info, null, &pipeline);
+            var result = _context.Vk.CreateComputePipelines(_context.Device, _driverCache, 1, &info, null, &pipeline);
             SilkMarshal.Free((nint)entry);
             VulkanInstance.Check(result, $"vkCreateComputePipelines({shader})");
         }
@@ -68,8 +98,8 @@ internal sealed unsafe class PipelineCache : IDisposable
     private ShaderModule Module(string shader)
     {
         if (_modules.TryGetValue(shader, out var module)) return module;
-        using var stream = typeof(PipelineCache).Assembly.GetManifestResourceStream($"spv/{shader}.spv")
-            ?? throw new GpuUnavailableException($"shader '{shader}' is not embedded in {typeof(PipelineCache).Assembly.GetName().Name}; was it compiled (glslc) and named Shaders/{shader}.comp?");
+        using var stream = typeof(KernelCache).Assembly.GetManifestResourceStream($"spv/{shader}.spv")
+            ?? throw new GpuUnavailableException($"shader '{shader}' is not embedded in {typeof(KernelCache).Assembly.GetName().Name}; was it compiled (glslc) and named Shaders/{shader}.comp?");
         var code = new byte[stream.Length];
         stream.ReadExactly(code);
         fixed (byte* p = code)
@@ -124,6 +154,7 @@ internal sealed unsafe class PipelineCache : IDisposable
             vk.DestroyDescriptorSetLayout(_context.Device, set, null);
         }
         foreach (var m in _modules.Values) vk.DestroyShaderModule(_context.Device, m, null);
+        vk.DestroyPipelineCache(_context.Device, _driverCache, null);
         _kernels.Clear();
         _layouts.Clear();
         _modules.Clear();

@@ -1,0 +1,63 @@
+// Fused causal attention on Vulkan (Shaders/attention_forward.comp, attention_backward_dq.comp,
+// attention_backward_dkv.comp; their shared layout is attention.glsl). q, k and v are bound as they
+// are and read through their strides (push constants), so neither the projections' (B, T, NH, HS)
+// layout nor a KV cache's prefix is copied; dO, the saved output and lse are made dense if they are
+// not. The backward runs two dispatches (dq and D by query tiles, then dk and dv by key tiles), each
+// output with one writer, like the CPU kernel. Head sizes above MAX_HS (128, attention.glsl) are
+// refused: each invocation holds whole head rows in registers.
+using MoeFromScratch.Gpu.Kernels;
+using MoeFromScratch.Tensors;
+
+namespace MoeFromScratch.Gpu;
+
+public sealed partial class VulkanBackend
+{
+    /// <summary>attention.glsl's MAX_HS: the largest head size the shaders take.</summary>
+    private const int MaxAttentionHeadSize = 128;
+
+    /// <summary>Query rows (forward, dq) or keys (dk, dv) per workgroup: one invocation each.</summary>
+    private const uint AttentionRowsPerGroup = 64;
+
+    public bool HasFusedAttention => true;
+
+    public void AttentionForward(Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse)
+    {
+        CheckFloat32("AttentionForward", q, k, v, output, lse);
+        var push = AttentionPush("AttentionForward", q, k, v).U(output.Offset).U(lse.Offset).U(0u).U(0u).U(0u).U(0u);
+        Dispatch(Kernel("attention_forward", 5, AttentionRowsPerGroup), [Read(q), Read(k), Read(v), Write(output), Write(lse)], push,
+            AttentionGroups(q.Shape[1]), (uint)(q.Shape[0] * q.Shape[2]));
+    }
+
+    public void AttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse, Tensor dq, Tensor dk, Tensor dv)
+    {
+        CheckFloat32("AttentionBackward", dout, q, k, v, output, lse, dq, dk, dv);
+        using var dO = Dense(dout);
+        using var o = Dense(output);
+        using var rowLse = Dense(lse);
+        using var rowD = Tensor.Empty(lse.Shape, DType.Float32, this);   // D = rowsum(dO ∘ O), (B, NH, T): pass 1 writes, pass 2 reads
+        uint pairs = (uint)(q.Shape[0] * q.Shape[2]);
+        var pushDq = AttentionPush("AttentionBackward", q, k, v).U(o.Offset).U(rowLse.Offset).U(dO.Offset).U(rowD.Offset).U(dq.Offset).U(0u);
+        Dispatch(Kernel("attention_backward_dq", 8, AttentionRowsPerGroup),
+            [Read(q), Read(k), Read(v), Read(o), Read(rowLse), Read(dO), Write(rowD), Write(dq)], pushDq, AttentionGroups(q.Shape[1]), pairs);
+        var pushDkv = AttentionPush("AttentionBackward", q, k, v).U(0u).U(rowLse.Offset).U(dO.Offset).U(rowD.Offset).U(dk.Offset).U(dv.Offset);
+        Dispatch(Kernel("attention_backward_dkv", 8, AttentionRowsPerGroup),
+            [Read(q), Read(k), Read(v), Read(rowLse), Read(dO), Read(rowD), Write(dk), Write(dv)], pushDkv, AttentionGroups(k.Shape[1]), pairs);
+    }
+
+    private static uint AttentionGroups(int rows) => (uint)((rows + AttentionRowsPerGroup - 1) / AttentionRowsPerGroup);
+
+    /// <summary>attention.glsl's push constants up to the dense tensors' offsets: sizes, then q, k, v as offset and four strides.</summary>
+    private static PushConstants AttentionPush(string op, Tensor q, Tensor k, Tensor v)
+    {
+        int HS = q.Shape[3];
+        if (HS > MaxAttentionHeadSize)
+            throw new NotSupportedException($"{op}: the Vulkan kernel takes head sizes up to {MaxAttentionHeadSize}, got {HS}");
+        var push = new PushConstants().U((uint)q.Shape[0]).U((uint)q.Shape[1]).U((uint)q.Shape[2]).U((uint)HS).U((uint)k.Shape[1]);
+        foreach (var x in new[] { q, k, v })
+        {
+            push.U(x.Offset);
+            foreach (long stride in x.Strides) push.U(stride);
+        }
+        return push;
+    }
+}

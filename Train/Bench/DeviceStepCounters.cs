@@ -1,0 +1,32 @@
+// DeviceStepCounters: a Vulkan backend's counters over the timed steps of `moe bench train`, per
+// step (Gpu/Runtime/VulkanCounters.cs says what each counts), and the most pool bytes live tensors
+// held in those steps. Per step is the total over the steps divided by their number, so a counter
+// that moves only on some steps (a logging interval) shows as a fraction.
+using System.Text.Json.Nodes;
+using MoeFromScratch.Gpu.Runtime;
+
+namespace MoeFromScratch.Train.Bench;
+
+public sealed record DeviceStepCounters(VulkanCounters Total, int Steps, long PoolPeakBytes)
+{
+    private double PerStep(long count) => Math.Round((double)count / Steps, 2);
+
+    /// <summary>One line for the text report.</summary>
+    public string Describe() =>
+        $"per step: {PerStep(Total.Dispatches)} dispatches, {PerStep(Total.Barriers)} barriers, {PerStep(Total.Submits)} submits, " +
+        $"{PerStep(Total.HostWaits)} host waits ({PerStep(Total.ReadBacks)} read-backs), " +
+        $"{PerStep(Total.BytesUploaded) / 1024:F1} KiB up, {PerStep(Total.BytesReadBack) / 1024:F1} KiB back, " +
+        $"{PerStep(Total.StagingBuffersCreated)} staging buffers created; pool peak {PoolPeakBytes / (1024.0 * 1024):F1} MiB";
+
+    public JsonObject Json() => new()
+    {
+        ["dispatches"] = PerStep(Total.Dispatches),
+        ["barriers"] = PerStep(Total.Barriers),
+        ["submits"] = PerStep(Total.Submits),
+        ["host_waits"] = PerStep(Total.HostWaits),
+        ["read_backs"] = PerStep(Total.ReadBacks),
+        ["bytes_uploaded"] = PerStep(Total.BytesUploaded),
+        ["bytes_read_back"] = PerStep(Total.BytesReadBack),
+        ["staging_buffers_created"] = PerStep(Total.StagingBuffersCreated),
+    };
+}
