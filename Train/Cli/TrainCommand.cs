@@ -5,7 +5,7 @@
 // runs (Checkpointing/RunFolder: a second run there is refused, so is a fresh run over an old one); `--resume DIR`
 // continues a run from its checkpoint with the saved settings (options given again override them,
 // at the price of exactness). Ctrl-C (or SIGTERM) stops at the next step boundary, saves and exits
-// 0; a second one kills the process (the last complete checkpoint stays intact).
+// 130 (143; Cli/StopSignal); a second one kills the process (the last complete checkpoint stays intact).
 // Under `mpiexec -n P` the same command trains the same model data-parallel (Training/DataParallel):
 // --batch stays the global batch, rank 0 alone prints and writes, local ranks share the CPU cores.
 // `--parallel expert` splits the routed experts over the ranks instead of replicating them
@@ -137,14 +137,13 @@ public static class TrainCommand
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C or SIGTERM asking for a clean stop at the next step boundary
-        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter,
+        var (result, exitCode) = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter,
                 new DataParallel(world, model.Module is Model.DeepSeekMoe moe ? moe.ShardedParameters() : null)),
             restored, settings, writes ? runFolder : null, metrics);
         World.Close();                                    // the last collective is behind us (every rank saw the same averaged losses)
-        if (result is null) return 1;
         // a sample needs every rank's experts, and the world is closed: expert-parallel runs print none
-        if (writes && !result.Cancelled && !expertParallel) PrintSample(model, tokenizer, data.SamplePrompt, (int)settings.Seed);
-        return 0;
+        if (result is { Cancelled: false } && writes && !expertParallel) PrintSample(model, tokenizer, data.SamplePrompt, (int)settings.Seed);
+        return exitCode;
     }
 
     // Reads and tokenises the corpus (or finds it in the cache), checks it is big enough for the run
