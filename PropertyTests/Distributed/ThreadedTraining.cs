@@ -14,13 +14,13 @@
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Config;
+using MoeFromScratch.PropertyTests.Training;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Training;
-using MoeFromScratch.PropertyTests.Training;
 
 namespace MoeFromScratch.PropertyTests.Distributed;
 
