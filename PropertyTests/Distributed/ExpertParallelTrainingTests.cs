@@ -37,35 +37,7 @@ public sealed class ExpertParallelTrainingTests(ITestOutputHelper output) : IDis
 {
     private readonly TrainingFixture _data = new();
 
-    // 2 layers (dense, then MoE with 1 shared + 4 routed experts, 2 active), C 16: every part of the
-    // model runs, and E = 4 splits over 1, 2 and 4 ranks. A wide init so routing is not uniform.
-    private static readonly MoeConfig Config = MoePresets.Tiny with
-    {
-        VocabSize = TrainingFixture.Vocab,
-        HiddenSize = 16,
-        IntermediateSize = 32,
-        MaxPositionEmbeddings = 16,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 2,
-        NumKeyValueHeads = 2,
-        MoeIntermediateSize = 8,
-        NSharedExperts = 1,
-        NRoutedExperts = 4,
-        NumExpertsPerTok = 2,
-        AuxLossAlpha = 0.01,
-        InitializerRange = 0.2,
-    };
-
-    private static readonly TrainSettings Settings = new()
-    {
-        BatchSize = 4,
-        SequenceLength = 8,
-        LearningRate = 1e-2,
-        WarmupSteps = 0,
-        EvalEvery = 0,
-        SaveEvery = 0,
-        Seed = 7,
-    };
+    private static readonly MoeConfig Config = ThreadedTraining.TestConfig;
 
     private sealed record Bounds(double Loss, Tolerance Grad, double Weight);
 
@@ -129,7 +101,7 @@ public sealed class ExpertParallelTrainingTests(ITestOutputHelper output) : IDis
             Close(ThreadedTraining.Whole(resumed, r => r.Weights, name), single.Weights[name], Tolerance.Absolute(bounds.Weight), name);
     }
 
-    private ThreadedTraining Training(MoeConfig config) => new(_data.TrainPath, config, Settings);
+    private ThreadedTraining Training(MoeConfig config) => new(_data.TrainPath, config, ThreadedTraining.TestSettings);
 
     private string Folder(string name) => Path.Combine(_data.Folder, name);
 

@@ -3,7 +3,9 @@
 // so whole-model expert-parallel training can be compared with one process in float64 and float32
 // without mpiexec. P = 1 is the ordinary one-process model (no ExpertShards); P > 1 is
 // `--parallel expert`: rank r holds routed experts [r·E/P, (r+1)·E/P).
-// Every rank returns what the comparisons need: its losses and gradient norms per step, and after the
+// Every rank's world is counted (CountingCommunicator, as World.Open does), so a test can read what
+// each step's collectives moved. Every rank returns what the comparisons need: its losses, gradient
+// norms and communication counters per step, and after the
 // last step its weights and (clipped) gradients by parameter name — a sharded parameter's are the
 // rank's own (E/P, …) block, which Whole concatenates in rank order into the one-process (E, …) stack.
 // The ReferenceBackend runs every kernel as plain loops on the calling thread: its reduction orders
@@ -12,6 +14,7 @@
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Config;
+using MoeFromScratch.PropertyTests.Training;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 using MoeFromScratch.Train.Checkpointing;
@@ -22,26 +25,58 @@ using MoeFromScratch.Train.Training;
 namespace MoeFromScratch.PropertyTests.Distributed;
 
 /// <summary>One rank's run: per-step losses and gradient norms (the world's), and its parameters and gradients after the last step.</summary>
-internal sealed record RankRun(IReadOnlyList<double> Losses, IReadOnlyList<double> GradNorms,
+internal sealed record RankRun(IReadOnlyList<double> Losses, IReadOnlyList<double> GradNorms, IReadOnlyList<CommunicationCounters> Counters,
     Dictionary<string, double[]> Weights, Dictionary<string, double[]> Grads, IReadOnlySet<string> Sharded);
 
 internal sealed class ThreadedTraining(string tokensPath, MoeConfig config, TrainSettings settings)
 {
     private static readonly IBackend Backend = new ReferenceBackend();
 
+    /// <summary>The tests' model: 2 layers (dense, then MoE with 1 shared + 4 routed experts, 2 active), C 16: every part of the
+    /// model runs, and E = 4 splits over 1, 2 and 4 ranks. A wide init so routing is not uniform.</summary>
+    public static readonly MoeConfig TestConfig = MoePresets.Tiny with
+    {
+        VocabSize = TrainingFixture.Vocab,
+        HiddenSize = 16,
+        IntermediateSize = 32,
+        MaxPositionEmbeddings = 16,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 2,
+        NumKeyValueHeads = 2,
+        MoeIntermediateSize = 8,
+        NSharedExperts = 1,
+        NRoutedExperts = 4,
+        NumExpertsPerTok = 2,
+        AuxLossAlpha = 0.01,
+        InitializerRange = 0.2,
+    };
+
+    /// <summary>The tests' run: B 4 × T 8, lr 1e-2, no warm-up, evaluation or saves unless asked.</summary>
+    public static readonly TrainSettings TestSettings = new()
+    {
+        BatchSize = 4,
+        SequenceLength = 8,
+        LearningRate = 1e-2,
+        WarmupSteps = 0,
+        EvalEvery = 0,
+        SaveEvery = 0,
+        Seed = 7,
+    };
+
     /// <summary>Trains on P threads up to `steps` (from `resume` when given); rank 0 saves into `runFolder` when given.</summary>
     public RankRun[] Train(int ranks, DType dtype, long steps, string? resume = null, string? runFolder = null, long saveEvery = 0) =>
-        ThreadedWorld.Run(ranks, world =>
+        ThreadedWorld.Run(ranks, threads =>
         {
+            var world = new CountingCommunicator(threads);
             using var rank = new Rank(world, config, settings, dtype);
             using var tokens = TokenFile.Open(tokensPath);
             var batches = new TokenBatches(tokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Random);
-            var log = new StepLog();
+            var log = new StepLog(world);
             var trainer = new Trainer(rank.Model, rank.Optimizer, batches, null, settings with { Steps = steps, SaveEvery = saveEvery },
                 rank.Checkpoint(runFolder), reporter: log, parallel: rank.Parallel);
             if (resume is not null) trainer.Resume(TrainingCheckpoint.Restore(resume, rank.Model, rank.Optimizer));
             trainer.Run();
-            return new RankRun(log.Losses, log.GradNorms, rank.Named(p => p.Data), rank.Named(p => p.Grad!), rank.ShardedNames);
+            return new RankRun(log.Losses, log.GradNorms, log.Counters, rank.Named(p => p.Data), rank.Named(p => p.Grad!), rank.ShardedNames);
         });
 
     /// <summary>Loads `checkpoint` on P threads and saves it again, untouched, into `runFolder` (rank 0 writes); the folder written.</summary>
@@ -100,15 +135,17 @@ internal sealed class ThreadedTraining(string tokensPath, MoeConfig config, Trai
         }
     }
 
-    private sealed class StepLog : ITrainingReporter
+    private sealed class StepLog(CountingCommunicator world) : ITrainingReporter
     {
         public List<double> Losses { get; } = [];
         public List<double> GradNorms { get; } = [];
+        public List<CommunicationCounters> Counters { get; } = [];   // since the world opened, after each step
 
         public void StepDone(StepReport report)
         {
             Losses.Add(report.Loss);
             GradNorms.Add(report.GradNorm);
+            Counters.Add(world.Counters);
         }
     }
 }
