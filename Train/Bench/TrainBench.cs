@@ -71,15 +71,18 @@ public static class TrainBench
             var vulkan = backend as VulkanBackend;
             AllocatorStats warmedUp = default;
             VulkanCounters deviceWarmedUp = default;
+            IReadOnlyDictionary<string, long> kernelsWarmedUp = new Dictionary<string, long>();
             var steps = new StepCollector(s.Warmup, () =>
             {
                 allocator?.ResetPeaks();
                 warmedUp = allocator?.Stats ?? default;
                 vulkan?.ResetPeak();
                 deviceWarmedUp = vulkan?.Counters ?? default;
+                kernelsWarmedUp = vulkan?.DispatchesByKernel ?? kernelsWarmedUp;
             });
             new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps).Run();
-            var device = vulkan is null ? null : new DeviceStepCounters(vulkan.Counters - deviceWarmedUp, s.Steps, vulkan.PeakBytesInUse);
+            var device = vulkan is null ? null : new DeviceStepCounters(vulkan.Counters - deviceWarmedUp, s.Steps, vulkan.PeakBytesInUse,
+                DeviceStepCounters.Difference(vulkan.DispatchesByKernel, kernelsWarmedUp));
             var timed = steps.Times.Skip(s.Warmup).ToList();
             // the counters as the last warm-up step ended (or before the run, without warm-up) and at the end
             var (gcStart, gen2Start) = s.Warmup > 0 ? steps.Gc[s.Warmup - 1] : steps.GcBefore;
