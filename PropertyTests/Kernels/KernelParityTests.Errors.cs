@@ -91,6 +91,18 @@ public abstract partial class KernelParityTests
         }
     }
 
+    [Fact]
+    public void FloatOnlyOpsRefuseInt32NamingTheOp()
+    {
+        using var scope = new TensorScope();
+        var x = Tensor.Zeros([2], DType.Int32, Backend);
+        foreach (var op in Enum.GetValues<BinaryOp>().Where(o => o.IsFloatOnly()))
+        {
+            var error = Assert.ThrowsAny<NotSupportedException>(() => Backend.Binary(op, x, x, Tensor.Empty([2], DType.Int32, Backend)));
+            Assert.Contains(op.ToString(), error.Message);
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]
