@@ -80,31 +80,22 @@ public static class TrainBench
             var counting = parallel?.World as Distributed.CountingCommunicator;
             AllocatorStats warmedUp = default;
             VulkanCounters deviceWarmedUp = default;
-<<<<<<< HEAD
             Distributed.CommunicationCounters communicationWarmedUp = default, communicationEnd = default;
-=======
             IReadOnlyDictionary<string, long> kernelsWarmedUp = new Dictionary<string, long>();
->>>>>>> i17b
             var steps = new StepCollector(s.Warmup, () =>
             {
                 allocator?.ResetPeaks();
                 warmedUp = allocator?.Stats ?? default;
                 vulkan?.ResetPeak();
                 deviceWarmedUp = vulkan?.Counters ?? default;
-<<<<<<< HEAD
                 communicationWarmedUp = counting?.Counters ?? default;
+                kernelsWarmedUp = vulkan?.DispatchesByKernel ?? kernelsWarmedUp;
             }, () => communicationEnd = counting?.Counters ?? default);   // after each step: the end-of-run save's gathers are not a step's
             new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps,
                 parallel: parallel).Run();
-            var device = vulkan is null ? null : new DeviceStepCounters(vulkan.Counters - deviceWarmedUp, s.Steps, vulkan.PeakBytesInUse);
-            int ranks = parallel?.Ranks ?? 1, localBatch = s.Batch / ranks;
-=======
-                kernelsWarmedUp = vulkan?.DispatchesByKernel ?? kernelsWarmedUp;
-            });
-            new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps).Run();
             var device = vulkan is null ? null : new DeviceStepCounters(vulkan.Counters - deviceWarmedUp, s.Steps, vulkan.PeakBytesInUse,
                 DeviceStepCounters.Difference(vulkan.DispatchesByKernel, kernelsWarmedUp));
->>>>>>> i17b
+            int ranks = parallel?.Ranks ?? 1, localBatch = s.Batch / ranks;
             var timed = steps.Times.Skip(s.Warmup).ToList();
             // the counters as the last warm-up step ended (or before the run, without warm-up) and at the end
             var (gcStart, gen2Start) = s.Warmup > 0 ? steps.Gc[s.Warmup - 1] : steps.GcBefore;
