@@ -32,7 +32,6 @@ public static class TrainCommand
         string? Config, string? Data, int? Vocab, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
         string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache, bool Overwrite, bool HoldOutSft, string Parallel);
 
-    public const string DataParallelName = "data", ExpertParallelName = "expert";
 
     public static Command Create()
     {
@@ -55,11 +54,7 @@ public static class TrainCommand
         var overwrite = new Option<bool>(RunFolder.OverwriteOption) { Description = "Delete the run already in --out (its checkpoints, latest, metrics.jsonl) and start a fresh one there." };
         var holdOutSft = new Option<bool>("--hold-out-sft") { Description = "Leave the namespaces `moe sft` evaluates on out of the default corpus (its own cache folder), so the fine-tuned model is evaluated on documentation it never read. Default: the whole documentation." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
-        var parallel = new Option<string>("--parallel")
-        {
-            Description = $"Under mpiexec: {DataParallelName} (every rank holds the whole model) or {ExpertParallelName} (rank r holds routed experts [r·E/P, (r+1)·E/P); E must divide by P).",
-            DefaultValueFactory = _ => DataParallelName,
-        };
+        var parallel = WorldStart.ParallelOption();
         var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
         {
             config, data, vocab, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache, overwrite, holdOutSft, parallel,
@@ -74,13 +69,9 @@ public static class TrainCommand
     private static int Run(Options o)
     {
         // what to train: a fresh run, or the saved state of the run being resumed
-        if (o.Parallel is not (DataParallelName or ExpertParallelName))
-            throw new Tensors.UsageException($"--parallel {o.Parallel}: expected {DataParallelName} or {ExpertParallelName}");
-        bool expertParallel = o.Parallel == ExpertParallelName;
-        var world = World.Open();
+        bool expertParallel = WorldStart.ExpertParallel(o.Parallel);
+        var world = WorldStart.Open();
         bool writes = world.Rank == 0;                        // rank 0 prints and writes; the others are quiet
-        if (!writes) Console.SetOut(TextWriter.Null);
-        if (world.LocalSize > 1) Tensors.Cpu.CpuThreads.Limit(Math.Max(1, Environment.ProcessorCount / world.LocalSize));
         string? resumeFolder = o.Resume is null ? null : CheckpointStore.Resolve(o.Resume);
         var saved = resumeFolder is null ? null : TrainerState.Load(Path.Combine(resumeFolder, TrainerState.FileName));
         if (saved is not null && o.Steps is long steps && steps <= saved.Step)
@@ -95,14 +86,10 @@ public static class TrainCommand
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         TokenizedCorpus.RequireTrainableVocab(config.VocabSize, configSource);
         if (resumeFolder is not null) Model.Checkpoint.ModelCheckpoint.CheckHeaders(resumeFolder, config);
-        world.Require(settings.BatchSize % world.Size == 0,
-            $"--batch {settings.BatchSize}: the global batch must divide by the {world.Size} ranks (each rank takes B/P sequences)");
-        int experts = config.NRoutedExperts;
-        world.Require(!expertParallel || (experts >= world.Size && experts % world.Size == 0),
-            $"--parallel expert: {experts} routed experts (n_routed_experts) do not split evenly over {world.Size} ranks; the rank count must divide E and be at most E");
+        WorldStart.RequireSplits(world, settings.BatchSize, config, expertParallel);
         world.Require(world.Size == 1 || expertParallel || config.SeqAux || (config.AuxLossAlpha == 0 && config.DeviceAuxLossAlpha == 0),
             "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default), --parallel expert (which exchanges them) or one process");
-        var (opened, why) = DeviceSelector.OpenExplained(o.Device);
+        var (opened, why) = DeviceSelector.OpenExplained(WorldStart.Device(world, o.Device));
         using var backend = opened;
         MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength, backend.HasFusedAttention).Check(backend);
 
@@ -132,7 +119,7 @@ public static class TrainCommand
         var checkpoint = writes ? new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer) : null;
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = writes ? new MetricsLog(runFolder, restored?.Step ?? 0) : null;
-        PrintWorld(world, backend, expertParallel ? $"expert parallel ({experts / world.Size} of {experts} routed experts per rank)" : "data parallel");
+        if (WorldStart.WorldLine(world, backend, WorldStart.Parallelism(world, config, expertParallel)) is { } worldLine) Console.WriteLine(worldLine);
         Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
@@ -210,15 +197,5 @@ public static class TrainCommand
             Data = o.Data ?? s.Data,
             HoldOutSft = o.HoldOutSft || s.HoldOutSft,
         }).Validate();
-    }
-
-    // The world line under a launcher: P, the MPI library, each rank's device and CPU threads.
-    private static void PrintWorld(ICommunicator world, IBackend backend, string parallelism)
-    {
-        if (world.Size == 1) return;
-        var threads = new int[world.Size];
-        world.AllGather<int>([Tensors.Cpu.CpuThreads.Count], threads);
-        Console.WriteLine($"world: {world.Size} ranks, {parallelism}, {world.Library}; " +
-            string.Join(", ", Enumerable.Range(0, world.Size).Select(r => $"rank {r}: {backend.Name} ({threads[r]} CPU thread{(threads[r] == 1 ? "" : "s")})")));
     }
 }
