@@ -50,7 +50,8 @@ public static class BenchCommand
         if (!asJson) Console.WriteLine($"{"device",-10} {"n",6} {"ms",10} {"GFLOPS",9} {"best",9}");
         foreach (int n in sizes)
         {
-            var r = GemmBench.Run(backend, n, reps);
+            // a line only when a size takes over 10 s (a slow device); under --json on stderr, stdout being the result
+            var r = GemmBench.Run(backend, n, reps, total => new PhaseProgress(asJson ? Console.Error : Console.Out, $"bench gemm n {n}:", total, "multiplies", long.MaxValue, TimeSpan.FromSeconds(10)));
             Console.WriteLine(asJson
                 ? new JsonObject
                 {
