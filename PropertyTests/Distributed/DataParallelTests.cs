@@ -13,9 +13,7 @@
 // resumed by one process continues the single-process run (same bounds on steps 4-5).
 // Also: a global batch that P does not divide stops every rank with one line; so do experts that
 // P does not divide under --parallel expert.
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Reliability;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Training;

@@ -6,7 +6,6 @@
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Distributed.Mpi;
 using MoeFromScratch.PropertyTests.Reliability;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Distributed;
 

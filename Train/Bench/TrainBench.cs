@@ -81,6 +81,7 @@ public static class TrainBench
             AllocatorStats warmedUp = default;
             VulkanCounters deviceWarmedUp = default;
             Distributed.CommunicationCounters communicationWarmedUp = default, communicationEnd = default;
+            IReadOnlyDictionary<string, long> kernelsWarmedUp = new Dictionary<string, long>();
             var steps = new StepCollector(s.Warmup, () =>
             {
                 allocator?.ResetPeaks();
@@ -88,10 +89,12 @@ public static class TrainBench
                 vulkan?.ResetPeak();
                 deviceWarmedUp = vulkan?.Counters ?? default;
                 communicationWarmedUp = counting?.Counters ?? default;
+                kernelsWarmedUp = vulkan?.DispatchesByKernel ?? kernelsWarmedUp;
             }, () => communicationEnd = counting?.Counters ?? default);   // after each step: the end-of-run save's gathers are not a step's
             new Trainer(model, optimizer, new TokenBatches(tokens, s.Batch, s.Seq, s.Seed, WindowOrder.Random), null, settings.Validate(), reporter: steps,
                 parallel: parallel).Run();
-            var device = vulkan is null ? null : new DeviceStepCounters(vulkan.Counters - deviceWarmedUp, s.Steps, vulkan.PeakBytesInUse);
+            var device = vulkan is null ? null : new DeviceStepCounters(vulkan.Counters - deviceWarmedUp, s.Steps, vulkan.PeakBytesInUse,
+                DeviceStepCounters.Difference(vulkan.DispatchesByKernel, kernelsWarmedUp));
             int ranks = parallel?.Ranks ?? 1, localBatch = s.Batch / ranks;
             var timed = steps.Times.Skip(s.Warmup).ToList();
             // the counters as the last warm-up step ended (or before the run, without warm-up) and at the end

@@ -141,7 +141,11 @@ public static class BenchCommand
             Console.WriteLine($"  CPU tensors (allocator counts): persistent {Mib(m.PersistentBytes)}, tape after forward {Mib(m.TapeBytes)} (estimated {Mib(estimate.ActivationBytes)}), " +
                 $"peak live {Mib(m.PeakLiveBytes)}, allocator peak reserved {Mib(m.PeakReservedBytes)}; timed steps: {m.TimedOsAllocations} of {m.TimedAllocations} allocations went to the OS; {m.Allocator.Leaked} leaked; " +
                 $"GC heap committed {Mib(GC.GetGCMemoryInfo().TotalCommittedBytes)}");
-        if (result.Device is { } d) Console.WriteLine($"  {backend.Name} {d.Describe()}");
+        if (result.Device is { } d)
+        {
+            Console.WriteLine($"  {backend.Name} {d.Describe()}");
+            Console.WriteLine($"  {d.DescribeKernels()}");
+        }
         foreach (var rank in ranks ?? []) Console.WriteLine($"  {rank.Describe()}");
         return 0;
     }

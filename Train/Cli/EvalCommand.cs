@@ -18,6 +18,7 @@ using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Training;
+using MoeFromScratch.Train.Training.Reporting;
 
 namespace MoeFromScratch.Train.Cli;
 
@@ -85,20 +86,20 @@ public static class EvalCommand
             foreach (var (layer, moe) in output.MoeLayers) auxPerLayer[layer] += moe.AuxLoss.Item();
         }
         double loss = ceSum / predicted, aux = auxSum / sequences.Count;
-        var perLayer = Enumerable.Range(0, layers).Where(model.Config.IsMoeLayer).ToDictionary(l => l.ToString(), l => auxPerLayer[l] / sequences.Count);
+        var perLayer = Enumerable.Range(0, layers).Where(model.Config.IsMoeLayer).ToDictionary(l => l, l => auxPerLayer[l] / sequences.Count);   // by model layer (LayerNames)
         if (json)
             Console.WriteLine(new JsonObject
             {
                 ["loss"] = loss,
                 ["aux_loss"] = aux,
-                ["aux_per_layer"] = new JsonObject(perLayer.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+                ["aux_per_layer"] = new JsonObject(perLayer.Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))),
                 ["sequences"] = sequences.Count,
                 ["tokens"] = predicted,
                 ["checkpoint"] = folder,
             }.ToJsonString());
         else
             Console.WriteLine($"{folder}: {Training.Reporting.Wording.Count(sequences.Count, "sequence", "sequences")}, {Training.Reporting.Wording.Count(predicted, "predicted token", "predicted tokens")}; loss {loss:F6} (mean next-token cross-entropy), " +
-                $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : ": " + string.Join(", ", perLayer.Select(p => $"layer {p.Key} {p.Value:F6}")))})");
+                $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : $", {LayerNames.Convention}: " + string.Join(", ", perLayer.Select(p => $"{LayerNames.Of(p.Key)} {p.Value:F6}")))})");
         return 0;
     }
 }

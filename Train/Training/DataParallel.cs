@@ -67,10 +67,7 @@ public sealed class DataParallel(ICommunicator world, IEnumerable<Parameter>? sh
     {
         if (Ranks == 1) return;
         foreach (var g in Grads(parameters, sharded: true))
-        {
-            using var scaled = g.Mul(1.0 / Ranks);                    // already the sum over every rank's tokens
-            g.Backend.Copy(scaled, g);
-        }
+            g.Backend.BinaryScalar(BinaryOp.Mul, g, g.DType.Round(1.0 / Ranks), g);   // already the sum over every rank's tokens
         var grads = Grads(parameters, sharded: false);
         foreach (var group in grads.GroupBy(g => g.DType))
         {
