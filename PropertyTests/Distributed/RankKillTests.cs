@@ -13,7 +13,7 @@ namespace MoeFromScratch.PropertyTests.Distributed;
 public sealed partial class RankKillTests : TinyRunTests
 {
     private static readonly TimeSpan JobEnd = TimeSpan.FromSeconds(60);   // a hang guard: the job ends in about a second
-    private static readonly TimeSpan WithinSeconds = TimeSpan.FromSeconds(20); // "within seconds" on a loaded 2-core machine (measured 1-3 s)
+    private static readonly TimeSpan WithinSeconds = TimeSpan.FromSeconds(20); // "within seconds" with room for a loaded 2-core machine (mpi-notes: 25-175 ms MPICH, ~1.1 s Open MPI)
 
     [MpiTheory]
     [InlineData(MpiLaunch.Mpich, "data", false)]
