@@ -32,7 +32,7 @@ internal sealed class ThreadedTraining(string tokensPath, MoeConfig config, Trai
 {
     private static readonly IBackend Backend = new ReferenceBackend();
 
-    /// <summary>The tests' model: 2 layers (dense, then MoE with 1 shared + 4 routed experts, 2 active), C 16: every part of the
+    /// <summary>The tests' model: tiny's 2 layers (dense, then MoE with 1 shared + 4 routed experts, 2 active), C 16: every part of the
     /// model runs, and E = 4 splits over 1, 2 and 4 ranks. A wide init so routing is not uniform.</summary>
     public static readonly MoeConfig TestConfig = MoePresets.Tiny with
     {
@@ -40,28 +40,15 @@ internal sealed class ThreadedTraining(string tokensPath, MoeConfig config, Trai
         HiddenSize = 16,
         IntermediateSize = 32,
         MaxPositionEmbeddings = 16,
-        NumHiddenLayers = 2,
         NumAttentionHeads = 2,
         NumKeyValueHeads = 2,
         MoeIntermediateSize = 8,
-        NSharedExperts = 1,
         NRoutedExperts = 4,
-        NumExpertsPerTok = 2,
-        AuxLossAlpha = 0.01,
         InitializerRange = 0.2,
     };
 
-    /// <summary>The tests' run: B 4 × T 8, lr 1e-2, no warm-up, evaluation or saves unless asked.</summary>
-    public static readonly TrainSettings TestSettings = new()
-    {
-        BatchSize = 4,
-        SequenceLength = 8,
-        LearningRate = 1e-2,
-        WarmupSteps = 0,
-        EvalEvery = 0,
-        SaveEvery = 0,
-        Seed = 7,
-    };
+    /// <summary>The tests' run: the training tests' B 4 × T 8 with lr 1e-2 and no warm-up; no evaluation or saves unless asked.</summary>
+    public static readonly TrainSettings TestSettings = TrainingFixture.DefaultSettings with { LearningRate = 1e-2, WarmupSteps = 0 };
 
     /// <summary>Trains on P threads up to `steps` (from `resume` when given); rank 0 saves into `runFolder` when given.</summary>
     public RankRun[] Train(int ranks, DType dtype, long steps, string? resume = null, string? runFolder = null, long saveEvery = 0) =>
