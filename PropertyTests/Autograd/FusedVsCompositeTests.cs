@@ -1,8 +1,6 @@
 // Each fused op against its composition of primitives (Ops/Composite.cs): same value, same
 // gradient, on the same random inputs. Together with the catalogue's finite-difference checks of
 // both forms, this pins the fused kernels' backward to the readable definition.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 

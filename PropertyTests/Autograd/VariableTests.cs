@@ -1,8 +1,6 @@
 // The engine's contract, one behaviour per test: accumulation across Backward calls, ZeroGrad,
 // Detach, NoGrad, the freed-graph error, the non-scalar-without-seed error, seeds, and that a
 // graph lets go of what it saved.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 

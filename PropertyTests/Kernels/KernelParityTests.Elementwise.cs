@@ -1,8 +1,6 @@
 // Parity of the elementwise kernels: every unary and binary op in float32/float64, the exact int32
 // ones, and Where. Inputs arrive in any layout (broadcast operands are expanded views), as the ops
 // layer hands them over. Each op draws from its own domain (positive for log, sqrt, pow, ...).
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

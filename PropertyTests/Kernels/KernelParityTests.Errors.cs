@@ -1,7 +1,6 @@
 // The kernels' failure contract: an index value outside its axis throws an ArgumentException that
 // names the op, the value and the axis size (never a silent wrong read), and an enum value a kernel
 // does not know fails naming the value. Facts, not properties: each case is one specific mistake.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

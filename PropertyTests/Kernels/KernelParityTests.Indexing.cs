@@ -1,8 +1,6 @@
 // Parity of the routing and embedding kernels: Gather, IndexSelect, ScatterAdd, IndexAdd (with
 // repeated indices, so additions collide) and TopK (with ties). Index tensors are drawn in every
 // layout too. Gathers, selects and top-k move values, so they must match exactly.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

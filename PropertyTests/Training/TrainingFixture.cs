@@ -1,7 +1,6 @@
 // Shared set-up for the training tests: the CPU backend (deterministic: fixed work splits), a
 // tiny repetitive token corpus in a temporary folder, and the pieces of a run built the way
 // `moe train` builds them. Each test gets its own folder, deleted afterwards.
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;

@@ -3,7 +3,6 @@
 // dispatch depends on an earlier one, and none between independent ones).
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;
 

@@ -32,7 +32,8 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
         var output = Model.Forward(tokens, targets, training: Grad.IsEnabled, mask: mask);
         var auxPerLayer = output.MoeLayers.Select(r => r.Output.AuxLoss.Item()).ToList();
         var loads = output.MoeLayers.Select(r => r.Output.ExpertLoad).ToList();
-        return new LmOutput(output.Loss, output.LmLoss?.Item() ?? double.NaN, auxPerLayer.Sum(), auxPerLayer, loads, output.Logits);
+        return new LmOutput(output.Loss, output.LmLoss?.Item() ?? double.NaN, auxPerLayer.Sum(), auxPerLayer, loads, output.Logits,
+            [.. output.MoeLayers.Select(r => r.Layer)]);
     }
 
     public IDecoder StartDecoding(int positions) => new KvCachedDecoder(Model, positions);

@@ -59,13 +59,16 @@ public interface ILanguageModel
 /// <param name="AuxPerLayer">The balance loss of each MoE layer, in layer order.</param>
 /// <param name="ExpertLoadPerLayer">Per MoE layer, tokens routed to each routed expert (length E).</param>
 /// <param name="Logits">(B, T, V), or null when the model did not keep them.</param>
+/// <param name="MoeLayers">The model layer index (model.layers.N) of each AuxPerLayer / ExpertLoadPerLayer entry;
+/// null: numbered by position.</param>
 public sealed record LmOutput(
     Variable? Loss,
     double LmLoss,
     double AuxLoss,
     IReadOnlyList<double> AuxPerLayer,
     IReadOnlyList<int[]> ExpertLoadPerLayer,
-    Variable? Logits);
+    Variable? Logits,
+    IReadOnlyList<int>? MoeLayers = null);
 
 /// <summary>Incremental decoding for generation; each instance holds one sequence's state.</summary>
 public interface IDecoder : IDisposable

@@ -14,6 +14,7 @@ public readonly record struct PhaseTimes(TimeSpan Data, TimeSpan Forward, TimeSp
 /// <param name="Step">0-based index of the step just taken; TotalSteps steps in the run.</param>
 /// <param name="Skipped">Why the update was skipped (non-finite loss or gradient), else null.</param>
 /// <param name="Memory">What stays allocated once the step's temporaries are freed.</param>
+/// <param name="MoeLayers">The model layer index of each AuxPerLayer / ExpertLoadPerLayer entry (Reporting/LayerNames).</param>
 public sealed record StepReport(
     long Step,
     long TotalSteps,
@@ -28,7 +29,12 @@ public sealed record StepReport(
     double TokensPerSecond,
     PhaseTimes Times,
     string? Skipped,
-    StepMemory Memory = default);
+    StepMemory Memory = default,
+    IReadOnlyList<int>? MoeLayers = null)
+{
+    /// <summary>The model layer index of ExpertLoadPerLayer[i]: MoeLayers, or i when the model gave none.</summary>
+    public int LayerOf(int i) => MoeLayers is { } layers && i < layers.Count ? layers[i] : i;
+}
 
 /// <param name="Step">Steps completed when the validation pass ran.</param>
 public sealed record EvalReport(long Step, double ValidationLoss, int Batches, TimeSpan Time);

@@ -151,7 +151,7 @@ public sealed class Trainer(
             step, settings.Steps, lossValue, means[1], means[2], output.AuxPerLayer, output.ExpertLoadPerLayer,
             lr, norm, (long)settings.BatchSize * settings.SequenceLength,
             settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, (data + forward + backward + update).TotalSeconds),
-            new PhaseTimes(data, forward, backward, update), skipped);
+            new PhaseTimes(data, forward, backward, update), skipped, MoeLayers: output.MoeLayers);
 
         if (!double.IsFinite(lossValue))
             return Report(double.NaN, TimeSpan.Zero, TimeSpan.Zero, $"loss is {lossValue}");

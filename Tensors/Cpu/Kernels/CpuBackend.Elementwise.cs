@@ -1,6 +1,7 @@
 // CpuBackend, elementwise kernels: Unary, Binary, BinaryScalar, Where (Fill and Copy: CpuBackend.Creation.cs).
 // This file only picks the element type and the op struct; ElementwiseKernels walks the strides,
 // UnaryOps / BinaryOps do the math. Int32 gets the ops that make sense for integers: no Exp or Sqrt; Div truncates toward zero.
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using System.Numerics;
 
 namespace MoeFromScratch.Tensors.Cpu;
