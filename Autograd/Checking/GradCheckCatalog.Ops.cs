@@ -188,7 +188,7 @@ public static partial class GradCheckCatalog
             int vocab = c.Dim() + 1;
             return new([c.Input(vocab, c.Dim()), c.Index([c.Dim(), c.Dim()], vocab)], x => Functional.Embedding(x[1].Data, x[0]));
         }),
-        Binary("swiglu", Any, Any, Functional.SwiGlu),
+        Binary("swiglu_composite", Any, Any, Composite.SwiGlu),   // broadcasting, through Silu and Mul
     ];
 
     // ---- case shapes shared by several ops ------------------------------------------------------------

@@ -36,7 +36,7 @@ public partial class Variable : IDisposable
 
     public Tensor Data { get; }
 
-    private readonly Tensor? _grad;
+    private Tensor? _grad;
     private bool _gradIsZero;   // ZeroGrad (or construction) and no gradient since: _grad's bytes are stale, its value is 0
 
     /// <summary>dL/dData summed over every Backward since the last ZeroGrad; null unless this is a leaf that requires grad.</summary>
@@ -80,6 +80,17 @@ public partial class Variable : IDisposable
     {
         _grad!.Backend.Fill(_grad, 0);
         _gradIsZero = false;
+    }
+
+    /// <summary>Makes buffer (a contiguous tensor of Grad's shape, dtype and backend) the Grad, holding the same value; the old buffer is freed (GradientBuffer.cs).</summary>
+    internal void MoveGradTo(Tensor buffer)
+    {
+        var old = _grad ?? throw new InvalidOperationException($"MoveGradTo: {this} has no Grad");
+        if (!buffer.IsContiguous || !Tensors.Shape.SameShape(buffer.Shape, old.Shape) || buffer.DType != old.DType || buffer.Backend != old.Backend)
+            throw new ArgumentException($"MoveGradTo: buffer {Tensors.Shape.Format(buffer.Shape)} {buffer.DType.Name()} on {buffer.Backend.Name} cannot hold the Grad of {this}");
+        if (!_gradIsZero) buffer.Backend.Copy(old, buffer);
+        _grad = buffer;
+        old.Dispose();
     }
 
     internal void AccumulateGrad(Tensor g)

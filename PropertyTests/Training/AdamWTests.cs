@@ -97,6 +97,41 @@ public sealed class AdamWTests
         Assert.True(double.IsNaN(GradClip.ClipGradNorm([a, bad])));
     }
 
+    /// <summary>GradientBuffer.Pack: the gradients become views of one storage, keep their values, clip as before, and Backward writes into them.</summary>
+    [Fact]
+    public void Packed_gradients_keep_their_values_clip_as_one_tensor_and_take_backward()
+    {
+        using var scope = new TensorScope();
+        Parameter[] Three() => [Param([1, 2], [2], [3, 0]), Param([0, 0, 0, 0], [2, 2], [0, 4, 0, 0]), Param([5], [1], [0])];
+        var separate = Three();
+        var packed = Three();
+        Assert.Equal(1, GradientBuffer.Pack(packed));
+        Assert.All(packed, p => Assert.Same(packed[0].Grad!.Storage, p.Grad!.Storage));
+        for (int i = 0; i < 3; i++) Assert.Equal(separate[i].Grad!.ToDoubleArray(), packed[i].Grad!.ToDoubleArray());
+        Assert.Single(Tensor.CoalesceViews(packed.Select(p => p.Grad!)));
+        Assert.Equal(3, Tensor.CoalesceViews(separate.Select(p => p.Grad!)).Count);
+
+        Assert.Equal(GradClip.ClipGradNorm(separate, maxNorm: 1.0), GradClip.ClipGradNorm(packed, maxNorm: 1.0), 6);
+        for (int i = 0; i < 3; i++) Assert.Equal(separate[i].Grad!.ToDoubleArray(), packed[i].Grad!.ToDoubleArray());
+
+        foreach (var p in packed) p.ZeroGrad();
+        (packed[0] * packed[0]).Sum().Backward();                 // d/dx x² = 2x into the first view only
+        Assert.Equal([2.0, 4], packed[0].Grad!.ToDoubleArray());
+        Assert.Equal([0.0, 0, 0, 0], packed[1].Grad!.ToDoubleArray());   // not reached: the deferred zero
+    }
+
+    [Fact]
+    public void A_bucket_holds_at_most_its_bytes_and_a_lone_gradient_stays_where_it_is()
+    {
+        using var scope = new TensorScope();
+        Parameter[] ps = [Param([0, 0], [2], [1, 2]), Param([0, 0], [2], [3, 4]), Param([0, 0], [2], [5, 6])];
+        var lone = ps[2].Grad!;
+        Assert.Equal(1, GradientBuffer.Pack(ps, maxBucketBytes: 16));   // two float32 pairs fill 16 bytes
+        Assert.Same(ps[0].Grad!.Storage, ps[1].Grad!.Storage);
+        Assert.Same(lone, ps[2].Grad);
+        Assert.Equal([5.0, 6], ps[2].Grad!.ToDoubleArray());
+    }
+
     [Fact]
     public void Bad_hyper_parameters_are_refused_in_one_line()
     {

@@ -11,6 +11,27 @@ public sealed partial class Tensor
         return new Tensor(Storage, shape, strides, offset);
     }
 
+    /// <summary>
+    /// Contiguous tensors as few 1-D views as possible: consecutive entries that lie back to back in
+    /// one storage (a packed gradient buffer) become one view of their span; any other entry becomes
+    /// a 1-D view of itself. Same elements, same order, same storage (writes reach the originals);
+    /// the caller owns the results.
+    /// </summary>
+    public static List<Tensor> CoalesceViews(IEnumerable<Tensor> tensors)
+    {
+        var runs = new List<(Tensor First, long Numel)>();
+        foreach (var t in tensors)
+        {
+            t.ThrowIfDisposed("CoalesceViews");
+            if (!t.IsContiguous) throw new ArgumentException($"CoalesceViews: a tensor {Tensors.Shape.Format(t.Shape)} is not contiguous");
+            if (runs.Count > 0 && runs[^1] is var (first, numel)
+                && ReferenceEquals(t.Storage, first.Storage) && t.Offset == first.Offset + numel && numel + t.Numel <= int.MaxValue)
+                runs[^1] = (first, numel + t.Numel);
+            else runs.Add((t, t.Numel));
+        }
+        return runs.Select(r => r.First.View([(int)r.Numel], [1], r.First.Offset)).ToList();
+    }
+
     /// <summary>A new view of the whole tensor (shares storage); the caller owns it.</summary>
     public Tensor Alias() => View((int[])Shape.Clone(), (long[])Strides.Clone(), Offset);
 

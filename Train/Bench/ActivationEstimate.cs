@@ -9,15 +9,15 @@
 //                                 att·v C, heads made contiguous C           = 10C + 1 + 4·NH·T
 //                                 or fused (IBackend.HasFusedAttention): out C, lse NH
 //                                                                           = 9C + 1 + NH
-//   dense FFN (width I)           norm C + 1, gate silu up product 4I, down C, residual C
-//                                                                           = 3C + 1 + 4I
+//   dense FFN (width I)           norm C + 1, gate up and their SwiGLU product 3I (the fused
+//                                 SwiGlu keeps no silu), down C, residual C  = 3C + 1 + 3I
 //   MoE layer                     norm C + 1, residual C,
-//                                 shared experts (S > 0) 4·S·Is + C and shared + routed C,
+//                                 shared experts (S > 0) 3·S·Is + C and shared + routed C,
 //                                 router logits and probs 2E and top-K values and indices 2K
 //                                 (renormalised gates, GShard: sums 1 and gates K; hash
 //                                 routing: constant gates and indices 2K instead),
-//                                 gathered rows K·C and the inverse index K, per copy gate silu
-//                                 up product 4·Is and down C, rows put back in token order K·C
+//                                 gathered rows K·C and the inverse index K, per copy gate up
+//                                 product 3·Is and down C, rows put back in token order K·C
 //                                 and that gather's inverse K, weighted by the gates K·C, summed
 //                                 over the K choices C
 //   head                          norm C + 1, logits V, per-token losses 1  = C + 2 + V
@@ -49,15 +49,15 @@ public static class ActivationEstimate
                 {
                     long E = c.NRoutedExperts, K = c.NumExpertsPerTok, Is = c.MoeIntermediateSize, S = c.NSharedExperts;
                     perToken += C + 1 + C;                                  // norm, residual
-                    if (S > 0) perToken += 4 * S * Is + C + C;              // shared experts, shared + routed
+                    if (S > 0) perToken += 3 * S * Is + C + C;              // shared experts, shared + routed
                     if (!c.HasRouter) perToken += 2 * K;                    // hash: constant gates, indices
                     else perToken += 2 * E + 2 * K + (c.NormTopkProb || c.MoeKind == MoeKind.GShard ? 1 + K : 0);
-                    perToken += K * C + K + 4 * K * Is + K * C + K * C + K + K * C + C;  // dispatch, experts, combine
+                    perToken += K * C + K + 3 * K * Is + K * C + K * C + K + K * C + C;  // dispatch, experts, combine
                     perBatch += E + 1;                                      // group offsets
                 }
                 else
                 {
-                    perToken += 3 * C + 1 + 4L * c.IntermediateSize;
+                    perToken += 3 * C + 1 + 3L * c.IntermediateSize;
                 }
             }
             return 4 * (perToken * batch * seq + perBatch);

@@ -6,6 +6,8 @@
 // Decay rule (nanoGPT's configure_optimizers): matrices (rank >= 2: linear weights, embeddings,
 // expert stacks) decay; vectors (rank 1: RMSNorm scales, biases) do not, because shrinking a norm
 // scale or a bias towards 0 is not regularisation, it changes what the layer computes.
+// The optimizer packs its parameters' gradients into flat buckets (Autograd/Nn/GradientBuffer.cs) when
+// it is made, so the global norm and the clip are one pass per bucket (GradClip.cs).
 // Not here: parameter groups with their own hyper-parameters, amsgrad, the LR schedule (the
 // trainer sets LearningRate each step), gradient clipping (GradClip.cs), state files (AdamWState.cs).
 using MoeFromScratch.Autograd;
@@ -33,6 +35,7 @@ public sealed partial class AdamW : IDisposable
             _slots.Add(new Slot(name, p, Tensor.ZerosLike(p.Data), Tensor.ZerosLike(p.Data), Decays(p)));
         if (_slots.Select(s => s.Name).Distinct().Count() != _slots.Count)
             throw new ArgumentException("AdamW: parameter names must be unique (they name the optimizer state in checkpoints)");
+        GradientBuffer.Pack(_slots.Select(s => s.Parameter));   // the gradients back to back: clip and norm run per bucket
     }
 
     /// <summary>The decay rule: matrices decay, vectors (norm scales, biases) do not.</summary>

@@ -1,7 +1,9 @@
 // Gradient clipping by the global L2 norm, as torch.nn.utils.clip_grad_norm_: if the norm of all
 // gradients taken as one vector exceeds maxNorm, every gradient is scaled by maxNorm / (norm + 1e-6).
-// The sum of squares is reduced on the device (one scalar per parameter, added there) and read
-// back once, because the trainer needs the number anyway (logging, NaN checks).
+// The sum of squares is reduced on the device (one scalar per tensor, added there) and read back
+// once, because the trainer needs the number anyway (logging, NaN checks). Gradients that AdamW
+// packed back to back (Autograd/Nn/GradientBuffer.cs) are squared, summed and scaled as one tensor
+// per bucket (Tensor.CoalesceViews), not one per parameter.
 // A non-finite norm is returned unchanged and nothing is scaled: the caller decides (the trainer
 // skips the step), as PyTorch's error_if_nonfinite=False leaves it to the user.
 // On P ranks the norm is the world's (DataParallel.GradNorm) and ClipTo applies it: every rank
@@ -27,9 +29,10 @@ public static class GradClip
     {
         if (!(maxNorm > 0)) throw new ArgumentException($"ClipGradNorm: max norm {maxNorm}, expected > 0");
         double coefficient = maxNorm / (norm + 1e-6);
-        if (double.IsFinite(norm) && coefficient < 1)
-            foreach (var g in grads)                             // in place, one pass: the Grad buffers live on
-                g.Backend.BinaryScalar(BinaryOp.Mul, g, g.DType.Round(coefficient), g);
+        if (!double.IsFinite(norm) || coefficient >= 1) return;
+        using var scope = new TensorScope();
+        foreach (var g in Tensor.CoalesceViews(grads))           // a packed bucket (GradientBuffer) is one pass
+            g.Backend.BinaryScalar(BinaryOp.Mul, g, g.DType.Round(coefficient), g);   // in place: the Grad buffers live on
     }
 
     /// <summary>‖(t_1, …, t_n)‖₂ of the tensors taken as one vector; the sums stay on the device.</summary>
@@ -41,11 +44,25 @@ public static class GradClip
         if (tensors.Count == 0) return 0;
         using var scope = new TensorScope();
         Tensor? total = null;
-        foreach (var t in tensors)
+        foreach (var t in Tensor.CoalesceViews(tensors))        // a packed bucket (GradientBuffer) is one tensor
         {
-            var squares = t.Square().Sum();                     // () sum of t², on the device
+            var squares = SumInRows(t.Square());                // () sum of t², on the device
             total = total is null ? squares : total.Add(squares);
         }
         return total!.Item();                                   // the one read-back
+    }
+
+    /// <summary>
+    /// Σ v over a 1-D v in two levels, rows of RowLength then the row sums: a float32 sum's error grows
+    /// with the run one accumulator sees (a packed bucket is millions long, a parameter was thousands),
+    /// and a GPU gets a workgroup per row instead of one for the whole bucket.
+    /// </summary>
+    private static Tensor SumInRows(Tensor v)
+    {
+        const int RowLength = 4096;
+        int rows = (int)(v.Numel / RowLength), body = rows * RowLength;
+        if (rows < 2) return v.Sum();
+        var total = v.Narrow(0, 0, body).Reshape(rows, RowLength).Sum(1).Sum();   // (rows, 4096) -> (rows) -> ()
+        return body == v.Numel ? total : total.Add(v.Narrow(0, body, (int)v.Numel - body).Sum());
     }
 }
