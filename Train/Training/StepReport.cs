@@ -14,6 +14,8 @@ public readonly record struct PhaseTimes(TimeSpan Data, TimeSpan Forward, TimeSp
 /// <param name="Step">0-based index of the step just taken; TotalSteps steps in the run.</param>
 /// <param name="Skipped">Why the update was skipped (non-finite loss or gradient), else null.</param>
 /// <param name="Memory">What stays allocated once the step's temporaries are freed.</param>
+/// <param name="Logged">Whether the losses were read (a logging step, TrainSettings.LogEvery); when false,
+/// Loss, LmLoss and AuxLoss are NaN and AuxPerLayer is empty: nothing was read back for them.</param>
 public sealed record StepReport(
     long Step,
     long TotalSteps,
@@ -28,7 +30,8 @@ public sealed record StepReport(
     double TokensPerSecond,
     PhaseTimes Times,
     string? Skipped,
-    StepMemory Memory = default);
+    StepMemory Memory = default,
+    bool Logged = true);
 
 /// <param name="Step">Steps completed when the validation pass ran.</param>
 public sealed record EvalReport(long Step, double ValidationLoss, int Batches, TimeSpan Time);
