@@ -1,6 +1,7 @@
 // World: the entry to the processes this run has — one (no launcher: SingleProcessCommunicator) or
-// the P an MPI launcher started (MpiCommunicator). Current is the world opened, so the CLI's error
-// boundary can end every rank (MPI_Abort) when one of them fails alone.
+// the P an MPI launcher started (MpiCommunicator), either counted (CountingCommunicator: what every
+// collective moved and how long it took, for `moe bench train`). Current is the world opened, so the
+// CLI's error boundary can end every rank (MPI_Abort) when one of them fails alone.
 // Not here: what runs on each rank (the trainer decides that from Rank and Size).
 using MoeFromScratch.Distributed.Mpi;
 
@@ -16,9 +17,13 @@ public static class World
     {
         if (Current is not null) return Current;
         var launch = Launch.Detect();
-        Current = launch is null ? new SingleProcessCommunicator() : MpiCommunicator.Open(launch);
+        ICommunicator opened = launch is null ? new SingleProcessCommunicator() : MpiCommunicator.Open(launch);
+        Current = new CountingCommunicator(opened);
         return Current;
     }
+
+    /// <summary>What the collectives of the open world moved so far (zero before Open).</summary>
+    public static CommunicationCounters Counters => (Current as CountingCommunicator)?.Counters ?? default;
 
     /// <summary>A check every rank makes the same way: false stops them all, rank 0 saying why.</summary>
     public static void Require(this ICommunicator world, bool ok, string message)

@@ -1,6 +1,7 @@
 // The AdamW update in place (Shaders/adamw.comp): one pass over param, grad, m and v, which the
 // Tensor API guarantees are contiguous and of one shape. Bias corrections are computed here in
 // double, as in the reference, and passed as floats.
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
 

@@ -8,8 +8,7 @@ public sealed partial class VulkanBackend
 {
     public void Fill(Tensor y, double value)
     {
-        uint bits = y.DType == DType.Int32 ? (uint)(int)value : BitConverter.SingleToUInt32Bits((float)value);
-        Elementwise("fill", [], y, [y], output: null, [Write(y)], bits);
+        Elementwise("fill", [], y, [y], output: null, [Write(y)], ValueBits(value, y.DType));
     }
 
     public void Copy(Tensor x, Tensor y) =>

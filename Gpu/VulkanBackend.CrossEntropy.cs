@@ -1,5 +1,6 @@
 // Cross-entropy forward and backward (Shaders/cross_entropy.comp, one shader, BACKWARD chosen by a
 // specialization constant so both directions share the max / sum-of-exp pass).
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
 

@@ -1,4 +1,4 @@
-// Elementwise kernels: Unary, Binary, Where (Shaders/unary|binary|where.comp), and the Elementwise
+// Elementwise kernels: Unary, Binary, BinaryScalar, Where (Shaders/unary|binary|where.comp), and the Elementwise
 // dispatch that Fill and Copy (VulkanBackend.Creation.cs) share. One layout serves all five: the output shape coalesced with every strided operand's strides
 // (StridedLayout), pushed as elementwise_push.glsl declares it. One invocation per output element
 // in a grid-stride loop; no shared memory.
@@ -13,14 +13,31 @@ public sealed partial class VulkanBackend
     public void Unary(UnaryOp op, Tensor x, Tensor y)
     {
         CheckOp(op);
-        Elementwise("unary", [(uint)op, DTypeCode(y)], y, [x], y, [Read(x), Write(y)]);
+        Elementwise("unary", [(uint)op, DTypeCode(y)], y, [x], y, [Read(x), Write(y)], label: $"unary.{op}");
     }
 
     public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
     {
-        CheckOp(op);
-        Elementwise("binary", [(uint)op, DTypeCode(a)], y, [a, b], y, [Read(a), Read(b), Write(y)]);
+        CheckBinary(op, y);
+        Elementwise("binary", [(uint)op, DTypeCode(a)], y, [a, b], y, [Read(a), Read(b), Write(y)], label: $"binary.{op}");
     }
+
+    /// <summary>b rides in the push block's value_bits (binary.comp's SCALAR_B); a is bound in b's slot too, unread.</summary>
+    public void BinaryScalar(BinaryOp op, Tensor a, double b, Tensor y)
+    {
+        CheckBinary(op, y);
+        Elementwise("binary", [(uint)op, DTypeCode(a), 1u], y, [a], y, [Read(a), Read(a), Write(y)], ValueBits(b, a.DType), label: $"binary.{op}.scalar");
+    }
+
+    private static void CheckBinary(BinaryOp op, Tensor y)
+    {
+        CheckOp(op);
+        if (op.IsFloatOnly() && y.DType == DType.Int32) throw new NotSupportedException($"{op}: float only, got int32");
+    }
+
+    /// <summary>A number as the 32 bits a shader reads for that dtype (value_bits of the elementwise push block).</summary>
+    private static uint ValueBits(double value, DType dtype) =>
+        dtype == DType.Int32 ? (uint)(int)value : BitConverter.SingleToUInt32Bits((float)value);
 
     public void Where(Tensor condition, Tensor a, Tensor b, Tensor y) =>
         Elementwise("where", [DTypeCode(condition)], y, [condition, a, b], y, [Read(condition), Read(a), Read(b), Write(y)]);
@@ -30,7 +47,7 @@ public sealed partial class VulkanBackend
     /// strides (slots 0..2); output: the contiguous output (its offset goes in slot 3), or null when
     /// the output is itself one of the strided slots (fill, copy).
     /// </summary>
-    private void Elementwise(string shader, uint[] specialization, Tensor y, Tensor[] strided, Tensor? output, Binding[] bindings, uint valueBits = 0)
+    private void Elementwise(string shader, uint[] specialization, Tensor y, Tensor[] strided, Tensor? output, Binding[] bindings, uint valueBits = 0, string? label = null)
     {
         if (y.Numel == 0) return;
         var layout = StridedLayout.Coalesce(shader, y.Shape, strided.Select(t => t.Strides).ToArray());
@@ -45,6 +62,6 @@ public sealed partial class VulkanBackend
             push.Ints(slot < strided.Length ? layout.Strides[slot] : [], StridedLayout.MaxRank);
         push.U(valueBits);                                // value_bits
         var kernel = Kernel(shader, bindings.Length, [ElementwiseGroupSize, .. specialization]);
-        Dispatch(kernel, bindings, push, GroupsFor(y.Numel, ElementwiseGroupSize));
+        Dispatch(kernel, bindings, push, GroupsFor(y.Numel, ElementwiseGroupSize), label: label);
     }
 }

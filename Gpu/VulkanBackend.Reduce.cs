@@ -28,10 +28,10 @@ public sealed partial class VulkanBackend
     public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
     {
         CheckOp(op);
-        ReduceAxis("Reduce", (uint)op, x, axis, y);
+        ReduceAxis($"reduce.{op}", (uint)op, x, axis, y);
     }
 
-    public void ArgMax(Tensor x, int axis, Tensor y) => ReduceAxis("ArgMax", ArgMaxOp, x, axis, y);
+    public void ArgMax(Tensor x, int axis, Tensor y) => ReduceAxis("reduce.ArgMax", ArgMaxOp, x, axis, y);
 
     private void ReduceAxis(string name, uint op, Tensor x, int axis, Tensor y)
     {
@@ -47,6 +47,6 @@ public sealed partial class VulkanBackend
             .U(x.Strides[axis]).U(x.Offset).U(y.Offset);
         bool shortRows = columns <= ShortRowColumns;
         Dispatch(Kernel("reduce", 2, shortRows ? RowGroupSize : RowGroupFor(columns), op, DTypeCode(x), shortRows ? 1u : 0u), [Read(x), Write(y)], push,
-            shortRows ? GroupsFor(rows, RowGroupSize) : GroupsFor(rows, 1));
+            shortRows ? GroupsFor(rows, RowGroupSize) : GroupsFor(rows, 1), label: name);
     }
 }

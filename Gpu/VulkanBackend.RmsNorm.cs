@@ -1,6 +1,7 @@
 // RMSNorm forward/backward (Shaders/rmsnorm.comp, rmsnorm_backward.comp).
 // The shaders take contiguous rows; a strided input is made dense on the device first (one copy
 // dispatch), which keeps the fused kernels short.
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Tensors;

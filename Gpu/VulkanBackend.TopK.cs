@@ -1,5 +1,6 @@
 // TopK along the last axis (Shaders/topk.comp), the MoE router's expert choice: one workgroup
 // per row; ties keep the lower column first, as in the reference. A strided input is made dense first.
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
 

@@ -75,6 +75,9 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Counters for tests and benchmarks: dispatches, barriers, submits, host waits, read-backs, bytes each way, staging buffers.</summary>
     public VulkanCounters Counters => _stream.Counters;
 
+    /// <summary>Dispatches so far per kernel (the shader, or shader.Op for unary, binary and reduce): where the dispatches go.</summary>
+    public IReadOnlyDictionary<string, long> DispatchesByKernel => _stream.DispatchesByKernel();
+
     /// <summary>The most pool bytes live tensors held since the backend was made or ResetPeak was called.</summary>
     public long PeakBytesInUse => _pool.PeakBytesInUse;
 
@@ -175,10 +178,12 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Groups for a grid-stride loop over n items: enough to cover them, at most MaxGroups.</summary>
     private static uint GroupsFor(long n, uint groupSize) => (uint)Math.Clamp((n + groupSize - 1) / groupSize, 1, MaxGroups);
 
-    private void Dispatch(Kernel kernel, Binding[] bindings, PushConstants push, uint groupsX, uint groupsY = 1, uint groupsZ = 1)
+    /// <summary>Records one dispatch; label names it in the per-kernel counts and the profile (the shader when null).</summary>
+    private void Dispatch(Kernel kernel, Binding[] bindings, PushConstants push, uint groupsX, uint groupsY = 1, uint groupsZ = 1, string? label = null)
     {
-        if (_profile is null) _stream.Dispatch(kernel, bindings, push.Bytes, groupsX, groupsY, groupsZ);
-        else _profile.Time(kernel.Shader, _stream, () => _stream.Dispatch(kernel, bindings, push.Bytes, groupsX, groupsY, groupsZ));
+        label ??= kernel.Shader;
+        if (_profile is null) _stream.Dispatch(kernel, label, bindings, push.Bytes, groupsX, groupsY, groupsZ);
+        else _profile.Time(label, _stream, () => _stream.Dispatch(kernel, label, bindings, push.Bytes, groupsX, groupsY, groupsZ));
     }
 
     /// <summary>A contiguous tensor with x's elements: x itself (a new view) or a device copy. Caller disposes.</summary>

@@ -157,6 +157,11 @@ public static partial class GradCheckCatalog
         AxisOp("softmax_composite", (x, axis) => Composite.Softmax(x, axis)),
         AxisOp("log_softmax_composite", (x, axis) => Composite.LogSoftmax(x, axis)),
         Unary("silu_composite", Any, Composite.Silu),
+        new("swiglu", c =>
+        {
+            var shape = c.Dims(c.Int(1, 4));
+            return new([c.Input(shape), c.Input(shape)], x => Variable.SwiGlu(x[0], x[1]));
+        }),
         Norm("rms_norm", (x, w) => x.RmsNorm(w, 1e-5)),
         Norm("rms_norm_composite", (x, w) => Composite.RmsNorm(x, w, 1e-5)),
         new("rope", c =>

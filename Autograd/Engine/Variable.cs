@@ -3,9 +3,12 @@
 // whose Node (see Tape.cs) remembers the op. Like a PyTorch tensor with requires_grad, minus the
 // in-place ops: Variables are never mutated by ops, so no version counter is needed.
 //
-// Gradients: a leaf that requires grad owns a zero-filled Grad from construction, so the buffer
-// lives as long as the leaf (outside any per-step TensorScope); Backward adds into it and ZeroGrad
-// refills it with zeros (PyTorch's zero_grad(set_to_none=False)). Non-leaf Variables keep no Grad.
+// Gradients: a leaf that requires grad owns a Grad buffer from construction, so the buffer lives as
+// long as the leaf (outside any per-step TensorScope); Backward adds into it and ZeroGrad zeroes it
+// (PyTorch's zero_grad(set_to_none=False)). Non-leaf Variables keep no Grad. The zero is deferred:
+// ZeroGrad only marks the buffer, and the first gradient Backward brings is copied in (one pass)
+// instead of being added to a freshly filled zero (two passes); reading Grad while it is still
+// marked fills it then, so a reader always sees dL/dData summed since the last ZeroGrad.
 // Known cost: a model built only for inference still holds a gradient buffer per parameter.
 using MoeFromScratch.Tensors;
 
@@ -20,7 +23,7 @@ public partial class Variable : IDisposable
             throw new ArgumentException($"Variable: only floating-point tensors can require grad, got {data.DType.Name()} {Tensors.Shape.Format(data.Shape)}");
         Data = data;
         RequiresGrad = requiresGrad;
-        if (requiresGrad) Grad = Tensor.ZerosLike(data);
+        if (requiresGrad) (_grad, _gradIsZero) = (Tensor.Empty(data.Shape, data.DType, data.Backend), true);
     }
 
     /// <summary>The output of a recorded op.</summary>
@@ -33,8 +36,18 @@ public partial class Variable : IDisposable
 
     public Tensor Data { get; }
 
-    /// <summary>dL/dData summed over every Backward so far; null unless this is a leaf that requires grad.</summary>
-    public Tensor? Grad { get; }
+    private readonly Tensor? _grad;
+    private bool _gradIsZero;   // ZeroGrad (or construction) and no gradient since: _grad's bytes are stale, its value is 0
+
+    /// <summary>dL/dData summed over every Backward since the last ZeroGrad; null unless this is a leaf that requires grad.</summary>
+    public Tensor? Grad
+    {
+        get
+        {
+            if (_gradIsZero) FillDeferredZero();
+            return _grad;
+        }
+    }
 
     /// <summary>True for leaves made with requiresGrad and for every output of a recorded op.</summary>
     public bool RequiresGrad { get; }
@@ -57,25 +70,33 @@ public partial class Variable : IDisposable
     /// <summary>The same data (shared storage, a new view) cut off from the graph; requires no grad.</summary>
     public Variable Detach() => new(Data.Alias());
 
-    /// <summary>Refills Grad with zeros (no-op for Variables without one).</summary>
+    /// <summary>Sets Grad to zeros (no-op for Variables without one); the fill waits until something reads Grad before Backward writes it.</summary>
     public void ZeroGrad()
     {
-        if (Grad is not null) Grad.Backend.Fill(Grad, 0);
+        if (_grad is not null) _gradIsZero = true;
+    }
+
+    private void FillDeferredZero()
+    {
+        _grad!.Backend.Fill(_grad, 0);
+        _gradIsZero = false;
     }
 
     internal void AccumulateGrad(Tensor g)
     {
-        var grad = Grad ?? throw new InvalidOperationException($"Backward: leaf {Tensors.Shape.Format(Shape)} has no Grad to accumulate into");
+        var grad = _grad ?? throw new InvalidOperationException($"Backward: leaf {Tensors.Shape.Format(Shape)} has no Grad to accumulate into");
         if (!g.Shape.AsSpan().SequenceEqual(grad.Shape))
             throw new ShapeException($"Backward: gradient {Tensors.Shape.Format(g.Shape)} for a leaf {Tensors.Shape.Format(grad.Shape)}");
-        grad.Backend.Binary(BinaryOp.Add, grad, g, grad);   // in place: no parameter-sized temporary and copy
+        if (_gradIsZero) grad.Backend.Copy(g, grad);       // first gradient since ZeroGrad: written, not added to a zero fill
+        else grad.Backend.Binary(BinaryOp.Add, grad, g, grad);   // in place: no parameter-sized temporary and copy
+        _gradIsZero = false;
     }
 
     /// <summary>Releases Data and Grad. The graph keeps its own aliases, so this is safe before Backward.</summary>
     public void Dispose()
     {
         Data.Dispose();
-        Grad?.Dispose();
+        _grad?.Dispose();
         GC.SuppressFinalize(this);
     }
 

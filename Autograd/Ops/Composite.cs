@@ -23,6 +23,9 @@ public static class Composite
 
     public static Variable Silu(Variable x) => x * x.Sigmoid();
 
+    /// <summary>SwiGLU's gating as the SiLU kernel then a product (what Variable.SwiGlu fuses).</summary>
+    public static Variable SwiGlu(Variable gate, Variable up) => gate.Silu() * up;
+
     /// <summary>x / sqrt(mean(x², last axis) + eps) * weight.</summary>
     public static Variable RmsNorm(Variable x, Variable weight, double eps) =>
         x * (x.Square().Mean(-1, keepDim: true) + eps).Rsqrt() * weight;

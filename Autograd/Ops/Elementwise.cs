@@ -26,12 +26,8 @@ public partial class Variable
     public Variable Sin() => Unary(UnaryOp.Sin, (dy, n) => dy * n.X[0].Cos());
     public Variable Cos() => Unary(UnaryOp.Cos, (dy, n) => dy * n.X[0].Sin() * -1);
 
-    /// <summary>SiLU x·σ(x) as one kernel; d/dx = σ(x)·(1 + x·(1 - σ(x))). Composite.Silu spells it out.</summary>
-    public Variable Silu() => Unary(UnaryOp.Silu, (dy, n) =>
-    {
-        var s = n.X[0].Sigmoid();
-        return dy * s * (n.X[0] * OneMinus(s) + 1);
-    });
+    /// <summary>SiLU x·σ(x) as one kernel; d/dx = σ(x)·(1 + x·(1 - σ(x))), one SiluGrad pass. Composite.Silu spells it out.</summary>
+    public Variable Silu() => Unary(UnaryOp.Silu, (dy, n) => Tensor.Apply(BinaryOp.SiluGrad, n.X[0], dy));
 
     /// <summary>Sign has zero gradient almost everywhere; the result does not require grad.</summary>
     public Variable Sign() => new(Data.Sign());

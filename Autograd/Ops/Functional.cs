@@ -21,7 +21,7 @@ public static class Functional
     }
 
     /// <summary>SwiGLU (Shazeer 2020): silu(gate) * up, the gated activation of a DeepSeekMoE expert.</summary>
-    public static Variable SwiGlu(Variable gate, Variable up) => gate.Silu() * up;
+    public static Variable SwiGlu(Variable gate, Variable up) => Variable.SwiGlu(gate, up);
 
     /// <summary>
     /// Mean cross-entropy of logits (N, V) against int32 targets (N), averaged over the targets

@@ -4,6 +4,7 @@
 //   Rope                  the inverse rotation (a rotation's gradient is its transpose)
 //   Attention             AttentionBackward kernel (recomputes P from q, k and the saved lse)
 //   CrossEntropyLosses    CrossEntropyBackward kernel
+//   SwiGlu                silu(gate)·up in one pass (BinaryOp.SiluMul); backward two passes and a product
 // Composite.cs spells each out in primitives; the tests check the two agree in value and gradient.
 using MoeFromScratch.Tensors;
 
@@ -18,6 +19,23 @@ public partial class Variable
     // y = log softmax(x):  dx = dy - softmax(x) * Σ dy
     public Variable LogSoftmax(int axis = -1) => Tape.Record("LogSoftmax", Data.LogSoftmax(axis), [this],
         (dy, n) => dy - n.Y.Exp() * dy.Sum(axis, keepDim: true));
+
+    // y = silu(g)·u (one pass; Composite.SwiGlu is the Silu-then-Mul it replaces):
+    //   dg = dy·u·silu'(g)   (SiluGrad of g against dy·u)
+    //   du = dy·silu(g)      (SiluMul of g against dy)
+    /// <summary>SwiGLU's gating silu(gate)·up, gate and up of one shape (Shazeer 2020).</summary>
+    public static Variable SwiGlu(Variable gate, Variable up)
+    {
+        if (!Tensors.Shape.SameShape(gate.Shape, up.Shape))
+            throw new ShapeException($"SwiGlu: gate {Tensors.Shape.Format(gate.Shape)} and up {Tensors.Shape.Format(up.Shape)} differ");
+        return Tape.Record("SwiGlu", Tensor.Apply(BinaryOp.SiluMul, gate.Data, up.Data), [gate, up],
+            (dy, n) =>
+            {
+                using var dyUp = dy.Mul(n.X[1]);
+                return Tensor.Apply(BinaryOp.SiluGrad, n.X[0], dyUp);
+            },
+            (dy, n) => Tensor.Apply(BinaryOp.SiluMul, n.X[0], dy));
+    }
 
     /// <summary>RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * weight (Zhang & Sennrich 2019).</summary>
     public Variable RmsNorm(Variable weight, double eps)

@@ -52,13 +52,17 @@ internal sealed unsafe class CommandStream : IDisposable
     public int Dispatches { get; private set; }
     public int Submits { get; private set; }
     public int Barriers => _hazards.BarrierCount;
+    private readonly Dictionary<string, long> _dispatchesByKernel = [];
     private long _hostWaits, _readBacks, _bytesUploaded, _bytesReadBack, _stagingCreated;
 
     /// <summary>Everything counted since the stream was created (VulkanCounters.cs).</summary>
     public VulkanCounters Counters => new(Dispatches, Barriers, Submits, _hostWaits, _readBacks, _bytesUploaded, _bytesReadBack, _stagingCreated);
 
-    /// <summary>Records one dispatch. Bindings map to set 0, binding i; push is at most 128 bytes.</summary>
-    public void Dispatch(Kernel kernel, ReadOnlySpan<Binding> bindings, ReadOnlySpan<byte> push, uint groupsX, uint groupsY = 1, uint groupsZ = 1)
+    /// <summary>A copy of the dispatch count per label (what Dispatch was told the kernel is).</summary>
+    public IReadOnlyDictionary<string, long> DispatchesByKernel() => new Dictionary<string, long>(_dispatchesByKernel);
+
+    /// <summary>Records one dispatch, counted under label. Bindings map to set 0, binding i; push is at most 128 bytes.</summary>
+    public void Dispatch(Kernel kernel, string label, ReadOnlySpan<Binding> bindings, ReadOnlySpan<byte> push, uint groupsX, uint groupsY = 1, uint groupsZ = 1)
     {
         if (bindings.Length != kernel.Bindings)
             throw new ArgumentException($"{kernel.Shader}: {bindings.Length} buffers bound, the shader has {kernel.Bindings}");
@@ -106,6 +110,7 @@ internal sealed unsafe class CommandStream : IDisposable
                 vk.CmdPushConstants(chunk.Commands, kernel.Layout, ShaderStageFlags.ComputeBit, 0, (uint)push.Length, p);
         vk.CmdDispatch(chunk.Commands, groupsX, groupsY, groupsZ);
         Dispatches++;
+        _dispatchesByKernel[label] = _dispatchesByKernel.GetValueOrDefault(label) + 1;
         VulkanInstance.ThrowIfValidationFailed();
         if (++chunk.Dispatches >= _dispatchesPerSubmit) Submit();
     }

@@ -1,4 +1,5 @@
-// binary.comp: y = op(a, b), a and b strided (broadcast axes have stride 0), y contiguous.
+// binary.comp: y = op(a, b), a and b strided (broadcast axes have stride 0), y contiguous; with
+// SCALAR_B, b is one number pushed as value_bits (BinaryScalar), so no tensor or fill carries it.
 // The formulas mirror ReferenceBackend.BinaryFormula; comparisons write 1 or 0 in y's dtype.
 // int32 operands use integer arithmetic where it is exact (the reference's double is exact too).
 #version 450
@@ -8,6 +9,7 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint DTYPE = DT_F32;
+layout(constant_id = 3) const uint SCALAR_B = 0;   // 1: b is one number, p.value_bits (BinaryScalar), not the buffer
 layout(binding = 0) readonly buffer A { uint a[]; };
 layout(binding = 1) readonly buffer B { uint b[]; };
 layout(binding = 2) writeonly buffer Y { uint y[]; };
@@ -41,6 +43,8 @@ float binary_formula(float x, float y)
         case BINARY_MAX: return max_nan(x, y);
         case BINARY_MIN: return min_nan(x, y);
         case BINARY_POW: return pow_reference(x, y);
+        case BINARY_SILUMUL: return x * sigmoid(x) * y;
+        case BINARY_SILUGRAD: { float s = sigmoid(x); return y * s * (1 + x * (1 - s)); }
         case BINARY_EQ: return x == y ? 1 : 0;
         case BINARY_NE: return x != y ? 1 : 0;
         case BINARY_LT: return x < y ? 1 : 0;
@@ -91,7 +95,7 @@ void main()
 {
     FOR_EACH_ELEMENT(i, p.numel)
     {
-        uint x = a[operand_offset(0, i)], z = b[operand_offset(1, i)];
+        uint x = a[operand_offset(0, i)], z = SCALAR_B == 1 ? p.value_bits : b[operand_offset(1, i)];
         y[p.offset[3] + i] = DTYPE == DT_I32
             ? uint(binary_int(int(x), int(z)))
             : from_float(binary_formula(to_float(x, DTYPE), to_float(z, DTYPE)), DTYPE);

@@ -33,3 +33,6 @@ uint from_float(float value, uint dtype) { return dtype == DT_I32 ? uint(int(val
 #define FOR_EACH_ELEMENT(i, n) for (uint i = gl_GlobalInvocationID.x; i < (n); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
 
 #endif
+
+// exp(-|x|) never overflows, so sigmoid stays finite for every input (unary.comp, binary.comp's SwiGLU ops).
+float sigmoid(float x) { float e = exp(-abs(x)); return x >= 0 ? 1 / (1 + e) : e / (1 + e); }

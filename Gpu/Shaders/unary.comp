@@ -12,8 +12,7 @@ layout(constant_id = 2) const uint DTYPE = DT_F32;
 layout(binding = 0) readonly buffer X { uint x[]; };
 layout(binding = 1) writeonly buffer Y { uint y[]; };
 
-// exp(-|x|) never overflows, so sigmoid and tanh stay finite for every input.
-float sigmoid(float x) { float e = exp(-abs(x)); return x >= 0 ? 1 / (1 + e) : e / (1 + e); }
+// sigmoid (common.glsl) and tanh stay finite for every input: exp(-|x|) never overflows.
 float tanh_stable(float x) { float e = exp(-2 * abs(x)); return sign(x) * (1 - e) / (1 + e); }
 
 float unary_formula(float x)

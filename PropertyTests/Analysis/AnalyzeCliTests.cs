@@ -3,7 +3,6 @@
 // a missing folder, a dense model (nothing to analyse), a tokenizer that is not the data's,
 // an unknown experiment, a step budget or scale out of range.
 using MoeFromScratch.Model;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Reliability;
 using MoeFromScratch.PropertyTests.Train;
 using MoeFromScratch.Train.Tokenizer;

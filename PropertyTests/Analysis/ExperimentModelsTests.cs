@@ -2,7 +2,6 @@
 // expert width per MoE layer, 2 activated (GShard, DeepSeekMoE) or 1 (Switch, Hash, and the dense
 // model's single FFN); the ablations hold total and activated parameters equal; and the findings'
 // pair count compares orderings correctly.
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Train.Experiments;
 
 namespace MoeFromScratch.PropertyTests.Analysis;

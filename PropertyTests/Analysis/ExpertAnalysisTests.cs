@@ -5,10 +5,8 @@
 // The model's init (std 0.1, not the paper's 0.006) makes the experts matter, so a change of
 // routing visibly changes the loss.
 using MoeFromScratch.Model;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Moe;
 using MoeFromScratch.PropertyTests.Training;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Analysis;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Training;

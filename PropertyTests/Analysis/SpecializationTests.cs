@@ -3,8 +3,6 @@
 // a hand-derived value, and the per-kind view (tokens, lift, JSD) is what its definition says.
 // Properties over random tables: NMI stays in [0, 1], I is unchanged by transposing or by
 // renumbering the experts.
-using FsCheck;
-using FsCheck.Fluent;
 using MoeFromScratch.Train.Analysis;
 
 namespace MoeFromScratch.PropertyTests.Analysis;

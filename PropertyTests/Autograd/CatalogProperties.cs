@@ -3,9 +3,6 @@
 // views as inputs) from them. A failure shrinks the size — smaller shapes, same seed — and the
 // message names the op, the shapes, the worst element and the (seed, size) to replay it with
 // GradCheckCatalog.Find(op).Check(seed, size).
-using FsCheck;
-using FsCheck.Fluent;
-using MoeFromScratch.Autograd;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 

@@ -5,10 +5,6 @@
 // shared and a tensor is often used several times. The loss is sum(last node).
 // It prints as a program (`t3 = mul(t1, t1)`) and shrinks by dropping nodes and leaves and by
 // making N smaller, so a failure is reported as a small graph with its seed.
-using FsCheck;
-using FsCheck.Fluent;
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 

@@ -1,6 +1,5 @@
 // The backend the autograd tests run their float64 checks on: the CPU backend. One name for it,
 // so pointing every autograd test at another float64 backend is a one-line change.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 

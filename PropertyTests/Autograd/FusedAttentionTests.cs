@@ -6,9 +6,6 @@
 // them, with k and v read as a view of a longer cache (its strides, not a copy); B and NH above 1.
 // The finite-difference check of both forms is the GradCheckCatalog entry ("attention",
 // "attention_composite"); the model's layer on both paths is ModelTests / PackedBatchesTests.
-using FsCheck.Xunit;
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Autograd;

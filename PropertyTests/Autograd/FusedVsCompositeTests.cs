@@ -1,8 +1,6 @@
 // Each fused op against its composition of primitives (Ops/Composite.cs): same value, same
 // gradient, on the same random inputs. Together with the catalogue's finite-difference checks of
 // both forms, this pins the fused kernels' backward to the readable definition.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 
@@ -11,7 +9,7 @@ public class FusedVsCompositeTests
     // Float64: the two forms differ only in rounding order.
     private static readonly Tolerance Agreement = new(1e-10, 1e-9);
 
-    public static TheoryData<string> Pairs() => ["softmax", "log_softmax", "rms_norm", "cross_entropy", "silu"];
+    public static TheoryData<string> Pairs() => ["softmax", "log_softmax", "rms_norm", "cross_entropy", "silu", "swiglu"];
 
     private static (Func<Variable[], Variable> Fused, Func<Variable[], Variable> Composite) Pair(string name, Tensor targets) => name switch
     {
@@ -20,6 +18,8 @@ public class FusedVsCompositeTests
         "rms_norm" => (x => x[0].RmsNorm(x[1], 1e-5), x => Composite.RmsNorm(x[0], x[1], 1e-5)),
         "cross_entropy" => (x => Functional.CrossEntropy(x[0], targets), x => Composite.CrossEntropy(x[0], targets)),
         "silu" => (x => x[0].Silu(), x => Composite.Silu(x[0])),
+        // up = x·w (broadcast) so that both inputs' gradients pass through both SwiGLU operands
+        "swiglu" => (x => Variable.SwiGlu(x[0], x[0] * x[1]), x => Composite.SwiGlu(x[0], x[0] * x[1])),
         _ => throw new ArgumentException(name),
     };
 

@@ -1,6 +1,4 @@
 // Modules find their parameters by reflection and name them like Hugging Face checkpoints.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 

@@ -3,8 +3,6 @@
 // analyticBackend: vulkan)). Here the second backend is another reference backend instance, so the
 // test checks the plumbing (moving inputs, seeds and gradients across devices, float32 tolerances)
 // and, on the way, that the fast CPU kernels and the reference loops agree through backward.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Autograd;

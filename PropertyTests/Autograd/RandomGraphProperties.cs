@@ -2,9 +2,6 @@
 // tensors used several times included, reduced to a scalar; the gradient with respect to every
 // leaf is checked by finite differences. This is what catches accumulation bugs that single-op
 // checks cannot: a node reached along two paths must receive the sum of both contributions.
-using FsCheck;
-using FsCheck.Fluent;
-using MoeFromScratch.Autograd;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 

@@ -1,8 +1,6 @@
 // The engine's contract, one behaviour per test: accumulation across Backward calls, ZeroGrad,
 // Detach, NoGrad, the freed-graph error, the non-scalar-without-seed error, seeds, and that a
 // graph lets go of what it saved.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Autograd;
 
@@ -46,6 +44,29 @@ public class VariableTests
         x.ZeroGrad();
         Assert.Same(buffer, x.Grad);
         Assert.Equal([0.0, 0], x.Grad!.ToDoubleArray());
+    }
+
+    /// <summary>ZeroGrad defers its fill: the next Backward writes the gradient over the stale bytes, a second one adds.</summary>
+    [Fact]
+    public void Backward_after_ZeroGrad_writes_the_first_gradient_then_adds()
+    {
+        var x = Leaf(1, 2);
+        (x * x).Sum().Backward();                // Grad = 2x = (2, 4)
+        x.ZeroGrad();                            // not read: the (2, 4) bytes stay until Backward writes
+        (x * 3).Sum().Backward();
+        Assert.Equal([3.0, 3], x.Grad!.ToDoubleArray());
+        (x * x).Sum().Backward();
+        Assert.Equal([5.0, 7], x.Grad!.ToDoubleArray());
+    }
+
+    [Fact]
+    public void A_new_leaf_reads_zero_gradient_and_its_first_Backward_writes()
+    {
+        var x = Leaf(1, 2);
+        Assert.Equal([0.0, 0], x.Grad!.ToDoubleArray());
+        var y = Leaf(4, 5);
+        (y * 2).Sum().Backward();
+        Assert.Equal([2.0, 2], y.Grad!.ToDoubleArray());
     }
 
     [Fact]

@@ -5,7 +5,6 @@
 // parse or fail in one line. Each test owns its allocator, so tests running in parallel do not
 // disturb its counters.
 using System.Runtime.CompilerServices;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Cpu;
 using MoeFromScratch.Tensors.Cpu.Memory;
 

@@ -5,7 +5,6 @@
 // are small), so the multi-threaded paths — chunked rows, per-chunk partial sums — meet the
 // reference too.
 // It deliberately is not: exhaustive (FsCheck parity does shapes, strides and dtypes at random).
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Cpu;

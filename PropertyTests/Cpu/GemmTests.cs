@@ -4,9 +4,6 @@
 // Agreement is judged per element relative to sum_p |A[i,p]| |B[p,j]| (+ |C0| when accumulating), the
 // scale of the rounding error any summation order can make; the bound is tight (1e-5 float, 1e-12 double).
 using System.Numerics;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 using MoeFromScratch.Tensors.Cpu;
 
 namespace MoeFromScratch.PropertyTests.Cpu;

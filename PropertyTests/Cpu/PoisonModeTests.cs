@@ -3,8 +3,6 @@
 // and relying on a new storage being zeroed (a new block is all NaN until written). It must
 // change no result of correct code: a training step of the tiny DeepSeekMoE gives bit-identical
 // loss and gradients on a poisoned backend and on a plain one.
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Cpu;
 using MoeFromScratch.Tensors.Cpu.Memory;
 using MoeFromScratch.Train.Training;

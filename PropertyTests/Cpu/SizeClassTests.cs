@@ -1,9 +1,6 @@
 // SizeClasses: every request fits its class, a class is never more than 1/8 above the request
 // (rounded to 64 bytes) beyond the first kilobyte, classes are 64-byte multiples that grow with
 // their index, and a class's own size maps back to it.
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 using MoeFromScratch.Tensors.Cpu.Memory;
 
 namespace MoeFromScratch.PropertyTests.Cpu;

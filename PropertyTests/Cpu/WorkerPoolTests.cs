@@ -5,7 +5,6 @@
 // re-entrant; such a call must run serially), chunk indices lost on the serial fallback, and two
 // threads' kernels mixing. Each test fails on one of those.
 // It deliberately is not: a timing test (tests never assert speed).
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Cpu;
 
 namespace MoeFromScratch.PropertyTests.Cpu;

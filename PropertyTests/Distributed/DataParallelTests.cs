@@ -13,9 +13,7 @@
 // resumed by one process continues the single-process run (same bounds on steps 4-5).
 // Also: a global batch that P does not divide stops every rank with one line; so do experts that
 // P does not divide under --parallel expert.
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Reliability;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Training;
@@ -44,6 +42,8 @@ public sealed class DataParallelTests : TinyRunTests
         var run = MpiLaunch.Run(mpi, ranks, Train(many, parallel: parallel));
         Assert.True(run.Code == 0, run.ToString());
         Assert.Contains($"world: {ranks} ranks, {parallel} parallel", run.Stdout);
+        int threads = Math.Max(1, System.Environment.ProcessorCount / ranks);   // --device cpu: the machine's cores split among its ranks
+        Assert.Contains($"rank {ranks - 1}: cpu ({threads} CPU thread{(threads == 1 ? "" : "s")})", run.Stdout);
         Assert.Single(run.Stdout.Split('\n'), l => l.StartsWith("done at step 3/3"));   // rank 0 alone prints
 
         AssertSameLosses(TrainLosses(single), TrainLosses(many));

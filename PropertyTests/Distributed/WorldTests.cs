@@ -1,11 +1,11 @@
 // WorldTests: the MPI binding under real launchers. `moe world` runs every collective with values
 // that name the ranks taking part (CollectiveCheck: sums of 2^rank, an all-to-all-v with empty
 // blocks) under MPICH (2 ranks) and Open MPI (2 and 4 ranks, oversubscribed); a launcher with the
-// other MPI's library gives one clear line and exit 1 on every rank; one process needs no MPI.
+// other MPI's library, or with none that loads, gives one clear line and exit 1 on every rank; one
+// process needs no MPI.
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Distributed.Mpi;
 using MoeFromScratch.PropertyTests.Reliability;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Distributed;
 
@@ -37,6 +37,17 @@ public sealed class WorldTests
         Assert.True(errors.Count == 1, exit.ToString());
         Assert.Contains("the launcher and the library are different MPIs", errors[0]);
         Assert.Contains($"mpiexec.{library}", errors[0]);
+    }
+
+    [MpiFact]
+    public void A_launcher_whose_library_does_not_load_stops_every_rank_with_one_line()
+    {
+        var exit = MpiLaunch.Run(MpiLaunch.Mpich, 2, "world", new Dictionary<string, string> { [Launch.LibraryVariable] = "/nonexistent/libmpi.so.12" });
+        Assert.True(exit.Code == 1, exit.ToString());
+        var errors = exit.StderrLines.Where(l => l.StartsWith("moe:")).ToList();
+        Assert.True(errors.Count == 1, exit.ToString());
+        Assert.StartsWith("moe: error: started by a PMI launcher", errors[0]);
+        Assert.Contains("no MPICH-ABI library loads (tried /nonexistent/libmpi.so.12)", errors[0]);
     }
 
     [Fact]

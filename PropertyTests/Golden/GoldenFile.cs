@@ -8,8 +8,6 @@
 // (tokens, targets, topk_idx, expert_load) are stored as F32, exact below 2^24; Int(name) checks that.
 // Not here: comparing (ArrayAssert) or running the model (GoldenParityTests).
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 using TensorShape = MoeFromScratch.Tensors.Shape;
 
 namespace MoeFromScratch.PropertyTests.Golden;

@@ -4,12 +4,8 @@
 // consistency, and two pieces of the model on their own, cross-entropy and the balance loss
 // (eq. 12-14), against PyTorch's values and gradients on the dump's own logits and routing.
 // Not here: the whole model's forward and backward (GoldenParityTests).
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Moe;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Golden;
 

@@ -9,9 +9,7 @@
 // float32's. Every comparison prints its line (OK / NOT OK, max abs and rel error, first mismatches).
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Optim;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Golden;
 

@@ -1,6 +1,5 @@
 // The kernel parity suite on the CPU backend (Device.Cpu): every CpuBackend kernel against the
 // reference loops, float32 and float64, full-size shapes and the default tight tolerances.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

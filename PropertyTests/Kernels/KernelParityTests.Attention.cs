@@ -16,62 +16,61 @@
 //   dk_j = Σ_t dS_tj q_t / √HS (T terms)                → G · T · W · max|q| / √HS
 // Bounds over the whole case, not per element: a wrong row or tile is off by O(1) of them, which
 // these scales times the dtype's tolerance (1e-5 in float32, 1e-12 in float64) never hide.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 
 public abstract partial class KernelParityTests
 {
-    /// <summary>(B, T, NH, HS, TK) from raw ints: small B and NH, T and TK past the CPU tiles when longRows.</summary>
-    private (int B, int T, int NH, int HS, int TK) AttentionSizes(int b, int t, int h, int hs, int extra, bool longRows)
+    /// <summary>One drawn attention case: sizes (B, T, NH, HS, TK), its dtype and q, k, v in their drawn layouts.</summary>
+    private sealed record AttentionCase(DType DType, int B, int T, int NH, int HS, int TK, Operand Q, Operand K, Operand V);
+
+    /// <summary>
+    /// Runs check on the case drawn from raw ints (small B and NH, T and TK past the CPU tiles when
+    /// longRows) inside one tensor scope; on a backend without the fused kernel there is nothing to compare.
+    /// </summary>
+    private void OnAttentionCase(int b, int t, int h, int hs, int extra, bool longRows, FloatType type, Layout layoutQ, Layout layoutK, Layout layoutV, int seed, Action<AttentionCase> check)
     {
-        int T = Size(t, allowEmpty: false) + (longRows ? 60 : 0);
-        return (1 + Mod(b, 2), T, 1 + Mod(h, 3), Size(hs, allowEmpty: false), T + Mod(extra, MaxSize + 1));
+        if (!Backend.HasFusedAttention) return;   // see the header
+        using var scope = new TensorScope();
+        var dtype = DTypeOf(type);
+        int T = Size(t, allowEmpty: false) + (longRows ? 60 : 0), B = 1 + Mod(b, 2), NH = 1 + Mod(h, 3), HS = Size(hs, allowEmpty: false);
+        int TK = T + Mod(extra, MaxSize + 1);
+        check(new AttentionCase(dtype, B, T, NH, HS, TK,
+            Input([B, T, NH, HS], dtype, layoutQ, seed), Input([B, TK, NH, HS], dtype, layoutK, seed + 1), Input([B, TK, NH, HS], dtype, layoutV, seed + 2)));
     }
 
     [Property(MaxTest = Cases)]
-    public void AttentionForward(int b, int t, int h, int hs, int extra, bool longRows, FloatType type, Layout layoutQ, Layout layoutK, Layout layoutV, int seed)
-    {
-        if (!Backend.HasFusedAttention) return;   // nothing fused to compare (see the header)
-        using var scope = new TensorScope();
-        var dtype = DTypeOf(type);
-        var (B, T, NH, HS, TK) = AttentionSizes(b, t, h, hs, extra, longRows);
-        var (q, k, v) = AttentionInputs(B, T, NH, HS, TK, dtype, layoutQ, layoutK, layoutV, seed);
-        var (expected, actual) = Run((backend, on, outputs) => backend.AttentionForward(on(q), on(k), on(v), outputs[0], outputs[1]),
-            ([B, T, NH, HS], dtype), ([B, NH, T], dtype));
-        double g = 1 + MaxAbsScore(q.Reference, k.Reference);
-        string context = Describe(("q", q), ("k", k), ("v", v)) + $"; TK {TK}";
-        Check("AttentionForward out", context, actual[0], expected[0], Tensor.Full(actual[0].Shape, g * MaxAbs(v.Reference), DType.Float64, Reference));
-        Check("AttentionForward lse", context, actual[1], expected[1], Tensor.Full(actual[1].Shape, g + Math.Log(TK), DType.Float64, Reference));
-    }
+    public void AttentionForward(int b, int t, int h, int hs, int extra, bool longRows, FloatType type, Layout layoutQ, Layout layoutK, Layout layoutV, int seed) =>
+        OnAttentionCase(b, t, h, hs, extra, longRows, type, layoutQ, layoutK, layoutV, seed, c =>
+        {
+            var (expected, actual) = Run((backend, on, outputs) => backend.AttentionForward(on(c.Q), on(c.K), on(c.V), outputs[0], outputs[1]),
+                ([c.B, c.T, c.NH, c.HS], c.DType), ([c.B, c.NH, c.T], c.DType));
+            double g = 1 + MaxAbsScore(c.Q.Reference, c.K.Reference);
+            string context = Describe(("q", c.Q), ("k", c.K), ("v", c.V)) + $"; TK {c.TK}";
+            Check("AttentionForward out", context, actual[0], expected[0], Tensor.Full(actual[0].Shape, g * MaxAbs(c.V.Reference), DType.Float64, Reference));
+            Check("AttentionForward lse", context, actual[1], expected[1], Tensor.Full(actual[1].Shape, g + Math.Log(c.TK), DType.Float64, Reference));
+        });
 
     [Property(MaxTest = Cases)]
-    public void AttentionBackward(int b, int t, int h, int hs, int extra, bool longRows, FloatType type, Layout layoutDout, Layout layoutQ, Layout layoutK, int seed)
-    {
-        if (!Backend.HasFusedAttention) return;   // nothing fused to compare (see the header)
-        using var scope = new TensorScope();
-        var dtype = DTypeOf(type);
-        var (B, T, NH, HS, TK) = AttentionSizes(b, t, h, hs, extra, longRows);
-        var (q, k, v) = AttentionInputs(B, T, NH, HS, TK, dtype, layoutQ, layoutK, Layout.Contiguous, seed);
-        var dout = Input([B, T, NH, HS], dtype, layoutDout, seed + 3);
-        using var savedOut = Tensor.Empty([B, T, NH, HS], DType.Float64, Reference);
-        using var savedLse = Tensor.Empty([B, NH, T], DType.Float64, Reference);
-        Reference.AttentionForward(q.Reference, k.Reference, v.Reference, savedOut, savedLse);
-        var output = FromReference(savedOut, dtype);               // both sides get the same saved forward
-        var lse = FromReference(savedLse, dtype);
-        var (expected, actual) = Run((backend, on, grads) => backend.AttentionBackward(
-                on(dout), on(q), on(k), on(v), on(output), on(lse), grads[0], grads[1], grads[2]),
-            ([B, T, NH, HS], dtype), ([B, TK, NH, HS], dtype), ([B, TK, NH, HS], dtype));
-        double g = 1 + MaxAbsScore(q.Reference, k.Reference), w = 2 * HS * MaxAbs(dout.Reference) * MaxAbs(v.Reference);
-        string context = Describe(("dout", dout), ("q", q), ("k", k)) + $"; TK {TK}";
-        Check("AttentionBackward dq", context, actual[0], expected[0], Tensor.Full(actual[0].Shape, g * w * MaxAbs(k.Reference) / Math.Sqrt(HS), DType.Float64, Reference));
-        Check("AttentionBackward dk", context, actual[1], expected[1], Tensor.Full(actual[1].Shape, g * T * w * MaxAbs(q.Reference) / Math.Sqrt(HS), DType.Float64, Reference));
-        Check("AttentionBackward dv", context, actual[2], expected[2], Tensor.Full(actual[2].Shape, g * T * MaxAbs(dout.Reference), DType.Float64, Reference));
-    }
-
-    private (Operand Q, Operand K, Operand V) AttentionInputs(int B, int T, int NH, int HS, int TK, DType dtype, Layout layoutQ, Layout layoutK, Layout layoutV, int seed) =>
-        (Input([B, T, NH, HS], dtype, layoutQ, seed), Input([B, TK, NH, HS], dtype, layoutK, seed + 1), Input([B, TK, NH, HS], dtype, layoutV, seed + 2));
+    public void AttentionBackward(int b, int t, int h, int hs, int extra, bool longRows, FloatType type, Layout layoutDout, Layout layoutQ, Layout layoutK, int seed) =>
+        OnAttentionCase(b, t, h, hs, extra, longRows, type, layoutQ, layoutK, Layout.Contiguous, seed, c =>
+        {
+            int B = c.B, T = c.T, NH = c.NH, HS = c.HS, TK = c.TK;
+            var dout = Input([B, T, NH, HS], c.DType, layoutDout, seed + 3);
+            using var savedOut = Tensor.Empty([B, T, NH, HS], DType.Float64, Reference);
+            using var savedLse = Tensor.Empty([B, NH, T], DType.Float64, Reference);
+            Reference.AttentionForward(c.Q.Reference, c.K.Reference, c.V.Reference, savedOut, savedLse);
+            var output = FromReference(savedOut, c.DType);               // both sides get the same saved forward
+            var lse = FromReference(savedLse, c.DType);
+            var (expected, actual) = Run((backend, on, grads) => backend.AttentionBackward(
+                    on(dout), on(c.Q), on(c.K), on(c.V), on(output), on(lse), grads[0], grads[1], grads[2]),
+                ([B, T, NH, HS], c.DType), ([B, TK, NH, HS], c.DType), ([B, TK, NH, HS], c.DType));
+            double g = 1 + MaxAbsScore(c.Q.Reference, c.K.Reference), w = 2 * HS * MaxAbs(dout.Reference) * MaxAbs(c.V.Reference);
+            string context = Describe(("dout", dout), ("q", c.Q), ("k", c.K)) + $"; TK {TK}";
+            Check("AttentionBackward dq", context, actual[0], expected[0], Tensor.Full(actual[0].Shape, g * w * MaxAbs(c.K.Reference) / Math.Sqrt(HS), DType.Float64, Reference));
+            Check("AttentionBackward dk", context, actual[1], expected[1], Tensor.Full(actual[1].Shape, g * T * w * MaxAbs(c.Q.Reference) / Math.Sqrt(HS), DType.Float64, Reference));
+            Check("AttentionBackward dv", context, actual[2], expected[2], Tensor.Full(actual[2].Shape, g * T * MaxAbs(dout.Reference), DType.Float64, Reference));
+        });
 
     private static double MaxAbs(Tensor x) => x.ToDoubleArray().Max(Math.Abs);
 

@@ -1,7 +1,6 @@
 // The kernels' failure contract: an index value outside its axis throws an ArgumentException that
 // names the op, the value and the axis size (never a silent wrong read), and an enum value a kernel
 // does not know fails naming the value. Facts, not properties: each case is one specific mistake.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 
@@ -89,6 +88,18 @@ public abstract partial class KernelParityTests
         {
             var error = Assert.ThrowsAny<Exception>(kernel);
             Assert.Contains("99", error.Message);
+        }
+    }
+
+    [Fact]
+    public void FloatOnlyOpsRefuseInt32NamingTheOp()
+    {
+        using var scope = new TensorScope();
+        var x = Tensor.Zeros([2], DType.Int32, Backend);
+        foreach (var op in Enum.GetValues<BinaryOp>().Where(o => o.IsFloatOnly()))
+        {
+            var error = Assert.ThrowsAny<NotSupportedException>(() => Backend.Binary(op, x, x, Tensor.Empty([2], DType.Int32, Backend)));
+            Assert.Contains(op.ToString(), error.Message);
         }
     }
 

@@ -1,8 +1,6 @@
 // Parity of the fused kernels: RMSNorm forward and backward, RoPE (and its inverse), cross-entropy
 // forward and backward (with ignored rows) and the AdamW step. Each error scale is written beside
 // the formula it comes from, term by term in absolute value.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

@@ -2,8 +2,6 @@
 // repeated indices, so additions collide) and TopK (with ties). Index tensors are drawn in every
 // layout too. Gathers, selects and top-k move values, so they must match exactly; so must the MoE
 // dispatch plan (SortByExpert: offsets, the stable permutation both ways, tokens), int32 throughout.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

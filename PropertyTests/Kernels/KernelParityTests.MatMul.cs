@@ -1,8 +1,6 @@
 // Parity of the matrix products: batched MatMul with transposed, strided and batch-broadcast
 // operands, and the MoE grouped GEMMs with empty groups. The error scale of each output is the
 // same product over absolute values, Σ_k |a|·|b|: a dot product may cancel, its rounding cannot.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

@@ -1,7 +1,5 @@
 // Parity of the creation and movement kernels: Fill, Copy (every dtype pair, strided source) and
 // the Philox random fills, which must agree with the reference element for element.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

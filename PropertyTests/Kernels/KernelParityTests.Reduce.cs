@@ -1,8 +1,6 @@
 // Parity of the kernels that reduce along an axis: Reduce (Sum, Max, Min), ArgMax (ties to the
 // lowest index) and Softmax/log-softmax over the last axis (with inputs large enough that an
 // implementation without the max shift would overflow in float32).
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

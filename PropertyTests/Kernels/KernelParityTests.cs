@@ -6,7 +6,6 @@
 // moved with .To(Backend), viewed there, and results come back through ToDoubleArray.
 // The property families live in partial files: Memory, Elementwise, Reduce, MatMul, Indexing,
 // Fused, Errors. This file holds the knobs and the plumbing they share.
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Kernels;

@@ -1,7 +1,6 @@
 // Layout: how a kernel input is laid out in memory. Kernels must give the same answer for every
 // layout, so the parity suite draws one per input: the same values, seen through different strides.
 // It deliberately covers only the layouts the ops produce (views), not arbitrary stride sets.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

@@ -2,7 +2,6 @@
 // widening of the device side (float64 for float data, int32 for indices), contiguous; the device
 // side is in the dtype and layout under test. Both are made from the same drawn values, so any
 // difference in the results comes from the kernel, not from the inputs.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

@@ -2,7 +2,6 @@
 // float64 ones. It checks the suite rather than the kernels — the tolerances must admit a correct
 // float32 implementation and the operands and layouts must be well formed — and it keeps the suite
 // green while a backend's kernels are still being written.
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Kernels;

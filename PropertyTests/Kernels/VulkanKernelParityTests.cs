@@ -3,7 +3,6 @@
 // float64), with small shapes because lavapipe is slow. Skips without a Vulkan device, except
 // under CI=true (see VulkanTestDevice).
 using MoeFromScratch.PropertyTests.Vulkan;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 

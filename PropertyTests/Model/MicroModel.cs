@@ -1,8 +1,6 @@
 // MicroModel: the model the whole-model tests share (ModelTests, ModelGradCheckTests, ModelVulkanTests,
 // PackedBatchesTests): two layers, the second MoE, small enough for finite differences in float64.
 using MoeFromScratch.Model;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model;
 

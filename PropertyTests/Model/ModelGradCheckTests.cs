@@ -3,9 +3,7 @@
 // is differentiated by central differences along random directions in the space of ALL parameters,
 // and element by element at a few entries of every parameter. Routing is piecewise constant, so
 // the test checks that no token changes experts within ±h (otherwise the difference is meaningless).
-using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model;
 

@@ -4,11 +4,8 @@
 // experts <-> official per-expert tensors). Float64 where a comparison should be exact up to rounding.
 // ModelGradCheckTests.cs and ModelVulkanTests.cs hold the finite-difference and the device checks;
 // MicroModel.cs is their model; Layers/AttentionTests.cs checks the attention layer alone.
-using MoeFromScratch.Autograd;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Model;

@@ -4,7 +4,6 @@
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
 using MoeFromScratch.PropertyTests.Vulkan;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model;
 

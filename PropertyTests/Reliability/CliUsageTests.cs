@@ -17,6 +17,8 @@ public sealed partial class CliUsageTests
     [InlineData("bench gemm --reps 1.5", "--reps: '1.5' is not a whole number; see `moe help bench gemm`")]
     [InlineData("bench gemm --sizes", "--sizes: needs a value; see `moe help bench gemm`")]
     [InlineData("tokenize --vocab 10", "--vocab 10: expected 257..1048576 (256 bytes + <|endoftext|> at least); see `moe help tokenize`")]
+    [InlineData("train --seq 8 --seq 16", "--seq: given 2 times ('8', '16'); give it once; see `moe help train`")]
+    [InlineData("train --vocab 300 --vocab x", "--vocab: given 2 times ('300', 'x'); give it once; see `moe help train`")]
     [InlineData("trian", "'trian' is not a command of `moe`; see `moe help`")]
     [InlineData("train --bogus 3", "'--bogus' is not an option of `moe train`; see `moe help train`")]
     [InlineData("bench", "`moe bench` needs one of: train, gemm; see `moe help bench`")]

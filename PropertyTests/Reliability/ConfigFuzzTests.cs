@@ -4,10 +4,6 @@
 // ToJson and give a layout and parameter count without overflow.
 using System.Text;
 using System.Text.Json.Nodes;
-using FsCheck;
-using FsCheck.Fluent;
-using MoeFromScratch.Model.Config;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -4,11 +4,8 @@
 // that loads must hold only non-blank documents within the size limit. (Unreadable files cannot be
 // made as root; a folder where a file is expected takes the same path through UserFiles.Read.)
 using System.Text;
-using FsCheck;
-using FsCheck.Fluent;
 using MoeFromScratch.Model;
 using MoeFromScratch.Train.Data;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -7,7 +7,6 @@
 // checkpoint, no temporary file or folder — except that a failure in `latest` may leave the new
 // checkpoint complete beside it; and with room enough the same save succeeds.
 using MoeFromScratch.Model;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Training;
 

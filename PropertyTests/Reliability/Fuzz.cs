@@ -7,9 +7,6 @@
 // Not a coverage-guided fuzzer: cases come from FsCheck generators of (mutation, seed); the seed
 // drives System.Random for byte-level details, so a failing case replays from what FsCheck prints.
 using System.Diagnostics;
-using FsCheck;
-using FsCheck.Fluent;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -4,7 +4,6 @@
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.PropertyTests.Vulkan;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

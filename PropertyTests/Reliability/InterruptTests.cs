@@ -1,6 +1,6 @@
 // Ctrl-C (SIGINT) and SIGTERM stop `moe train` cleanly: the step in flight finishes, a checkpoint
 // is saved at that step boundary (the run saves nowhere else: --save-every 0), one stderr line says
-// so, and the exit code is 0. The checkpoint holds exactly the steps metrics.jsonl recorded, loads
+// so, and the exit code is 128 + the signal's number (130, 143), as every command's (Cli/StopSignal). The checkpoint holds exactly the steps metrics.jsonl recorded, loads
 // completely, and `--resume` finishes the run with the uninterrupted run's losses, bit for bit;
 // resuming the finished run once more leaves its last checkpoint alone.
 using System.Text.RegularExpressions;
@@ -22,7 +22,7 @@ public sealed class InterruptTests : TinyRunTests
             moe.WaitForLine(l => l.StartsWith("step ", StringComparison.Ordinal));   // the first progress line: step 10
             moe.Signal(signal);
             var exit = moe.WaitForExit();
-            Assert.True(exit.Code == 0, exit.ToString());
+            Assert.True(exit.Code == 128 + signal, exit.ToString());   // 130 for Ctrl-C, 143 for SIGTERM: stopped, not done
             Assert.Equal([$"moe: {name}: stopping after this step and saving a checkpoint ({name} again to quit at once)"], exit.StderrLines);
             var stopped = Stopped.Match(exit.Stdout);
             Assert.True(stopped.Success, exit.ToString());

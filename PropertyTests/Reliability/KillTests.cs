@@ -10,7 +10,6 @@
 // bit (CPU).
 using System.Diagnostics;
 using MoeFromScratch.Train.Checkpointing;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -12,7 +12,6 @@
 using System.Text.Json;
 using MoeFromScratch.PropertyTests.Vulkan;
 using MoeFromScratch.Train.Training;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -6,8 +6,6 @@
 // the run's warmup (the message names the options the user passed, not saved ones). The damages
 // × the commands that read them are generated as a product.
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Tokenizer;
 using MoeFromScratch.Train.Training;

@@ -5,12 +5,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
-using FsCheck;
-using FsCheck.Fluent;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Model.Checkpoint;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -7,16 +7,11 @@
 // built by a plain causal forward on a backend with fused attention), and an experiment on a 1 MiB
 // GPU pool. Last, InferenceSizeRefusalTests: `generate` and `analyze` from a 145B folder whose
 // headers match its config, and a KV cache sized by the prompt and --max-tokens.
-using FsCheck;
-using FsCheck.Fluent;
-using MoeFromScratch.Autograd;
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Model;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Layers;
 using MoeFromScratch.PropertyTests.Vulkan;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Cli;
 using MoeFromScratch.Train.Experiments;

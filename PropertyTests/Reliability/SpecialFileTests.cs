@@ -6,8 +6,6 @@
 // the refused command's peak memory under 300 MB (Refusal).
 using System.Runtime.InteropServices;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Cli;
 using MoeFromScratch.Train.Data;

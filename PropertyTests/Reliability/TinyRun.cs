@@ -10,8 +10,6 @@
 // classes that own one TinyRun per test case.
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Optim;
 using MoeFromScratch.Train.Tokenizer;

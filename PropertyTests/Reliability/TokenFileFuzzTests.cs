@@ -2,10 +2,7 @@
 // fields overwritten with lies (version, width, vocab, and counts crafted so count × width
 // overflows to the real size). A file that opens must be consistent: its size is header + count ×
 // width, and every element lies inside the vocabulary.
-using FsCheck;
-using FsCheck.Fluent;
 using MoeFromScratch.Train.Data;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -3,10 +3,7 @@
 // (with every byte value and the end-of-text marker) gives the sample back, with ids in range.
 using System.Text;
 using System.Text.Json.Nodes;
-using FsCheck;
-using FsCheck.Fluent;
 using MoeFromScratch.Train.Tokenizer;
-using Xunit.Abstractions;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

@@ -4,7 +4,6 @@
 // (K 2), vocab 288, B 1 × T 8. On lavapipe the cost of a step is the number of dispatches and
 // submits, not the arithmetic, so the tiny preset itself (measured: ~1 s of CPU a step) does not fit.
 using MoeFromScratch.Gpu.Runtime;
-using MoeFromScratch.Model.Config;
 
 namespace MoeFromScratch.PropertyTests.Reliability;
 

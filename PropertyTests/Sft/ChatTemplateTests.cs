@@ -5,9 +5,6 @@
 // the same ids from the tokenizer.json and tokenizer_config.json a checkpoint writes.
 using System.Text.Json;
 using System.Xml.Linq;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 using MoeFromScratch.PropertyTests.Train;
 using MoeFromScratch.PropertyTests.Train.Tokenizer;
 using MoeFromScratch.Train.Sft;

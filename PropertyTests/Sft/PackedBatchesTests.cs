@@ -2,10 +2,8 @@
 // never a target across examples or on padding), that the segment mask makes a packed example's
 // logits those of the example alone (float64, up to rounding), and that seeking to a position
 // continues the row stream exactly (what resuming relies on).
-using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Layers;
 using MoeFromScratch.PropertyTests.Model;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Sft;
 

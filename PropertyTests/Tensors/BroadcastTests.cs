@@ -2,8 +2,6 @@
 // axis stretches), every element is a[aligned index] op b[aligned index], and shapes that do not
 // broadcast throw a ShapeException naming the op and both shapes.
 // The oracle here is written from NumPy's rule statement, independently of Shape.Broadcast.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

@@ -1,7 +1,5 @@
 // Concat and Split are inverses: splitting a tensor into pieces along an axis and concatenating
 // them gives the tensor back, and each piece is the matching Narrow.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

@@ -2,11 +2,7 @@
 // Every piece of any length at any start equals that slice of ToArray, on the CPU and on Vulkan;
 // a strided view is refused (it has no contiguous element order to slice), and so is a piece that
 // runs past the end.
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 using MoeFromScratch.PropertyTests.Vulkan;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Tensors;
 

@@ -3,8 +3,6 @@
 // gathered at the target, its gradient = softmax − onehot, RoPE = x·cos + rotate_half(x)·sin and
 // its inverse undoes it.
 // The backward kernels are also checked against central finite differences of their forwards.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

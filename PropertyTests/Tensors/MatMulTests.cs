@@ -1,8 +1,6 @@
 // MatMul through the Tensor API: batch axes broadcast like NumPy's matmul, a 2-D right operand is
 // shared by every batch entry, transposed operands are plain views, and K = 0 gives zeros. The
 // oracle is a host triple loop over the broadcast batch.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

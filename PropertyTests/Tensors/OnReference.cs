@@ -1,7 +1,6 @@
 // OnReference: what the Tensor-API properties share. They run on ReferenceBackend so they test the
 // API's own logic (shapes, views, broadcasting, composition) independently of any fast kernels,
 // against host-side oracles: plain arrays, row-major index arithmetic and LINQ.
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

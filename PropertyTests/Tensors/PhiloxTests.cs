@@ -1,7 +1,6 @@
 // Philox4x32-10 against the published known-answer vectors (Random123's kat_vectors; the same
 // three were recomputed with an independent 15-line Python transcription of the paper's round
 // function), and the counter mapping: element i depends only on (seed, i).
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Random;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

@@ -1,8 +1,6 @@
 // Seeded random tensors through the Tensor API: identical for the same seed, different for another
 // seed, float32 equal to float64 rounded (both come from the same 24-bit uniforms), and with the
 // moments of their distributions. The statistical bounds are 6 standard errors wide for n = 20000.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

@@ -1,7 +1,5 @@
 // Reductions through the Tensor API against LINQ over the host elements: sum, mean, max, min and
 // argmax over any set of axes, with and without keepDim.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

@@ -2,8 +2,6 @@
 // workings: softmax rows are positive and sum to 1 along the chosen axis, exp(log-softmax) is
 // softmax; top-k values are sorted descending, equal x gathered at the indices, dominate every
 // element left out, and equal values keep the lower index first.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

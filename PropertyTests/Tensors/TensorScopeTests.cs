@@ -1,7 +1,6 @@
 // TensorScope: a scope disposes every tensor made inside it except those it was told to Keep,
 // which move to the enclosing scope; views hold their own storage reference, so disposing the
 // tensor a view came from does not free the view's elements.
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

@@ -2,8 +2,6 @@
 // arithmetic on the base tensor's elements: narrow, select, expand, permute, squeeze/unsqueeze,
 // and the round trips (reshape back and forth, permute then inverse, transpose twice).
 // Contiguous() of any view must hold exactly the view's elements.
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Tensors.OnReference;
 
 namespace MoeFromScratch.PropertyTests.Tensors;

@@ -3,9 +3,7 @@
 // The formula counts every op output and saved tensor; what it leaves out is the balance-loss
 // tensors ((B, E) or smaller, at most 8 a MoE layer) and the loss scalars, so the count may exceed
 // it by exactly that much and no more — and never fall below it.
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Layers;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Cpu;
 using MoeFromScratch.Tensors.Cpu.Memory;
 using MoeFromScratch.Train.Bench;

@@ -1,7 +1,5 @@
 // AdamW and gradient clipping against hand computation: one update of a matrix and a vector with
 // known gradients, the no-decay rule for 1-D parameters, and the global norm and its clipping.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Optim;
 
 namespace MoeFromScratch.PropertyTests.Training;

@@ -3,8 +3,6 @@
 // to the vocabulary, so each next token depends on the current one only. It has both kinds of parameters AdamW treats differently (matrices,
 // and the 1-D norm scale and bias). No aux loss, no experts: those lists are empty.
 // PoisonedForwards makes the next forwards' loss NaN, to test the trainer's skipping.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Training;
 
 namespace MoeFromScratch.PropertyTests.Training;

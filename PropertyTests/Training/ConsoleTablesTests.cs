@@ -2,9 +2,6 @@
 // console or piped, and its title stands on a line of its own. In process on consoles of
 // generated widths, then through the built `moe params` piped (as `moe params | less` is).
 using System.Text.RegularExpressions;
-using FsCheck;
-using FsCheck.Fluent;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Reliability;
 using MoeFromScratch.Train.Training.Reporting;
 using Spectre.Console;

@@ -1,8 +1,6 @@
 // Generation pieces: the sampler (greedy at temperature 0, seeded, nucleus keeps only the top
 // mass), the UTF-8 text stream across token boundaries, and the recomputing decoder vs a plain
 // forward of the whole sequence.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Tokenizer;
 using MoeFromScratch.Train.Training;
 

@@ -3,7 +3,6 @@
 // size 128 (the shaders' largest), T past two 64-row workgroups and a 16-key shared tile, a KV-cache
 // offset, and k a view of a longer cache; and a head size above the limit refused by name.
 using MoeFromScratch.PropertyTests.Autograd;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;
 

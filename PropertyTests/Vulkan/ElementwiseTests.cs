@@ -2,7 +2,6 @@
 // indexing; unary and binary with broadcasting against ReferenceBackend in float64, rounded to
 // float32; where.
 // Shapes include size 1, odd sizes and non-contiguous views (transposes, narrows, stride-0 expands).
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;
 

@@ -3,7 +3,6 @@
 // without it nothing is printed. A second backend on the test device, so the shared one is untouched.
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;
 

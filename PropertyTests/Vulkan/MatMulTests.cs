@@ -1,7 +1,6 @@
 // MatMul, GroupedMatMul and its weight gradient on Vulkan against ReferenceBackend in float64.
 // Shapes cover the tiled kernel (including non-multiples of the 64×64 tile and of the K-step 16),
 // the skinny kernel (M or N tiny), transposed operands, broadcast batches, and empty MoE groups.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;
 

@@ -6,7 +6,6 @@ using System.Buffers.Binary;
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.PropertyTests.Reliability;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Devices;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;

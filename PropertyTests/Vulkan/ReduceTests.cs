@@ -3,7 +3,6 @@
 // shared-memory tree). The parity suite draws axes of at most 6 on this slow device, so without
 // this file the long-row path would only be met inside whole-model tests. Each case reduces every
 // axis of a (possibly transposed) 3-D view, so the row walk over coalesced strides is exercised too.
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;
 

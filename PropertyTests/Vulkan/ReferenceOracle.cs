@@ -1,7 +1,6 @@
 // ReferenceOracle: the oracle of the Vulkan tests that check one kernel on hand-picked sizes:
 // the same host data run through ReferenceBackend in float64, the specification of every kernel,
 // and read back as doubles. Not here: the random-shape parity properties (PropertyTests/Kernels).
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;

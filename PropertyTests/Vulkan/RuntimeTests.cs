@@ -3,7 +3,6 @@
 // dispatch depends on an earlier one, and none between independent ones).
 using MoeFromScratch.Gpu;
 using MoeFromScratch.Gpu.Runtime;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Vulkan;
 
@@ -87,10 +86,13 @@ public sealed class RuntimeTests
     {
         Gpu.Synchronize();
         var start = Gpu.Counters;
+        var kernelsBefore = Gpu.DispatchesByKernel;
         using var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, [4], Gpu);   // one upload of 16 bytes
         using var y = x.Exp();                                                   // one dispatch
         var afterDispatch = Gpu.Counters - start;
         Assert.Equal(new VulkanCounters(1, afterDispatch.Barriers, 0, 0, 0, 16, 0, 0), afterDispatch);
+        Assert.Equal(new Dictionary<string, long> { ["unary.Exp"] = 1 },
+            MoeFromScratch.Train.Bench.DeviceStepCounters.Difference(Gpu.DispatchesByKernel, kernelsBefore));
         Assert.Equal(4, y.ToArray<float>().Length);                              // a read-back: 16 bytes, one wait
         Gpu.Synchronize();                                                       // an explicit wait
         var total = Gpu.Counters - start;

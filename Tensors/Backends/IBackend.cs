@@ -60,6 +60,9 @@ public interface IBackend : IDisposable
     void Unary(UnaryOp op, Tensor x, Tensor y);
     /// <summary>y = a op b elementwise. y may be a or b itself when that input is contiguous (in place): element i of the inputs is read before element i of y is written.</summary>
     void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
+    /// <summary>y = a op b elementwise with b one number, already rounded to a's dtype, passed by value
+    /// (a push constant on Vulkan): no tensor holds it and no fill writes it. y may be a itself when a is contiguous.</summary>
+    void BinaryScalar(BinaryOp op, Tensor a, double b, Tensor y);
 
     /// <summary>y = condition != 0 ? a : b.</summary>
     void Where(Tensor condition, Tensor a, Tensor b, Tensor y);

@@ -14,8 +14,16 @@ public enum UnaryOp
 public enum BinaryOp
 {
     Add, Sub, Mul, Div, Max, Min, Pow,
+    // SwiGLU's two passes, float only: SiluMul y = silu(a)·b (the forward), SiluGrad y = b·silu'(a) (dgate from b = dy·up).
+    SiluMul, SiluGrad,
     // Comparisons write 1 or 0 in the output dtype.
     Eq, Ne, Lt, Le, Gt, Ge,
 }
 
 public enum ReduceOp { Sum, Max, Min }
+
+public static class KernelOpInfo
+{
+    /// <summary>Ops with no integer meaning: a backend refuses them on int32.</summary>
+    public static bool IsFloatOnly(this BinaryOp op) => op is BinaryOp.SiluMul or BinaryOp.SiluGrad;
+}

@@ -25,6 +25,15 @@ public static class DTypeInfo
 
     public static bool IsFloatingPoint(this DType dtype) => dtype != DType.Int32;
 
+    /// <summary>value as a tensor of this dtype would hold it (float32 and float16 round, int32 truncates; bfloat16 is kept as given).</summary>
+    public static double Round(this DType dtype, double value) => dtype switch
+    {
+        DType.Float32 => (float)value,
+        DType.Int32 => int.CreateTruncating(value),
+        DType.Float16 => (double)(Half)value,
+        _ => value,
+    };
+
     public static string Name(this DType dtype) => dtype switch
     {
         DType.Float32 => "float32",

@@ -24,11 +24,13 @@ public sealed partial class Tensor
         return y;
     }
 
-    /// <summary>Binary op against a scalar broadcast to this tensor's shape.</summary>
+    /// <summary>Binary op against a scalar, first rounded to this tensor's dtype (as a Scalar tensor would hold it); the backend gets it by value.</summary>
     public Tensor Apply(BinaryOp op, double scalar)
     {
-        using var s = Scalar(scalar, DType, Backend);
-        return Apply(op, this, s);
+        ThrowIfDisposed(op.ToString());
+        var y = Empty(Shape, DType, Backend);
+        Backend.BinaryScalar(op, this, DType.Round(scalar), y);
+        return y;
     }
 
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)

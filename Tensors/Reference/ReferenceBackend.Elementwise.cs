@@ -1,4 +1,4 @@
-// Reference elementwise kernels: Unary, Binary, Where. Inputs arrive already expanded to y's shape
+// Reference elementwise kernels: Unary, Binary, BinaryScalar, Where. Inputs arrive already expanded to y's shape
 // (broadcast axes have stride 0), so one multi-index i addresses every operand.
 // The formulas are spelled out once, in UnaryFormula and BinaryFormula, as the definition of each op.
 namespace MoeFromScratch.Tensors.Reference;
@@ -13,8 +13,15 @@ public sealed partial class ReferenceBackend
 
     public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
     {
+        if (op.IsFloatOnly() && y.DType == DType.Int32) throw new NotSupportedException($"{op}: float only, got int32");
         foreach (var i in StridedIndex.Over(y.Shape))
             Set(y, i, BinaryFormula(op, Get(a, i), Get(b, i)));
+    }
+
+    public void BinaryScalar(BinaryOp op, Tensor a, double b, Tensor y)
+    {
+        foreach (var i in StridedIndex.Over(y.Shape))
+            Set(y, i, BinaryFormula(op, Get(a, i), b));
     }
 
     /// <summary>y = condition != 0 ? a : b.</summary>
@@ -44,6 +51,8 @@ public sealed partial class ReferenceBackend
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, $"reference: unknown unary op {op}"),
     };
 
+    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+
     public static double BinaryFormula(BinaryOp op, double a, double b) => op switch
     {
         BinaryOp.Add => a + b,
@@ -53,6 +62,8 @@ public sealed partial class ReferenceBackend
         BinaryOp.Max => Math.Max(a, b),
         BinaryOp.Min => Math.Min(a, b),
         BinaryOp.Pow => Math.Pow(a, b),
+        BinaryOp.SiluMul => a / (1 + Math.Exp(-a)) * b,                                  // silu(a)·b
+        BinaryOp.SiluGrad => b * Sigmoid(a) * (1 + a * (1 - Sigmoid(a))),                // b·σ(a)·(1 + a·(1 − σ(a))) = b·silu'(a)
         BinaryOp.Eq => a == b ? 1 : 0,
         BinaryOp.Ne => a != b ? 1 : 0,
         BinaryOp.Lt => a < b ? 1 : 0,

@@ -13,7 +13,7 @@ public static class AnalysisTables
         console.WriteLine($"{r.Checkpoint}: {r.MoeKind}, {r.SharedExperts} shared + {r.RoutedExperts} routed experts, K' = {r.ActiveExperts}; " +
             $"{Training.Reporting.Wording.Count(r.Batches, "validation batch", "validation batches")} ({r.Tokens:N0} tokens) of {r.Data}; val loss {r.ValidationLoss:F4}");
 
-        var load = Table("expert load (assignments per routed expert)", "layer", "min", "max", "mean", "max/mean", "CV");
+        var load = Table($"expert load (assignments per routed expert; layers {LayerNames.Convention})", "layer", "min", "max", "mean", "max/mean", "CV");
         foreach (var l in r.Layers)
             load.AddRow($"{l.Layer}", $"{l.Load.Min:N0}", $"{l.Load.Max:N0}", $"{l.Load.Mean:N1}", $"{l.Load.MaxOverMean:F2}", $"{l.Load.Cv:F3}");
         ConsoleTables.Write(console, load);
@@ -38,7 +38,7 @@ public static class AnalysisTables
                 $"({noShared - r.ValidationLoss:+0.0000;-0.0000;0}; the paper's 2B: 1.808 -> 2.414)");
         if (r.Layers.All(l => l.Kinds is not null) && r.Layers.Count > 0)
         {
-            var kinds = Table("routing by kind of text (NMI = I(kind; expert) / H(kind); JSD to all kinds, bits; experts with the highest lift)",
+            var kinds = Table($"routing by kind of text (layers {LayerNames.Convention}; NMI = I(kind; expert) / H(kind); JSD to all kinds, bits; experts with the highest lift)",
                 "layer", "NMI", "I bits", "kind", "tokens", "JSD", "over-used experts (lift)");
             foreach (var l in r.Layers)
                 foreach (var (k, i) in l.Kinds!.Kinds.Select((k, i) => (k, i)))

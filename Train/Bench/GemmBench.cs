@@ -3,7 +3,9 @@
 // makes. Each repetition ends with Synchronize, so on a GPU the time is the work's, not the
 // recording's. Protocol (shared with Benchmarks/python/torch_gemm.py, the PyTorch peer): warm up
 // for at least 0.5 s (the JIT settles, the GPU clocks up), then time reps repetitions (default: ~100
-// GFLOP of work, 5..200) and report the median and the fastest.
+// GFLOP of work, 5..200) and report the median and the fastest. A caller may watch the multiplies go
+// (a big size on a slow device takes minutes): progressOf(total) gets the count of the warm-up's
+// fixed part plus the timed repetitions.
 // It is not a correctness check (the kernel parity tests and `moe gradcheck` are).
 using System.Diagnostics;
 using MoeFromScratch.Tensors;
@@ -21,21 +23,25 @@ public sealed record GemmBenchResult(int N, int Reps, double MedianMs, double Be
 
 public static class GemmBench
 {
-    public static GemmBenchResult Run(IBackend backend, int n, int reps = 0)
+    public static GemmBenchResult Run(IBackend backend, int n, int reps = 0, Func<long, Training.Reporting.PhaseProgress>? progressOf = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);   // `moe bench gemm` checks --sizes itself
         if (reps == 0) reps = (int)Math.Clamp(1e11 / (2.0 * n * n * n), 5, 200);
         using var a = Tensor.Rand([1, n, n], 1, -1, 1, backend: backend);
         using var b = Tensor.Rand([1, n, n], 2, -1, 1, backend: backend);
         using var c = Tensor.Empty([1, n, n], DType.Float32, backend);
+        int warmups = Math.Max(2, reps / 5);
+        var progress = progressOf?.Invoke(warmups + reps);
+        long done = 0;
         void Multiply()
         {
             backend.MatMul(a, b, c);
             backend.Synchronize();
+            progress?.Done(++done, $"{progress.Elapsed.TotalMilliseconds / done:F0} ms a multiply");
         }
 
         long warmStart = Stopwatch.GetTimestamp();
-        for (int w = 0; w < Math.Max(2, reps / 5) || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 0.5; w++) Multiply();
+        for (int w = 0; w < warmups || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 0.5; w++) Multiply();
         var times = new double[reps];
         for (int r = 0; r < reps; r++)
         {

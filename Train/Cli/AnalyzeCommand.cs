@@ -55,7 +55,7 @@ public static class AnalyzeCommand
 
         string? dataPath = o.Data ?? settings.Data;
         var corpus = dataPath is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(dataPath);
-        var prepared = TokenizedCorpus.Prepare(corpus, config.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot());
+        var prepared = TokenizedCorpus.Prepare(corpus, config.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot(), vocabOption: null);   // the checkpoint fixes it
         ModelFolder.RequireSameTokenizer(folder, prepared.Tokenizer, prepared.TokenizerPath, dataPath ?? corpus.Origin);
         using var split = new ValidationSplit(prepared, settings.BatchSize, Math.Min(settings.SequenceLength, config.MaxPositionEmbeddings), o.Batches);
 

@@ -5,12 +5,16 @@
 // (Bench/PeakMemory.cs), and on the CPU the allocator's counts of tensor bytes (Bench/TensorMemory.cs).
 // `--save-config PATH` only writes the resolved config.json (for the PyTorch peer,
 // Benchmarks/python/torch_train_bench.py) and exits. Batch and sequence default to
-// `moe train`'s, so the number is the one a training run sees.
+// `moe train`'s, so the number is the one a training run sees. Under `mpiexec -n P` (with
+// `--parallel data|expert` as in `moe train`; --batch the global batch) rank 0 also reports every
+// rank's tokens/s and its all-to-all, all-reduce and all-gather per step: calls, bytes, ms
+// (Bench/RankCommunication.cs, counted in the communicator layer).
 // `moe bench gemm --device D [--sizes 256,512,1024,2048] [--reps N] [--json]`: float32 GEMM GFLOPS
 // (Bench/GemmBench.cs), one JSON line per size in the format of Benchmarks/python/torch_gemm.py.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MoeFromScratch.Distributed;
 using MoeFromScratch.Model.Config;
 using MoeFromScratch.Train.Bench;
 using MoeFromScratch.Train.Devices;
@@ -46,7 +50,8 @@ public static class BenchCommand
         if (!asJson) Console.WriteLine($"{"device",-10} {"n",6} {"ms",10} {"GFLOPS",9} {"best",9}");
         foreach (int n in sizes)
         {
-            var r = GemmBench.Run(backend, n, reps);
+            // a line only when a size takes over 10 s (a slow device); under --json on stderr, stdout being the result
+            var r = GemmBench.Run(backend, n, reps, total => new PhaseProgress(asJson ? Console.Error : Console.Out, $"bench gemm n {n}:", total, "multiplies", long.MaxValue, TimeSpan.FromSeconds(10)));
             Console.WriteLine(asJson
                 ? new JsonObject
                 {
@@ -77,17 +82,19 @@ public static class BenchCommand
         var logEvery = new Option<int>("--log-every") { Description = "Steps between reads of the losses (one read-back each), as in moe train.", DefaultValueFactory = _ => (int)defaults.LogEvery };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of text." };
         var saveConfig = new Option<string?>("--save-config") { Description = "Only write the resolved config.json to this path (for the PyTorch peer) and exit." };
+        var parallel = WorldStart.ParallelOption();
         var command = new Command("train", "Tokens/s of full training steps (forward, backward, clip, AdamW) on random tokens.")
         {
-            config, device, batch, seq, steps, warmup, logEvery, json, saveConfig,
+            config, device, batch, seq, steps, warmup, logEvery, json, saveConfig, parallel,
         };
         command.SetAction(parse => RunTrain(parse.GetValue(config)!, parse.GetValue(device)!, parse.GetValue(saveConfig),
-            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup), LogEvery: parse.GetValue(logEvery)), parse.GetValue(json)));
+            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup), LogEvery: parse.GetValue(logEvery)), parse.GetValue(json), parse.GetValue(parallel)!));
         return command;
     }
 
-    private static int RunTrain(string configName, string deviceName, string? saveConfig, TrainBenchSettings settings, bool asJson)
+    private static int RunTrain(string configName, string deviceName, string? saveConfig, TrainBenchSettings settings, bool asJson, string parallelName)
     {
+        bool expertParallel = WorldStart.ExpertParallel(parallelName);
         var config = MoePresets.Resolve(configName);
         if (saveConfig is not null)
         {
@@ -98,20 +105,35 @@ public static class BenchCommand
         settings.Validate();
         if (settings.Seq > config.MaxPositionEmbeddings)
             throw new Tensors.UsageException($"--seq {settings.Seq}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
-        using var backend = DeviceSelector.Open(deviceName);
-        MemoryPlan.ForTraining(config, settings.Batch, settings.Seq, backend.HasFusedAttention).Check(backend);
-        var model = ModelFactory.Create(config, backend, settings.Seed);
+        var world = WorldStart.Open();
+        WorldStart.RequireSplits(world, settings.Batch, config, expertParallel);
+        int localBatch = settings.Batch / world.Size;
+        using var backend = DeviceSelector.Open(WorldStart.Device(world, deviceName));
+        MemoryPlan.ForTraining(config, localBatch, settings.Seq, backend.HasFusedAttention).Check(backend);
+        var model = ModelFactory.Create(config, backend, settings.Seed, expertParallel ? world : null);
         using var ownsModel = model as IDisposable;
-        long parameters = model.Module.Parameters().Sum(p => p.Numel);
-        var result = TrainBench.Run(model, settings);
-        var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, settings.Batch, settings.Seq, backend.HasFusedAttention));
+        string? worldLine = WorldStart.WorldLine(world, backend, WorldStart.Parallelism(world, config, expertParallel));
+        long parameters = model.Module.Parameters().Sum(p => p.Numel);   // this rank's (its experts only, under expert parallelism)
+        var sharded = model.Module is Model.DeepSeekMoe moe ? moe.ShardedParameters() : null;
+        var result = TrainBench.Run(model, settings, parallel: new DataParallel(world, sharded));
+        var ranks = world.Size > 1 ? RankCommunication.Gather(world, result) : null;
+        World.Close();                                    // the last collective is behind us
+        var estimate = MemoryEstimate.For(parameters, ActivationEstimate.Bytes(config, localBatch, settings.Seq, backend.HasFusedAttention));
         long? rss = PeakMemory.PeakRssBytes();
 
         if (asJson)
         {
-            Console.WriteLine(Json(configName, backend.Name, parameters, result, estimate, rss).ToJsonString());
+            var json = Json(configName, backend.Name, parameters, result, estimate, rss);
+            if (ranks is not null)
+            {
+                json["ranks"] = ranks.Count;
+                json["parallel"] = parallelName;
+                json["per_rank"] = new JsonArray(ranks.Select(r => (JsonNode)r.Json()).ToArray());
+            }
+            Console.WriteLine(json.ToJsonString());
             return 0;
         }
+        if (worldLine is not null) Console.WriteLine(worldLine);
         var p = result.MedianPhases;
         Console.WriteLine($"bench train: config {configName} ({parameters:N0} parameters) on {backend.Name}, B {settings.Batch} × T {settings.Seq}, median of {settings.Steps} steps after {settings.Warmup} warm-up (fastest step {result.StepMs.Min():F1} ms)");
         Console.WriteLine($"  {result.TokensPerSecond:F0} tokens/s, {result.MedianStepMs:F1} ms a step (data {p.Data.TotalMilliseconds:F1}, forward {p.Forward.TotalMilliseconds:F1}, backward {p.Backward.TotalMilliseconds:F1}, clip+AdamW {p.Optimizer.TotalMilliseconds:F1} ms); GC pauses {result.GcPauseMs / settings.Steps:F1} ms a step, {result.Gen2Collections} gen2 collections");
@@ -121,7 +143,12 @@ public static class BenchCommand
             Console.WriteLine($"  CPU tensors (allocator counts): persistent {Mib(m.PersistentBytes)}, tape after forward {Mib(m.TapeBytes)} (estimated {Mib(estimate.ActivationBytes)}), " +
                 $"peak live {Mib(m.PeakLiveBytes)}, allocator peak reserved {Mib(m.PeakReservedBytes)}; timed steps: {m.TimedOsAllocations} of {m.TimedAllocations} allocations went to the OS; {m.Allocator.Leaked} leaked; " +
                 $"GC heap committed {Mib(GC.GetGCMemoryInfo().TotalCommittedBytes)}");
-        if (result.Device is { } d) Console.WriteLine($"  {backend.Name} {d.Describe()}");
+        if (result.Device is { } d)
+        {
+            Console.WriteLine($"  {backend.Name} {d.Describe()}");
+            Console.WriteLine($"  {d.DescribeKernels()}");
+        }
+        foreach (var rank in ranks ?? []) Console.WriteLine($"  {rank.Describe()}");
         return 0;
     }
 

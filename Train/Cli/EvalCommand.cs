@@ -7,6 +7,7 @@
 // Prints the mean next-token cross-entropy over all predicted tokens ("loss") and the balance loss
 // Σ_layers aux_l averaged over the sequences ("aux_loss", computed as in training, with per-layer
 // values), as text or, with --json, as one JSON object. A bad file is one line on stderr, exit 1.
+// Over 20 sequences or more it prints progress lines as train does (Reporting/PhaseProgress; stderr under --json).
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,6 +19,7 @@ using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Training;
+using MoeFromScratch.Train.Training.Reporting;
 
 namespace MoeFromScratch.Train.Cli;
 
@@ -68,10 +70,11 @@ public static class EvalCommand
         using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
 
         double ceSum = 0, auxSum = 0;
-        long predicted = 0;
+        long predicted = 0, evaluated = 0;
         int layers = model.Config.NumHiddenLayers;
         var auxPerLayer = new double[layers];
         using var noGrad = Grad.NoGrad();
+        var progress = PhaseProgress.Paced(json ? Console.Error : Console.Out, "eval", sequences.Count, "sequences");   // stdout is the result under --json
         foreach (var sequence in sequences)
         {
             using var scope = new TensorScope();
@@ -83,22 +86,23 @@ public static class EvalCommand
             predicted += T;
             auxSum += output.AuxLoss.Item();
             foreach (var (layer, moe) in output.MoeLayers) auxPerLayer[layer] += moe.AuxLoss.Item();
+            progress.Done(++evaluated, $"{predicted / progress.Elapsed.TotalSeconds:N0} tok/s");
         }
         double loss = ceSum / predicted, aux = auxSum / sequences.Count;
-        var perLayer = Enumerable.Range(0, layers).Where(model.Config.IsMoeLayer).ToDictionary(l => l.ToString(), l => auxPerLayer[l] / sequences.Count);
+        var perLayer = Enumerable.Range(0, layers).Where(model.Config.IsMoeLayer).ToDictionary(l => l, l => auxPerLayer[l] / sequences.Count);   // by model layer (LayerNames)
         if (json)
             Console.WriteLine(new JsonObject
             {
                 ["loss"] = loss,
                 ["aux_loss"] = aux,
-                ["aux_per_layer"] = new JsonObject(perLayer.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+                ["aux_per_layer"] = new JsonObject(perLayer.Select(p => KeyValuePair.Create(p.Key.ToString(), (JsonNode?)p.Value))),
                 ["sequences"] = sequences.Count,
                 ["tokens"] = predicted,
                 ["checkpoint"] = folder,
             }.ToJsonString());
         else
             Console.WriteLine($"{folder}: {Training.Reporting.Wording.Count(sequences.Count, "sequence", "sequences")}, {Training.Reporting.Wording.Count(predicted, "predicted token", "predicted tokens")}; loss {loss:F6} (mean next-token cross-entropy), " +
-                $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : ": " + string.Join(", ", perLayer.Select(p => $"layer {p.Key} {p.Value:F6}")))})");
+                $"aux_loss {aux:F6} (Σ over MoE layers{(perLayer.Count == 0 ? "" : $", {LayerNames.Convention}: " + string.Join(", ", perLayer.Select(p => $"{LayerNames.Of(p.Key)} {p.Value:F6}")))})");
         return 0;
     }
 }

@@ -5,7 +5,7 @@
 // results.json, results.md (a markdown block for docs/experiments.md, also printed at the end) and
 // the plots into --out (default runs/<NAME>-<timestamp>). Progress goes to stdout as training lines.
 // Ctrl-C stops at the next step boundary with a checkpoint; the same command again (same --out)
-// skips what finished and resumes the stopped model. Exit code 130 when stopped.
+// skips what finished and resumes the stopped model. Exit code 130 when stopped (143 by SIGTERM; Cli/StopSignal).
 // Each model must fit the device (MemoryPlan, as `moe train` checks) before the corpus is read or a model is built.
 using System.CommandLine;
 using MoeFromScratch.Train.Experiments;
@@ -15,7 +15,6 @@ namespace MoeFromScratch.Train.Cli;
 
 public static class ExperimentCommand
 {
-    public const int StoppedExitCode = 130;   // 128 + SIGINT, as a shell reports a command Ctrl-C ended
 
     public static Command Create()
     {
@@ -78,7 +77,7 @@ public static class ExperimentCommand
         {
             using var stop = new StopSignal("keeping what finished; the same command again continues");
             var result = ExperimentRunner.Run(options, Console.Out, stop.Token);
-            if (result is null) return StoppedExitCode;
+            if (result is null) return stop.ExitCode;
             var written = Model.UserFiles.Write(plots ?? options.Out, () =>
             {
                 if (plots is not null) Directory.CreateDirectory(plots);

@@ -18,6 +18,9 @@ public static class ParseErrors
         string hint = $"see `moe help{(command.Length == 0 ? "" : " " + command)}`";
         if (OptionOf(error.SymbolResult) is { } option && !error.Message.StartsWith(option.Name, StringComparison.Ordinal))
         {   // a conversion or missing-value error (a validator's own message starts with the option's name and is kept)
+            var values = error.SymbolResult!.Tokens.Where(t => t.Type == TokenType.Argument).Select(t => $"'{t.Value}'").ToList();
+            if (values.Count > 1 && option.Arity.MaximumNumberOfValues == 1)   // `--seq 8 --seq 16`: not a bad value, a repeated option
+                return $"{option.Name}: given {values.Count} times ({string.Join(", ", values)}); give it once; {hint}";
             string takes = Takes(option.ValueType);
             return error.SymbolResult!.Tokens.FirstOrDefault(t => t.Type == TokenType.Argument) is { } given
                 ? $"{option.Name}: '{given.Value}' is not {takes}; {hint}"

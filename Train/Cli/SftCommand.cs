@@ -107,10 +107,9 @@ public static class SftCommand
         Console.WriteLine($"fine-tuning {baseFolder} on {backend.Name}; run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
-        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter),
+        var (result, exitCode) = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter),
             restored, settings, runFolder, metrics);
-        if (result is null) return 1;
-        if (result.Cancelled) return 0;
+        if (result is not { Cancelled: false }) return exitCode;   // diverged (1) or stopped by a signal (128 + its number)
         var report = Evaluate(model, template, set, o.EvalExamples, settings, baseFolder, backend);
         MoeFromScratch.Model.AtomicFile.WriteAllText(Path.Combine(runFolder, "sft_eval.json"), report.ToJson().ToJsonString() + "\n");
         Console.WriteLine($"chat with it: moe chat --checkpoint {runFolder}");

@@ -5,7 +5,7 @@
 // runs (Checkpointing/RunFolder: a second run there is refused, so is a fresh run over an old one); `--resume DIR`
 // continues a run from its checkpoint with the saved settings (options given again override them,
 // at the price of exactness). Ctrl-C (or SIGTERM) stops at the next step boundary, saves and exits
-// 0; a second one kills the process (the last complete checkpoint stays intact).
+// 130 (143; Cli/StopSignal); a second one kills the process (the last complete checkpoint stays intact).
 // Under `mpiexec -n P` the same command trains the same model data-parallel (Training/DataParallel):
 // --batch stays the global batch, rank 0 alone prints and writes, local ranks share the CPU cores.
 // `--parallel expert` splits the routed experts over the ranks instead of replicating them
@@ -29,16 +29,16 @@ public static class TrainCommand
     public const string DefaultConfig = "small";  // MoePresets.Small: a few minutes on 2 CPU cores
 
     private sealed record Options(
-        string? Config, string? Data, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
+        string? Config, string? Data, int? Vocab, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
         string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, long? LogEvery, bool PhaseTimes, string? Cache, bool Overwrite, bool HoldOutSft, string Parallel);
 
-    public const string DataParallelName = "data", ExpertParallelName = "expert";
 
     public static Command Create()
     {
         var defaults = new TrainSettings();
         var config = new Option<string?>("--config") { Description = $"A preset ({string.Join(", ", MoePresets.All.Select(p => p.Name))}) or a config.json path (default {DefaultConfig}; on --resume, the checkpoint's)." };
         var data = new Option<string?>("--data") { Description = "A text file or a folder of text files (default: the .NET SDK's reference documentation XML)." };
+        var vocab = new Option<int?>("--vocab") { Description = "Vocabulary size V: the tokenizer trained on the corpus has V tokens and the model's vocab_size is V (default: the config's vocab_size; a small --data makes fewer tokens)." };
         var device = DeviceSelector.CreateOption();
         var steps = new Option<long?>("--steps") { Description = $"Optimizer steps in the whole run (default {defaults.Steps})." };
         var batch = new Option<int?>("--batch") { Description = $"Sequences per step, B (default {defaults.BatchSize})." };
@@ -56,17 +56,13 @@ public static class TrainCommand
         var overwrite = new Option<bool>(RunFolder.OverwriteOption) { Description = "Delete the run already in --out (its checkpoints, latest, metrics.jsonl) and start a fresh one there." };
         var holdOutSft = new Option<bool>("--hold-out-sft") { Description = "Leave the namespaces `moe sft` evaluates on out of the default corpus (its own cache folder), so the fine-tuned model is evaluated on documentation it never read. Default: the whole documentation." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
-        var parallel = new Option<string>("--parallel")
-        {
-            Description = $"Under mpiexec: {DataParallelName} (every rank holds the whole model) or {ExpertParallelName} (rank r holds routed experts [r·E/P, (r+1)·E/P); E must divide by P).",
-            DefaultValueFactory = _ => DataParallelName,
-        };
+        var parallel = WorldStart.ParallelOption();
         var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
         {
-            config, data, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, logEvery, phaseTimes, cache, overwrite, holdOutSft, parallel,
+            config, data, vocab, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, logEvery, phaseTimes, cache, overwrite, holdOutSft, parallel,
         };
         command.SetAction(parse => Run(new Options(
-            parse.GetValue(config), parse.GetValue(data), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
+            parse.GetValue(config), parse.GetValue(data), parse.GetValue(vocab), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
             parse.GetValue(seq), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(schedule), parse.GetValue(seed),
             parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(logEvery), parse.GetValue(phaseTimes), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft), parse.GetValue(parallel)!)));
         return command;
@@ -75,19 +71,16 @@ public static class TrainCommand
     private static int Run(Options o)
     {
         // what to train: a fresh run, or the saved state of the run being resumed
-        if (o.Parallel is not (DataParallelName or ExpertParallelName))
-            throw new Tensors.UsageException($"--parallel {o.Parallel}: expected {DataParallelName} or {ExpertParallelName}");
-        bool expertParallel = o.Parallel == ExpertParallelName;
-        var world = World.Open();
+        bool expertParallel = WorldStart.ExpertParallel(o.Parallel);
+        var world = WorldStart.Open();
         bool writes = world.Rank == 0;                        // rank 0 prints and writes; the others are quiet
-        if (!writes) Console.SetOut(TextWriter.Null);
-        if (world.LocalSize > 1) Tensors.Cpu.CpuThreads.Limit(Math.Max(1, Environment.ProcessorCount / world.LocalSize));
         string? resumeFolder = o.Resume is null ? null : CheckpointStore.Resolve(o.Resume);
         var saved = resumeFolder is null ? null : TrainerState.Load(Path.Combine(resumeFolder, TrainerState.FileName));
         if (saved is not null && o.Steps is long steps && steps <= saved.Step)
             throw new Tensors.UsageException($"--steps {steps}: the checkpoint {resumeFolder} is at step {saved.Step} already; pass --steps above {saved.Step} to train further");
         string configSource = o.Config ?? (resumeFolder is not null ? Path.Combine(resumeFolder, "config.json") : DefaultConfig);
         var config = o.Config is not null || resumeFolder is null ? MoePresets.Resolve(configSource) : MoeConfigJson.Load(configSource);
+        config = WithVocab(config, o.Vocab, configSource, resumeFolder);
         var settings = Settings(o, saved?.Settings);
 
         // every part checked against the others before anything large is read or built
@@ -95,14 +88,10 @@ public static class TrainCommand
             throw new Tensors.UsageException($"--seq {settings.SequenceLength}: longer than the config's max_position_embeddings {config.MaxPositionEmbeddings}");
         TokenizedCorpus.RequireTrainableVocab(config.VocabSize, configSource);
         if (resumeFolder is not null) Model.Checkpoint.ModelCheckpoint.CheckHeaders(resumeFolder, config);
-        world.Require(settings.BatchSize % world.Size == 0,
-            $"--batch {settings.BatchSize}: the global batch must divide by the {world.Size} ranks (each rank takes B/P sequences)");
-        int experts = config.NRoutedExperts;
-        world.Require(!expertParallel || (experts >= world.Size && experts % world.Size == 0),
-            $"--parallel expert: {experts} routed experts (n_routed_experts) do not split evenly over {world.Size} ranks; the rank count must divide E and be at most E");
+        WorldStart.RequireSplits(world, settings.BatchSize, config, expertParallel);
         world.Require(world.Size == 1 || expertParallel || config.SeqAux || (config.AuxLossAlpha == 0 && config.DeviceAuxLossAlpha == 0),
             "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default), --parallel expert (which exchanges them) or one process");
-        var (opened, why) = DeviceSelector.OpenExplained(o.Device);
+        var (opened, why) = DeviceSelector.OpenExplained(WorldStart.Device(world, o.Device));
         using var backend = opened;
         MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength, backend.HasFusedAttention).Check(backend);
 
@@ -114,7 +103,7 @@ public static class TrainCommand
         // load data: tokenizer and token files (cached), train batches in random order, validation sequential
         // rank 0 tokenises (or finds the cache) first; the others then read what it cached
         if (!writes) world.Barrier();
-        var data = PrepareData(settings.Data, settings.HoldOutSft, config.VocabSize, o.Cache);
+        var data = PrepareData(settings.Data, settings.HoldOutSft, config.VocabSize, o.Cache, settings);
         if (writes) world.Barrier();
         using var trainTokens = data.Train;
         using var validationTokens = data.Validation;
@@ -132,47 +121,61 @@ public static class TrainCommand
         var checkpoint = writes ? new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer) : null;
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = writes ? new MetricsLog(runFolder, restored?.Step ?? 0) : null;
-        PrintWorld(world, backend, expertParallel ? $"expert parallel ({experts / world.Size} of {experts} routed experts per rank)" : "data parallel");
+        if (WorldStart.WorldLine(world, backend, WorldStart.Parallelism(world, config, expertParallel)) is { } worldLine) Console.WriteLine(worldLine);
         Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C or SIGTERM asking for a clean stop at the next step boundary
-        var result = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter,
+        var (result, exitCode) = TrainLoop.Run(reporter => new Trainer(model, optimizer, train, validation, settings, checkpoint, metrics, reporter,
                 new DataParallel(world, model.Module is Model.DeepSeekMoe moe ? moe.ShardedParameters() : null)),
             restored, settings, writes ? runFolder : null, metrics);
         World.Close();                                    // the last collective is behind us (every rank saw the same averaged losses)
-        if (result is null) return 1;
         // a sample needs every rank's experts, and the world is closed: expert-parallel runs print none
-        if (writes && !result.Cancelled && !expertParallel) PrintSample(model, tokenizer, (int)settings.Seed);
-        return 0;
+        if (result is { Cancelled: false } && writes && !expertParallel) PrintSample(model, tokenizer, data.SamplePrompt, (int)settings.Seed);
+        return exitCode;
     }
 
-    // Reads and tokenises the corpus (or finds it in the cache) and says what it used. Only the
-    // tokenizer and the memory-mapped token files leave: the corpus text and the garbage of parsing
-    // it (about 250 MB for the default corpus) become garbage on return, which the caller's
-    // aggressive collection hands back to the OS before training starts.
-    private static (BpeTokenizer Tokenizer, string TokenizerPath, TokenFile Train, TokenFile Validation) PrepareData(string? data, bool holdOutSft, int vocabSize, string? cache)
+    // Reads and tokenises the corpus (or finds it in the cache), checks it is big enough for the run
+    // (Data/CorpusFit) and says what it used. Only the tokenizer, the memory-mapped token files and the
+    // sample prompt leave: the corpus text and the garbage of parsing it (about 250 MB for the default
+    // corpus) become garbage on return, which the caller's aggressive collection hands back to the OS
+    // before training starts.
+    private static (BpeTokenizer Tokenizer, string TokenizerPath, TokenFile Train, TokenFile Validation, string SamplePrompt) PrepareData(
+        string? data, bool holdOutSft, int vocabSize, string? cache, TrainSettings settings)
     {
         if (holdOutSft && data is not null) throw new Tensors.UsageException("--hold-out-sft: only for the default corpus, not with --data");
         var corpus = data is not null ? TextFilesCorpus.Load(data)
             : holdOutSft ? DefaultCorpus.Load(Sft.DocNamespaces.FromFolder(DefaultCorpus.DocsFolder()).KeepsForPretraining) : DefaultCorpus.Load();
         Console.WriteLine($"corpus {corpus.Name}: {corpus.Origin} ({Wording.Count(corpus.Files, "file", "files")}, {corpus.TextBytes / 1e6:F1} MB of text in {Wording.Count(corpus.Documents.Count, "document", "documents")})");
         var prepared = TokenizedCorpus.Prepare(corpus, vocabSize, cache ?? TokenizedCorpus.DefaultCacheRoot());
-        if (prepared.Tokenizer.VocabSize != vocabSize)
-            throw new DataException($"{prepared.TokenizerPath}: {prepared.Tokenizer.VocabSize} tokens, the config's vocab_size is {vocabSize}");
         var train = prepared.OpenTrain();
         var validation = prepared.OpenValidation();
         Console.WriteLine($"tokens {train.Count:N0} train + {validation.Count:N0} validation; BPE tokenizer of {prepared.Tokenizer.VocabSize:N0} " +
             $"{(prepared.TokenizerFromCache ? "from the cache" : $"trained in {prepared.TokenizerTime.TotalSeconds:F1} s")}: {prepared.Folder}");
-        return (prepared.Tokenizer, prepared.TokenizerPath, train, validation);
+        CorpusFit.RequireTrainingWindow(corpus, train.Count, settings.SequenceLength);
+        if (settings.EvalEvery > 0 && CorpusFit.ValidationWindowMissing(corpus, validation.Count, settings.SequenceLength, without: "--eval-every 0") is string why)
+            Console.Error.WriteLine($"moe: warning: no validation loss: {why}");
+        return (prepared.Tokenizer, prepared.TokenizerPath, train, validation, corpus.SamplePrompt());
     }
 
-    // A few sampled tokens, so the end of a run shows what the model has learned.
-    private static void PrintSample(ILanguageModel model, BpeTokenizer tokenizer, int seed)
+    // A few sampled tokens after a prompt from the corpus's own validation text, so the end of a run
+    // shows what the model has learned of the user's data.
+    private static void PrintSample(ILanguageModel model, BpeTokenizer tokenizer, string prompt, int seed)
     {
         Console.Write("sample: ");
-        TextGenerator.Generate(model, tokenizer, "Gets the", maxTokens: 40, new Sampler(temperature: 0.8, topP: 0.95, seed), Console.Write);
+        TextGenerator.Generate(model, tokenizer, prompt, maxTokens: 40, new Sampler(temperature: 0.8, topP: 0.95, seed), Console.Write);
         Console.WriteLine();
+    }
+
+    // --vocab sets vocab_size of a fresh run's config (validated as a config field is); a resumed run
+    // keeps its checkpoint's tokenizer, so there it may only repeat the checkpoint's vocab_size.
+    private static MoeConfig WithVocab(MoeConfig config, int? vocab, string configSource, string? resumeFolder)
+    {
+        if (vocab is not int v || v == config.VocabSize) return config;
+        if (resumeFolder is not null)
+            throw new Tensors.UsageException($"--vocab {v}: the checkpoint {resumeFolder} has vocab_size {config.VocabSize} and a resumed run keeps its tokenizer; drop --vocab, or start a fresh run");
+        TokenizedCorpus.RequireTrainableVocab(v, "--vocab");
+        return (config with { VocabSize = v }).Validate("--vocab");
     }
 
     // Options given on the command line win; then the resumed run's settings; then the defaults.
@@ -198,15 +201,5 @@ public static class TrainCommand
             Data = o.Data ?? s.Data,
             HoldOutSft = o.HoldOutSft || s.HoldOutSft,
         }).Validate();
-    }
-
-    // The world line under a launcher: P, the MPI library, each rank's device and CPU threads.
-    private static void PrintWorld(ICommunicator world, IBackend backend, string parallelism)
-    {
-        if (world.Size == 1) return;
-        var threads = new int[world.Size];
-        world.AllGather<int>([Tensors.Cpu.CpuThreads.Count], threads);
-        Console.WriteLine($"world: {world.Size} ranks, {parallelism}, {world.Library}; " +
-            string.Join(", ", Enumerable.Range(0, world.Size).Select(r => $"rank {r}: {backend.Name} ({threads[r]} CPU thread{(threads[r] == 1 ? "" : "s")})")));
     }
 }

@@ -1,6 +1,7 @@
 // TrainLoop: what `moe train` and `moe sft` do around Training/Trainer once its pieces are built —
 // Ctrl-C (SIGINT) or SIGTERM asks for a clean stop at the next step boundary (StopSignal), progress as a bar on a terminal or as lines when redirected, the closing line, the
-// plots, and a diverged run as one error line (exit 1).
+// plots, the exit code (0 at the end, 128 + the signal's number after a stop signal's clean save, StopSignal)
+// and a diverged run as one error line (exit 1).
 // It is not the loop itself (Trainer) nor the choice of data and model (the commands).
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Plots;
@@ -12,9 +13,9 @@ namespace MoeFromScratch.Train.Cli;
 
 public static class TrainLoop
 {
-    /// <summary>Runs the trainer to the end (or a stop signal); null when it diverged (the error is printed).
+    /// <summary>Runs the trainer to the end (or a stop signal); Result null when it diverged (the error is printed).
     /// A quiet rank of a data-parallel run passes no runFolder: it reports, writes and plots nothing.</summary>
-    public static TrainResult? Run(Func<ITrainingReporter, Trainer> build, TrainerState? restored, TrainSettings settings, string? runFolder, MetricsLog? metrics)
+    public static (TrainResult? Result, int ExitCode) Run(Func<ITrainingReporter, Trainer> build, TrainerState? restored, TrainSettings settings, string? runFolder, MetricsLog? metrics)
     {
         using var stop = new StopSignal("saving a checkpoint");
         try
@@ -29,12 +30,12 @@ public static class TrainLoop
                 (result.ValidationLoss is double v ? $", val loss {v:F4}" : "") +
                 (result.Checkpoint is null ? "" : $"; checkpoint {result.Checkpoint}") + $"; metrics {metrics?.Path}");
             if (runFolder is not null) RunPlots.TryWriteAll(runFolder);
-            return result;
+            return (result, result.Cancelled ? stop.ExitCode : 0);
         }
         catch (TrainingDivergedException e)
         {
             if (runFolder is not null) Console.Error.WriteLine($"moe: error: {e.Message}");
-            return null;
+            return (null, 1);
         }
     }
 

@@ -45,6 +45,22 @@ public sealed record Corpus(string Name, string Origin, int Files, long SourceBy
     private bool IsValidation(int index) =>
         Documents.Count < ValidationStride ? index == Documents.Count - 1 : index % ValidationStride == ValidationStride - 1;
 
+    /// <summary>The first <paramref name="words"/> words of the validation split's first prose (the first text
+    /// of any kind where it has none), whitespace folded to single spaces, at most <paramref name="maxChars"/>
+    /// characters: a prompt in the corpus's own words that the model did not train on, for the sample at
+    /// the end of a run ("Converts an object" in the default corpus, whose documents open with a member name).</summary>
+    public string SamplePrompt(int words = 3, int maxChars = 48)
+    {
+        var chunks = Validation.SelectMany(d => d.Chunks).ToList();
+        var first = chunks.Where(c => c.Kind == TextKind.Prose).Concat(chunks)
+            .Select(c => c.Text.Split((char[]?)null, words + 1, StringSplitOptions.RemoveEmptyEntries))
+            .FirstOrDefault(w => w.Length > 0) ?? [];
+        string prompt = string.Join(' ', first.Take(words));
+        if (prompt.Length <= maxChars) return prompt;
+        int cut = char.IsHighSurrogate(prompt[maxChars - 1]) ? maxChars - 1 : maxChars;   // never split a pair
+        return prompt[..cut];
+    }
+
     /// <summary>SHA-256 of the extracted text and kinds: the cache key changes whenever the text a
     /// tokenizer would see changes, whether the files or the extraction did.</summary>
     public string Identity()

@@ -51,12 +51,13 @@ public sealed record TokenizedCorpus(
             throw new Model.ModelConfigException($"{source}: field 'vocab_size' = {vocabSize}: training makes a byte-level BPE tokenizer of exactly vocab_size tokens, so it must be {MinVocab}..{MaxVocab:N0}");
     }
 
-    public static TokenizedCorpus Prepare(Corpus corpus, int vocabSize, string cacheRoot)
+    /// <param name="vocabOption">The option that sets <paramref name="vocabSize"/> in the calling command
+    /// (named when the corpus is too small for it), or null where the vocabulary is fixed.</param>
+    public static TokenizedCorpus Prepare(Corpus corpus, int vocabSize, string cacheRoot, string? vocabOption = "--vocab")
     {
         if (vocabSize is < MinVocab or > MaxVocab)
             throw new ArgumentOutOfRangeException(nameof(vocabSize), $"vocab size {vocabSize}, expected {MinVocab}..{MaxVocab}");
-        if (corpus.Documents.Count < 2)
-            throw new DataException($"{corpus.Origin}: {corpus.Documents.Count} document(s); need at least 2 to hold one out for validation");
+        CorpusFit.RequireDocuments(corpus);
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{corpus.Identity()}|{vocabSize}|{FormatVersion}")))[..16];
         string folder = Path.Combine(cacheRoot, $"{corpus.Name}-v{vocabSize}-{key}");
 
@@ -71,6 +72,7 @@ public sealed record TokenizedCorpus(
             tokenizer = BpeTrainer.Train(corpus.Training.Select(d => d.Text), vocabSize);
             UserFiles.Write(folder, () => TokenizerJson.Save(tokenizer, tokenizerPath));
         }
+        CorpusFit.RequireTokenizer(corpus, tokenizer.VocabSize, vocabSize, vocabOption);   // before encoding: a cached one is refused as fast
         var tokenizerTime = clock.Elapsed;
 
         clock.Restart();

@@ -51,9 +51,7 @@ public static class ExperimentRunner
 
         using var owner = RunFolderLock.Acquire(o.Out);
         var corpus = o.Data is null ? DefaultCorpus.Load() : TextFilesCorpus.Load(o.Data);
-        var prepared = TokenizedCorpus.Prepare(corpus, s.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot());
-        if (prepared.Tokenizer.VocabSize != s.VocabSize)
-            throw new DataException($"{corpus.Origin}: too little text for a {s.VocabSize}-token vocabulary (got {prepared.Tokenizer.VocabSize})");
+        var prepared = TokenizedCorpus.Prepare(corpus, s.VocabSize, o.Cache ?? TokenizedCorpus.DefaultCacheRoot(), vocabOption: null);   // the scale fixes it
         using var trainTokens = prepared.OpenTrain();
         using var split = new ValidationSplit(prepared, s.BatchSize, s.SequenceLength, batches: null);
         using var backend = DeviceSelector.Open(o.Device);

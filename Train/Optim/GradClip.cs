@@ -28,11 +28,8 @@ public static class GradClip
         if (!(maxNorm > 0)) throw new ArgumentException($"ClipGradNorm: max norm {maxNorm}, expected > 0");
         double coefficient = maxNorm / (norm + 1e-6);
         if (double.IsFinite(norm) && coefficient < 1)
-            foreach (var g in grads)
-            {
-                using var scaled = g.Mul(coefficient);
-                g.Backend.Copy(scaled, g);                       // in place: the Grad buffers live on
-            }
+            foreach (var g in grads)                             // in place, one pass: the Grad buffers live on
+                g.Backend.BinaryScalar(BinaryOp.Mul, g, g.DType.Round(coefficient), g);
     }
 
     /// <summary>‖(t_1, …, t_n)‖₂ of the tensors taken as one vector; the sums stay on the device.</summary>

@@ -67,10 +67,7 @@ public sealed class DataParallel(ICommunicator world, IEnumerable<Parameter>? sh
     {
         if (Ranks == 1) return;
         foreach (var g in Grads(parameters, sharded: true))
-        {
-            using var scaled = g.Mul(1.0 / Ranks);                    // already the sum over every rank's tokens
-            g.Backend.Copy(scaled, g);
-        }
+            g.Backend.BinaryScalar(BinaryOp.Mul, g, g.DType.Round(1.0 / Ranks), g);   // already the sum over every rank's tokens
         var grads = Grads(parameters, sharded: false);
         foreach (var group in grads.GroupBy(g => g.DType))
         {
@@ -96,26 +93,37 @@ public sealed class DataParallel(ICommunicator world, IEnumerable<Parameter>? sh
     private List<Tensor> Grads(IEnumerable<Parameter> parameters, bool sharded) =>
         parameters.Where(p => _sharded.Contains(p) == sharded).Select(p => p.Grad).OfType<Tensor>().ToList();
 
+    // One host buffer per dtype, kept between steps: the same size every step, and a fresh array of a
+    // few hundred KB or more each step would be a large-object allocation that only a full GC frees.
+    private readonly Dictionary<Type, Array> _flat = [];
+
     private void Average<T>(List<Tensor> grads, T scale) where T : unmanaged, System.Numerics.IFloatingPoint<T>
     {
         long total = grads.Sum(g => g.Numel);
         if (total > int.MaxValue) throw new NotSupportedException($"data parallel: {total} gradient elements in one all-reduce (at most 2^31 - 1)");
-        var flat = new T[total];
-        long offset = 0;
+        if (!_flat.TryGetValue(typeof(T), out var cached) || cached.Length != total) _flat[typeof(T)] = cached = new T[total];
+        var flat = (T[])cached;
+        int offset = 0;
         foreach (var g in grads)
         {
-            g.ToArray<T>().CopyTo(flat.AsSpan((int)offset));
-            offset += g.Numel;
+            var part = flat.AsSpan(offset, (int)g.Numel);
+            if (g.IsContiguous) g.CopyTo<T>(0, part);                 // straight into the buffer: no array per gradient
+            else g.ToArray<T>().CopyTo(part);
+            offset += part.Length;
         }
         World.AllReduce<T>(flat, AllReduceOp.Sum);
         offset = 0;
         foreach (var g in grads)
         {
-            var mean = flat.AsSpan((int)offset, (int)g.Numel);
+            var mean = flat.AsSpan(offset, (int)g.Numel);
             for (int i = 0; i < mean.Length; i++) mean[i] *= scale;   // the sum over ranks, divided by P
-            using var averaged = Tensor.FromSpan<T>(mean, g.Shape, g.Backend);
-            g.Backend.Copy(averaged, g);                              // in place: the Grad buffers live on
-            offset += g.Numel;
+            if (g.IsContiguous) g.Backend.Upload<T>(g.Storage, g.Offset, mean);   // in place: the Grad buffers live on
+            else
+            {
+                using var averaged = Tensor.FromSpan<T>(mean, g.Shape, g.Backend);
+                g.Backend.Copy(averaged, g);
+            }
+            offset += mean.Length;
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
         var output = Model.Forward(tokens, targets, training: Grad.IsEnabled, mask: mask);
         var losses = LossParts.OnDevice(output.Loss?.Data, output.LmLoss?.Data,
             [.. output.MoeLayers.Select(r => r.Output.AuxLoss.Data)], [.. output.MoeLayers.Select(r => r.Output.ExpertLoad)]);
-        return new LmOutput(output.Loss, losses, output.Logits);
+        return new LmOutput(output.Loss, losses, output.Logits, [.. output.MoeLayers.Select(r => r.Layer)]);
     }
 
     public IDecoder StartDecoding(int positions) => new KvCachedDecoder(Model, positions);

@@ -57,10 +57,13 @@ public interface ILanguageModel
 /// <param name="Losses">The objective, the mean next-token cross-entropy (NaN without targets) and the balance
 /// loss and expert load of each MoE layer (none for a dense model), still on the device: Losses.Read() is one read-back.</param>
 /// <param name="Logits">(B, T, V), or null when the model did not keep them.</param>
+/// <param name="MoeLayers">The model layer index (model.layers.N) of each AuxPerLayer / ExpertLoadPerLayer entry;
+/// null: numbered by position.</param>
 public sealed record LmOutput(
     Variable? Loss,
     LossParts Losses,
-    Variable? Logits);
+    Variable? Logits,
+    IReadOnlyList<int>? MoeLayers = null);
 
 /// <summary>Incremental decoding for generation; each instance holds one sequence's state.</summary>
 public interface IDecoder : IDisposable

@@ -44,6 +44,9 @@ public sealed class MetricsLog : IDisposable
         w.WriteStartArray("aux_per_layer");
         foreach (var a in r.AuxPerLayer) Number(w, null, a);
         w.WriteEndArray();
+        w.WriteStartArray("moe_layers");   // the model layer (model.layers.N) of each aux_per_layer and expert_load entry
+        for (int i = 0; i < r.ExpertLoadPerLayer.Count; i++) w.WriteNumberValue(r.LayerOf(i));
+        w.WriteEndArray();
         Number(w, "lr", r.LearningRate);
         Number(w, "grad_norm", r.GradNorm);
         Number(w, "tokens_per_s", r.TokensPerSecond);

@@ -16,6 +16,7 @@ public readonly record struct PhaseTimes(TimeSpan Data, TimeSpan Forward, TimeSp
 /// <param name="Memory">What stays allocated once the step's temporaries are freed.</param>
 /// <param name="Logged">Whether the losses were read (a logging step, TrainSettings.LogEvery); when false,
 /// Loss, LmLoss and AuxLoss are NaN and AuxPerLayer is empty: nothing was read back for them.</param>
+/// <param name="MoeLayers">The model layer index of each AuxPerLayer / ExpertLoadPerLayer entry (Reporting/LayerNames).</param>
 public sealed record StepReport(
     long Step,
     long TotalSteps,
@@ -31,7 +32,12 @@ public sealed record StepReport(
     PhaseTimes Times,
     string? Skipped,
     StepMemory Memory = default,
-    bool Logged = true);
+    bool Logged = true,
+    IReadOnlyList<int>? MoeLayers = null)
+{
+    /// <summary>The model layer index of ExpertLoadPerLayer[i]: MoeLayers, or i when the model gave none.</summary>
+    public int LayerOf(int i) => MoeLayers is { } layers && i < layers.Count ? layers[i] : i;
+}
 
 /// <param name="Step">Steps completed when the validation pass ran.</param>
 public sealed record EvalReport(long Step, double ValidationLoss, int Batches, TimeSpan Time);

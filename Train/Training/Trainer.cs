@@ -160,7 +160,7 @@ public sealed class Trainer(
             var times = _clock.Times();
             return new(step, settings.Steps, lossValue, means[1], means[2], values?.AuxPerLayer ?? [], values?.ExpertLoadPerLayer ?? [],
                 lr, norm, (long)settings.BatchSize * settings.SequenceLength,
-                settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, times.Total.TotalSeconds), times, skipped, Logged: logs);
+                settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, times.Total.TotalSeconds), times, skipped, Logged: logs, MoeLayers: output.MoeLayers);
         }
 
         if (logs && !double.IsFinite(lossValue))

@@ -1,7 +1,6 @@
 // Helpers for the checkpoint tests: a temporary folder that removes itself, seeded random tensors,
 // and the values a dtype round trip must give.
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model.Checkpoint;
 

@@ -16,8 +16,6 @@
 using System.Text.Json;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model.Checkpoint;
 

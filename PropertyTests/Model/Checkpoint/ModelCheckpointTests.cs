@@ -2,8 +2,6 @@
 // that does not fit the config (missing, unexpected, misshapen tensors) is refused from its
 // headers, in one line that lists what is wrong.
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Model.Checkpoint.CheckpointFiles;
 
 namespace MoeFromScratch.PropertyTests.Model.Checkpoint;

@@ -3,11 +3,7 @@
 // format description); and every corruption is refused with one line naming file and tensor.
 using System.Buffers.Binary;
 using System.Text;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Model.Checkpoint.CheckpointFiles;
 
 namespace MoeFromScratch.PropertyTests.Model.Checkpoint;

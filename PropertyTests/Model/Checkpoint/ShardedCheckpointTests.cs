@@ -3,7 +3,6 @@
 // shards is refused naming the index, the tensor and the shard.
 using System.Text.Json.Nodes;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Tensors;
 using static MoeFromScratch.PropertyTests.Model.Checkpoint.CheckpointFiles;
 
 namespace MoeFromScratch.PropertyTests.Model.Checkpoint;

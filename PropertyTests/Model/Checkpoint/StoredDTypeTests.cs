@@ -1,8 +1,5 @@
 // float32 → bf16/fp16 → float32: round to nearest, ties to even, checked against known bit
 // patterns and, on random floats, against an oracle that picks the nearer of the two neighbours.
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 using MoeFromScratch.Model.Checkpoint;
 
 namespace MoeFromScratch.PropertyTests.Model.Checkpoint;

@@ -2,7 +2,6 @@
 // loads as our 16B preset, and every kind of bad input is refused with one line that names the
 // file and the field.
 using System.Text.Json.Nodes;
-using MoeFromScratch.Model.Config;
 
 namespace MoeFromScratch.PropertyTests.Model.Config;
 

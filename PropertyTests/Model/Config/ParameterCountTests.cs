@@ -1,9 +1,5 @@
 // Parameter counts: the paper's headline numbers for its three scales, and on random configs the
 // count from ParameterLayout against the closed-form sum written out below (an independent oracle).
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
-using MoeFromScratch.Model.Config;
 
 namespace MoeFromScratch.PropertyTests.Model.Config;
 

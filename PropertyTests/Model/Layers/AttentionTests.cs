@@ -2,9 +2,7 @@
 // loops in double — q, k, v projections per head, the RoPE rotation of each (j, j + HS/2) pair at its
 // position, a causal softmax over the scores, the output projection — on the micro model's config;
 // and, through the whole micro model, the fused attention kernel against the composition it replaces.
-using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Layers;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model.Layers;
 

@@ -1,8 +1,6 @@
 // Expert (SwiGLU FFN): the official parameter names and shapes, the N(0, std) init, and the
 // forward against down(silu(gate x) * up x) written as loops in double. Reference backend.
-using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Layers;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Model.Layers;

@@ -2,12 +2,7 @@
 // and gradient (the gradient flows through P only: dL/ds_{i,t} = α·f_i / T per group, averaged
 // over groups), plus the paper's anchor: perfectly uniform routing costs exactly α.
 // Runs on the ReferenceBackend, whose kernels are the specification.
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
-using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Moe;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Tensors.Reference;
 
 namespace MoeFromScratch.PropertyTests.Model.Moe;

@@ -4,10 +4,7 @@
 // each parameter's storage in place (the same way GradCheck does) and re-runs the layer.
 // Routing is piecewise constant: a case whose top-K' is nearly tied could flip under the ±h step,
 // so the cases are fixed seeds (checked to have no near ties), not random ones.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Moe;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model.Moe;
 

@@ -3,14 +3,8 @@
 // (SlowMoe) in value AND gradient, invariance under relabelling the experts, the one-expert case
 // against a dense FFN, the baselines and RoutingOverride against the same oracle, the balance loss,
 // and the parameter names with their official mapping.
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Layers;
 using MoeFromScratch.Model.Moe;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model.Moe;
 
@@ -19,18 +13,7 @@ public sealed class MoeLayerTests
     private static readonly IBackend Cpu = Device.Cpu;
     private const DType F64 = DType.Float64;
 
-    // One axis range a line, like the other FsCheck generators (ParameterCountTests.Configs): a table
-    // of draws that looks alike by nature, not a copy.
-    public static Arbitrary<MoeCase> Cases() =>
-        (from b in Gen.Choose(1, 2)
-         from t in Gen.Choose(1, 4)
-         from c in Gen.Choose(1, 5)
-         from i in Gen.Choose(1, 4)
-         from e in Gen.Choose(1, 6)
-         from k in Gen.Choose(1, e)
-         from s in Gen.Choose(0, 2)
-         from seed in Gen.Choose(0, 1_000_000)
-         select new MoeCase(b, t, c, i, e, k, s, seed)).ToArbitrary();
+    public static Arbitrary<MoeCase> Cases() => MoeCase.Draw(ranks: 1, maxExpertsPerRank: 6).ToArbitrary();
 
     [Property(Arbitrary = [typeof(MoeLayerTests)], MaxTest = 60)]
     public void Each_token_gets_exactly_K_distinct_routed_experts_from_the_top_of_its_scores(MoeCase c)

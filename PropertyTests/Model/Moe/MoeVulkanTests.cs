@@ -1,11 +1,8 @@
 // The same MoE layer on the CPU and on Vulkan (lavapipe in CI), float32: forward (output, routing,
 // load, aux loss) and backward (every parameter's gradient and the input's) agree. The Vulkan layer
 // gets the CPU layer's weights copied in, so only the kernels differ.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Moe;
 using MoeFromScratch.PropertyTests.Vulkan;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model.Moe;
 

@@ -3,10 +3,7 @@
 // grouped GEMM, no gather/scatter: if MoeLayer and this agree in value and gradient, the dispatch is
 // right. Top-K' is picked on the host by sorting each token's scores (ties: lower index first).
 // Also here: the small configs and layers the MoE tests share.
-using MoeFromScratch.Autograd;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.Model.Moe;
-using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.PropertyTests.Model.Moe;
 
@@ -30,6 +27,22 @@ public sealed record MoeCase(int B, int T, int C, int I, int E, int K, int S, in
     };
 
     public override string ToString() => $"B={B} T={T} C={C} I={I} E={E} K={K} S={S} seed={Seed}";
+
+    /// <summary>
+    /// The draws every MoE layer property shares, for a layer split over <paramref name="ranks"/>
+    /// (1: one process): B = ranks·b sequences and E = ranks·e experts, so both divide by the ranks.
+    /// One axis range a line; zeros of S and K = E (every expert active) occur.
+    /// </summary>
+    public static Gen<MoeCase> Draw(int ranks, int maxExpertsPerRank) =>
+        from b in Gen.Choose(1, 2)
+        from t in Gen.Choose(1, 4)
+        from c in Gen.Choose(1, 5)
+        from i in Gen.Choose(1, 4)
+        from e in Gen.Choose(1, maxExpertsPerRank)
+        from k in Gen.Choose(1, ranks * e)
+        from s in Gen.Choose(0, 2)
+        from seed in Gen.Choose(0, 1_000_000)
+        select new MoeCase(ranks * b, t, c, i, ranks * e, k, s, seed);
 }
 
 internal static class SlowMoe

@@ -1,6 +1,5 @@
 // Tests of the --data corpus: kinds from extensions, deterministic order, big files cut into
 // documents, the validation split, and one-line errors for missing, empty and binary input.
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;

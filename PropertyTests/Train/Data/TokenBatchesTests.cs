@@ -1,9 +1,6 @@
 // Tests of batching. The token file holds 0, 1, 2, ... so a window's ids reveal where it starts:
 // every row must be consecutive (targets = inputs shifted by one) and inside the file; the same
 // seed gives the same batches, and seeking to a saved position resumes exactly.
-using FsCheck;
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;

@@ -1,8 +1,5 @@
 // Tests of the binary token file: what is written reads back through the memory map at every
 // element width, and a damaged file fails naming itself.
-using FsCheck;
-using FsCheck.Xunit;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;

@@ -4,13 +4,9 @@
 // --eval-tokens` writes the validation split that `moe eval --tokens` reads, with a model whose
 // tokenizer is that corpus's.
 using System.Text.Json;
-using FsCheck;
-using FsCheck.Fluent;
 using MoeFromScratch.Model;
 using MoeFromScratch.Model.Checkpoint;
-using MoeFromScratch.Model.Config;
 using MoeFromScratch.PropertyTests.Reliability;
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Tokenizer;
 

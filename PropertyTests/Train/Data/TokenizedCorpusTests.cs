@@ -1,6 +1,5 @@
 // Tests of the cached preparation: it trains once, reuses the cache, and the token files decode
 // back to the documents separated by <|endoftext|>, with one kind per token.
-using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Data;
 
 namespace MoeFromScratch.PropertyTests.Train.Data;

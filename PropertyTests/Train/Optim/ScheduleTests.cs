@@ -1,7 +1,5 @@
 // Tests of the learning-rate schedules at the steps that define them: warmup, the paper's two
 // drops at exactly 80% and 90%, and the cosine's end points.
-using FsCheck;
-using FsCheck.Xunit;
 using MoeFromScratch.Train.Optim;
 
 namespace MoeFromScratch.PropertyTests.Train.Optim;

@@ -1,8 +1,6 @@
 // Tests of the byte-level BPE: exact round trips on arbitrary bytes (valid UTF-8 or not), the
 // pre-tokenizer tiling its input, and that the learned merges actually compress the text.
 using System.Text;
-using FsCheck;
-using FsCheck.Xunit;
 using MoeFromScratch.Train.Tokenizer;
 
 namespace MoeFromScratch.PropertyTests.Train.Tokenizer;

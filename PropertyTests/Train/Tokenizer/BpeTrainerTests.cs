@@ -1,8 +1,6 @@
 // Tests of the incremental BPE trainer against the obvious one: recount every pair over every
 // word before each merge (quadratic, but clearly right). Both break ties towards the smaller
 // (left, right) pair, so their merge lists must be identical.
-using FsCheck;
-using FsCheck.Xunit;
 using MoeFromScratch.Train.Tokenizer;
 
 namespace MoeFromScratch.PropertyTests.Train.Tokenizer;

@@ -7,9 +7,6 @@
 // The native library is shipped for linux-x64 only, so elsewhere these tests skip.
 using System.Runtime.InteropServices;
 using System.Text;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
 using MoeFromScratch.Train.Data;
 using MoeFromScratch.Train.Tokenizer;
 using HfTokenizer = Tokenizers.DotNet.Tokenizer;

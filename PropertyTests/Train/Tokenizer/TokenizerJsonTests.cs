@@ -2,8 +2,6 @@
 // HuggingFace expects (vocab and merges consistent), and a damaged file fails with one line that
 // names the file.
 using System.Text.Json.Nodes;
-using FsCheck;
-using FsCheck.Xunit;
 using MoeFromScratch.Train.Tokenizer;
 
 namespace MoeFromScratch.PropertyTests.Train.Tokenizer;

@@ -7,6 +7,7 @@
 // the loop is one pass over the four arrays, Vector<T> wide.
 // It deliberately is not: AMSGrad, nor a fused multi-tensor update (one call per parameter).
 // Follows: Loshchilov & Hutter 2019, Algorithm 2 (with bias-corrected moments as in Adam).
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using System.Numerics;
 
 namespace MoeFromScratch.Tensors.Cpu;

@@ -51,9 +51,10 @@ public sealed unsafe partial class CpuBackend
         using var rowLse = new DenseCopy<T>(op, lse);
         using var rowD = new PooledBuffer<T>(lse.Numel);   // D (B, NH, T), written by pass 1, read by pass 2
         var rows = new AttentionGradRows<T>(heads, dO.Pointer, rowLse.Pointer, rowD.Pointer);
-        CpuParallel.For(heads.QueryItems, heads.TileWork, new AttentionQueryGradBody<T>(rows, o.Pointer, CpuTensor.Contiguous<T>(op, dq)));
-        CpuParallel.For(heads.KeyItems, heads.TileWork, new AttentionKeyGradBody<T>(
-            rows, CpuTensor.Contiguous<T>(op, dk), CpuTensor.Contiguous<T>(op, dv)));
+        CpuParallel.For(heads.QueryItems, heads.TileWork, new AttentionGradBody<T, AttentionQueryGradPass<T>>(
+            heads, new(rows, o.Pointer, CpuTensor.Contiguous<T>(op, dq))));
+        CpuParallel.For(heads.KeyItems, heads.TileWork, new AttentionGradBody<T, AttentionKeyGradPass<T>>(
+            heads, new(rows, CpuTensor.Contiguous<T>(op, dk), CpuTensor.Contiguous<T>(op, dv))));
     }
 
     private readonly struct AttentionForwardBody<T>(AttentionHeads<T> heads, T* output, T* lse) : IRangeBody
@@ -98,67 +99,75 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>Pass 1 of the backward: D_t for every row, and dq_t = Σ_j dS_tj k_j / √HS.</summary>
-    private readonly struct AttentionQueryGradBody<T>(AttentionGradRows<T> rows, T* output, T* dq) : IRangeBody
+    /// <summary>One backward pass's work on one item (a query tile or a key tile of one (b, h)), given one key tile of scratch for P and dS.</summary>
+    private interface IAttentionGradPass<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        void Item(AttentionHeads<T> heads, long item, T* p, T* dS);
+    }
+
+    /// <summary>The range loop both backward passes share: the per-thread scratch, then the pass on each item.</summary>
+    private readonly struct AttentionGradBody<T, TPass>(AttentionHeads<T> heads, TPass pass) : IRangeBody
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : struct, IAttentionGradPass<T>
     {
         public void Run(long start, long end)
         {
-            var heads = rows.Heads;
-            int HS = heads.HeadSize;
             T* p = stackalloc T[AttentionHeads<T>.KeyTile], dS = stackalloc T[AttentionHeads<T>.KeyTile];
             for (long item = start; item < end; item++)
-            {
-                var (b, h, t0, t1) = heads.QueryTileOf(item);
-                for (int j0 = 0; j0 <= heads.Position(t1 - 1); j0 += AttentionHeads<T>.KeyTile)
-                    for (int t = Math.Max(t0, j0 - heads.Offset); t < t1; t++)
-                    {
-                        long row = heads.DenseRow(b, t, h);
-                        var dqRow = new Span<T>(dq + row, HS);
-                        if (j0 == 0)   // every row sees key 0: the first tile starts each row's D and dq
-                        {
-                            rows.D[heads.LseIndex(b, h, t)] = TensorPrimitives.Dot(new ReadOnlySpan<T>(rows.DOut + row, HS), new ReadOnlySpan<T>(output + row, HS));
-                            dqRow.Clear();
-                        }
-                        int j1 = heads.KeyEnd(t, j0);
-                        rows.Probabilities(b, h, t, j0, j1, p, dS);
-                        for (int j = j0; j < j1; j++)
-                            TensorPrimitives.MultiplyAdd(heads.K.Span(b, j, h), dS[j - j0] * heads.Scale, dqRow, dqRow);
-                    }
-            }
+                pass.Item(heads, item, p, dS);
         }
     }
 
-    /// <summary>Pass 2 of the backward: dv_j = Σ_t P_tj dO_t and dk_j = Σ_t dS_tj q_t / √HS, one key tile per item.</summary>
-    private readonly struct AttentionKeyGradBody<T>(AttentionGradRows<T> rows, T* dk, T* dv) : IRangeBody
+    /// <summary>Pass 1 of the backward, per query tile: D_t for every row, and dq_t = Σ_j dS_tj k_j / √HS.</summary>
+    private readonly struct AttentionQueryGradPass<T>(AttentionGradRows<T> rows, T* output, T* dq) : IAttentionGradPass<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public void Run(long start, long end)
+        public void Item(AttentionHeads<T> heads, long item, T* p, T* dS)
         {
-            var heads = rows.Heads;
-            int HS = heads.HeadSize;
-            T* p = stackalloc T[AttentionHeads<T>.KeyTile], dS = stackalloc T[AttentionHeads<T>.KeyTile];
-            for (long item = start; item < end; item++)
-            {
-                var (b, h, j0, j1) = heads.KeyTileOf(item);
-                for (int j = j0; j < j1; j++)
+            var (b, h, t0, t1) = heads.QueryTileOf(item);
+            for (int j0 = 0; j0 <= heads.Position(t1 - 1); j0 += AttentionHeads<T>.KeyTile)
+                for (int t = Math.Max(t0, j0 - heads.Offset); t < t1; t++)
                 {
-                    new Span<T>(dk + heads.DenseKeyRow(b, j, h), HS).Clear();
-                    new Span<T>(dv + heads.DenseKeyRow(b, j, h), HS).Clear();
-                }
-                for (int t = Math.Max(0, j0 - heads.Offset); t < heads.Queries; t++)   // every query that sees key j0 or later
-                {
-                    int jEnd = Math.Min(j1, heads.KeyEnd(t, j0));
-                    rows.Probabilities(b, h, t, j0, jEnd, p, dS);
-                    var qRow = heads.Q.Span(b, t, h);
-                    var dORow = new ReadOnlySpan<T>(rows.DOut + heads.DenseRow(b, t, h), HS);
-                    for (int j = j0; j < jEnd; j++)
+                    long row = heads.DenseRow(b, t, h);
+                    var dqRow = new Span<T>(dq + row, heads.HeadSize);
+                    if (j0 == 0)   // every row sees key 0: the first tile starts each row's D and dq
                     {
-                        var dvRow = new Span<T>(dv + heads.DenseKeyRow(b, j, h), HS);
-                        var dkRow = new Span<T>(dk + heads.DenseKeyRow(b, j, h), HS);
-                        TensorPrimitives.MultiplyAdd(dORow, p[j - j0], dvRow, dvRow);
-                        TensorPrimitives.MultiplyAdd(qRow, dS[j - j0] * heads.Scale, dkRow, dkRow);
+                        rows.D[heads.LseIndex(b, h, t)] = TensorPrimitives.Dot(new ReadOnlySpan<T>(rows.DOut + row, heads.HeadSize), new ReadOnlySpan<T>(output + row, heads.HeadSize));
+                        dqRow.Clear();
                     }
+                    int j1 = heads.KeyEnd(t, j0);
+                    rows.Probabilities(b, h, t, j0, j1, p, dS);
+                    for (int j = j0; j < j1; j++)
+                        TensorPrimitives.MultiplyAdd(heads.K.Span(b, j, h), dS[j - j0] * heads.Scale, dqRow, dqRow);
+                }
+        }
+    }
+
+    /// <summary>Pass 2 of the backward, per key tile: dv_j = Σ_t P_tj dO_t and dk_j = Σ_t dS_tj q_t / √HS.</summary>
+    private readonly struct AttentionKeyGradPass<T>(AttentionGradRows<T> rows, T* dk, T* dv) : IAttentionGradPass<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Item(AttentionHeads<T> heads, long item, T* p, T* dS)
+        {
+            var (b, h, j0, j1) = heads.KeyTileOf(item);
+            int HS = heads.HeadSize;
+            for (int j = j0; j < j1; j++)
+            {
+                new Span<T>(dk + heads.DenseKeyRow(b, j, h), HS).Clear();
+                new Span<T>(dv + heads.DenseKeyRow(b, j, h), HS).Clear();
+            }
+            for (int t = Math.Max(0, j0 - heads.Offset); t < heads.Queries; t++)   // every query that sees key j0 or later
+            {
+                int jEnd = Math.Min(j1, heads.KeyEnd(t, j0));
+                rows.Probabilities(b, h, t, j0, jEnd, p, dS);
+                var qRow = heads.Q.Span(b, t, h);
+                var dORow = new ReadOnlySpan<T>(rows.DOut + heads.DenseRow(b, t, h), HS);
+                for (int j = j0; j < jEnd; j++)
+                {
+                    var dvRow = new Span<T>(dv + heads.DenseKeyRow(b, j, h), HS);
+                    var dkRow = new Span<T>(dk + heads.DenseKeyRow(b, j, h), HS);
+                    TensorPrimitives.MultiplyAdd(dORow, p[j - j0], dvRow, dvRow);
+                    TensorPrimitives.MultiplyAdd(qRow, dS[j - j0] * heads.Scale, dkRow, dkRow);
                 }
             }
         }

@@ -1,6 +1,7 @@
-// CpuBackend, elementwise kernels: Unary, Binary, Where (Fill and Copy: CpuBackend.Creation.cs).
+// CpuBackend, elementwise kernels: Unary, Binary, BinaryScalar, Where (Fill and Copy: CpuBackend.Creation.cs).
 // This file only picks the element type and the op struct; ElementwiseKernels walks the strides,
 // UnaryOps / BinaryOps do the math. Int32 gets the ops that make sense for integers: no Exp or Sqrt; Div truncates toward zero.
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using System.Numerics;
 
 namespace MoeFromScratch.Tensors.Cpu;
@@ -50,12 +51,22 @@ public sealed unsafe partial class CpuBackend
     public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) =>
         CpuTensor.ByDType(op.ToString(), y.DType, FloatBinary<float>, FloatBinary<double>, IntegerBinary<int>)(op, a, b, y);
 
+    /// <summary>The host has no push constants: b becomes a one-element tensor broadcast over a, as Binary takes it.</summary>
+    public void BinaryScalar(BinaryOp op, Tensor a, double b, Tensor y)
+    {
+        using var scalar = Tensor.Scalar(b, a.DType, this);
+        using var expanded = scalar.Expand(y.Shape);
+        Binary(op, a, expanded, y);
+    }
+
     private static void FloatBinary<T>(BinaryOp op, Tensor a, Tensor b, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (op)
         {
             case BinaryOp.Div: ElementwiseKernels.Binary<T, BinaryOps.Div<T>>(a, b, y); break;
             case BinaryOp.Pow: ElementwiseKernels.Binary<T, BinaryOps.Pow<T>>(a, b, y); break;
+            case BinaryOp.SiluMul: ElementwiseKernels.Binary<T, BinaryOps.SiluMul<T>>(a, b, y); break;
+            case BinaryOp.SiluGrad: ElementwiseKernels.Binary<T, BinaryOps.SiluGrad<T>>(a, b, y); break;
             default: NumberBinary<T>(op, a, b, y); break;
         }
     }

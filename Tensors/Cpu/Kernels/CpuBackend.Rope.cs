@@ -7,6 +7,7 @@
 // head, so the inner loop is one fused Vector<T> pass over HS/2 lanes.
 // It deliberately is not: the interleaved (GPT-J) pairing, nor a cache of tables across calls.
 // Follows: Su et al. 2021 (RoFormer) eq. 34, in the rotate-half layout of GPT-NeoX / Llama.
+// Its opening (the partial class, the kernel's entry, its argument checks) is every backend section's, alike on purpose.
 using System.Numerics;
 
 namespace MoeFromScratch.Tensors.Cpu;

@@ -11,13 +11,17 @@ public sealed class RunSummary
     private PhaseTimes _times;
     private int _steps;
     private long[][] _load = [];
+    private int[] _layers = [];   // the model layer index of each _load row (LayerNames)
 
     public void Add(StepReport report)
     {
         _times += report.Times;
         _steps++;
         if (_load.Length != report.ExpertLoadPerLayer.Count)
+        {
             _load = report.ExpertLoadPerLayer.Select(l => new long[l.Length]).ToArray();
+            _layers = [.. Enumerable.Range(0, _load.Length).Select(report.LayerOf)];
+        }
         for (int layer = 0; layer < _load.Length; layer++)
             for (int e = 0; e < _load[layer].Length && e < report.ExpertLoadPerLayer[layer].Length; e++)
                 _load[layer][e] += report.ExpertLoadPerLayer[layer][e];
@@ -34,9 +38,9 @@ public sealed class RunSummary
             long total = Math.Max(1, _load[layer].Sum());
             var shares = string.Join(" ", _load[layer].Select(n => $"{100.0 * n / total,4:F1}"));
             string ratio = _load[layer].Min() == 0 ? "n/a (an expert got no tokens)" : Wording.Finite((double)_load[layer].Max() / _load[layer].Min(), "F2");
-            yield return $"  expert load, MoE layer {layer} (% of routed tokens): {shares} | max/min {ratio}";
+            yield return $"  expert load, {LayerNames.Of(_layers[layer])} ({LayerNames.Convention}; % of routed tokens): {shares} | max/min {ratio}";
         }
-        (_times, _steps, _load) = (default, 0, []);
+        (_times, _steps, _load, _layers) = (default, 0, [], []);
     }
 
     public static string StepLine(StepReport r)
