@@ -1,8 +1,9 @@
 // Indexing kernels for embeddings and MoE routing: Gather and IndexSelect (Shaders/gather.comp),
-// ScatterAdd and IndexAdd (scatter_add.comp); TopK is in VulkanBackend.TopK.cs. The host only rearranges strides
-// so that each pair shares one shader: IndexSelect is a gather whose index is broadcast over the
+// ScatterAdd and IndexAdd (scatter_add.comp), SortByExpert (bucket_by_destination.comp and
+// invert_permutation.comp); TopK is in VulkanBackend.TopK.cs. The host only rearranges strides so that each pair shares one shader: IndexSelect is a gather whose index is broadcast over the
 // other axes; IndexAdd is a scatter-add whose index is, with the index bucketed by destination on
-// the host first so that each destination reads only its own sources (see scatter_add.comp).
+// the device first (bucket_by_destination.comp: no read-back) so that each destination reads only its
+// own sources (see scatter_add.comp).
 // Out-of-range indices are not reported (a shader cannot throw): gathers read 0, scatters skip.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Tensors;
@@ -62,22 +63,48 @@ public sealed partial class VulkanBackend
     }
 
     /// <summary>
-    /// A counting sort of a 1-D index by destination, on the host (the index is read back: a sync):
-    /// list[start[d] .. start[d+1]) holds, ascending, the j with index[j] = d. Out-of-range entries
-    /// land in no bucket, so they add nothing, as the scanning kernel's do.
+    /// A stable counting sort of a 1-D index by destination, on the device (Shaders/bucket_by_destination.comp;
+    /// nothing is read back): list[start[d] .. start[d+1]) holds, ascending, the j with index[j] = d.
+    /// Out-of-range entries land in no bucket, so they add nothing, as the scanning kernel's do.
     /// </summary>
     private (Tensor Start, Tensor List) BucketByDestination(Tensor index, int size)
     {
-        var picked = index.ToArray<int>();
-        var start = new int[size + 1];
-        foreach (int d in picked)
-            if ((uint)d < (uint)size) start[d + 1]++;
-        for (int d = 0; d < size; d++) start[d + 1] += start[d];
-        var next = start[..size];
-        var list = new int[Math.Max(1, start[size])];                                      // never an empty buffer
-        for (int j = 0; j < picked.Length; j++)
-            if ((uint)picked[j] < (uint)size) list[next[picked[j]]++] = j;
-        return (Tensor.FromArray(start, [start.Length], this), Tensor.FromArray(list, [list.Length], this));
+        var start = Tensor.Empty([size + 1], DType.Int32, this);
+        var list = Tensor.Empty([Math.Max(1, index.Shape[0])], DType.Int32, this);        // never an empty buffer
+        BucketByDestination(index, start, list);
+        return (start, list);
+    }
+
+    /// <summary>Into start (size + 1) and list (at least L): five dispatches, a zero fill of start, then count, scan, place and order.</summary>
+    private void BucketByDestination(Tensor index, Tensor start, Tensor list)
+    {
+        const uint ScanGroup = 256;   // the shader's SCAN_GROUP: its scan runs in one workgroup of this many
+        int length = index.Shape[0], size = start.Shape[0] - 1;
+        Fill(start, 0);
+        using var cursor = Tensor.Empty([Math.Max(1, size)], DType.Int32, this);
+        var push = new PushConstants().U((uint)length).U(index.Offset).U(index.Strides[0]).U((uint)size);
+        Runtime.Binding[] bindings = [Read(index), Write(start), Write(cursor), Write(list)];
+        void Phase(uint phase, uint groups) => Dispatch(Kernel("bucket_by_destination", 4, ScanGroup, phase), bindings, push, groups);
+        Phase(0, GroupsFor(length, ScanGroup));      // count
+        Phase(1, 1);                                 // scan (one workgroup)
+        Phase(2, GroupsFor(length, ScanGroup));      // place
+        Phase(3, GroupsFor(size, ScanGroup));        // order each bucket
+    }
+
+    /// <summary>The dispatch plan on the device: the assignments bucketed by expert, then inverted (invert_permutation.comp).</summary>
+    public void SortByExpert(Tensor indices, Tensor offsets, Tensor slot, Tensor position, Tensor token)
+    {
+        int A = (int)indices.Numel, K = indices.Shape[1];
+        if (A == 0)
+        {
+            Fill(offsets, 0);
+            return;
+        }
+        using var dense = Dense(indices);
+        using var flat = dense.Reshape(A);                                                  // a = n·K + k
+        BucketByDestination(flat, offsets, slot);
+        var push = new PushConstants().U((uint)A).U((uint)K);
+        Dispatch(Kernel("invert_permutation", 3, ElementwiseGroupSize), [Read(slot), Write(position), Write(token)], push, GroupsFor(A, ElementwiseGroupSize));
     }
 
     // The p axes (other than `axis`) are coalesced across y, index and source; y's axis is

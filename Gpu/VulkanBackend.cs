@@ -25,6 +25,7 @@ public sealed partial class VulkanBackend : IBackend
     private readonly IPipelineCacheStore? _pipelineStore;
     private readonly byte[]? _pipelineSeed;
     private readonly KernelProfile? _profile;
+    private TimestampQueries? _timestamps;   // made at the first MarkTime
     private bool _disposed;
 
     public VulkanBackend(VulkanOptions? options = null)
@@ -36,7 +37,7 @@ public sealed partial class VulkanBackend : IBackend
             (_pipelines, _pipelineSeed, PipelineCacheStatus) = OpenKernelCache(_context, options.PipelineCache);
             _pipelineStore = options.PipelineCache;
             _pool = new MemoryPool(_context, options.PoolBlockBytes, options.MemoryLimitBytes);
-            _stream = new CommandStream(_context, _context.PushDescriptors ? options.DispatchesPerSubmit : Math.Min(options.DispatchesPerSubmit, 256));
+            _stream = new CommandStream(_context, _context.PushDescriptors ? options.DispatchesPerSubmit : Math.Min(options.DispatchesPerSubmit, 256), options.StagingBytes);
         }
         catch
         {
@@ -107,6 +108,22 @@ public sealed partial class VulkanBackend : IBackend
 
     public void Synchronize() => _stream.Synchronize();
 
+    /// <summary>Whether the compute queue writes timestamps, so MarkTime / ReadTimes can time queued work.</summary>
+    public bool HasTimestamps => _context.TimestampValidBits > 0;
+
+    /// <summary>Most marks between two ReadTimes.</summary>
+    public const int TimeMarks = 16;
+
+    /// <summary>Marks, in the queue, the end of the work queued so far (a timestamp query; no wait).</summary>
+    public void MarkTime()
+    {
+        if (!HasTimestamps) throw new NotSupportedException($"{Name}: the compute queue of {Device.Name} writes no timestamps");
+        (_timestamps ??= new TimestampQueries(_context, TimeMarks)).Mark(_stream);
+    }
+
+    /// <summary>The device time between consecutive marks since the last ReadTimes; waits for the queue once.</summary>
+    public TimeSpan[] ReadTimes() => _timestamps?.Read(_stream) ?? [];
+
     public void Dispose()
     {
         if (_disposed) return;
@@ -114,6 +131,7 @@ public sealed partial class VulkanBackend : IBackend
         _profile?.Print(Console.Error, $"{Name} {Device.Name}");
         DisposeRopeTables();
         _stream.Dispose();      // waits for the queue first
+        _timestamps?.Dispose();
         SavePipelineCache();
         _pipelines.Dispose();
         _pool.Dispose();

@@ -25,12 +25,28 @@ public static class Functional
 
     /// <summary>
     /// Mean cross-entropy of logits (N, V) against int32 targets (N), averaged over the targets
-    /// that are not ignoreIndex (PyTorch's reduction="mean"). Reads the targets on the host to count them.
+    /// that are not ignoreIndex (PyTorch's reduction="mean"). The kept targets are counted on the
+    /// targets' device (KeptCount), so the loss costs no read-back.
     /// </summary>
     public static Variable CrossEntropy(Variable logits, Tensor targets, int ignoreIndex = -100) =>
-        Variable.CrossEntropyLosses(logits, targets, ignoreIndex).Sum() / CountKept(targets, ignoreIndex);
+        Variable.CrossEntropyLosses(logits, targets, ignoreIndex).Sum() / new Variable(KeptCount(targets, ignoreIndex, logits.DType));
 
-    // Number of targets that are not ignored (at least 1, so an all-ignored batch gives 0, not NaN).
+    /// <summary>
+    /// The number of targets (any shape) that are not ignoreIndex, at least 1 (so an all-ignored batch
+    /// gives a loss of 0, not NaN), as a () tensor of dtype on the targets' device; nothing is read
+    /// back. Counted in dtype: exact while N &lt; 2^24 in float32 (ids below 2^24 cast exactly too).
+    /// </summary>
+    public static Tensor KeptCount(Tensor targets, int ignoreIndex, DType dtype)
+    {
+        using var ids = targets.Cast(dtype);
+        using var ignored = Tensor.Scalar(ignoreIndex, dtype, targets.Backend);
+        using var kept = ids.Ne(ignored);                                              // 1 where the target counts
+        using var count = kept.Sum();                                                  // (N) -> ()
+        using var one = Tensor.Scalar(1, dtype, targets.Backend);
+        return count.Maximum(one);
+    }
+
+    // The same count on the host, for the composition that tests the fused path (Composite.CrossEntropy).
     internal static int CountKept(Tensor targets, int ignoreIndex) =>
         Math.Max(1, targets.ToArray<int>().Count(t => t != ignoreIndex));
 }

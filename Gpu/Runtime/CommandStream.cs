@@ -3,7 +3,9 @@
 // waits only in Download and Synchronize. Barriers are inserted only where HazardTracker finds a
 // dependency. Descriptors are pushed (VK_KHR_push_descriptor) or, without it, allocated from a
 // pool owned by the chunk and reset when the chunk's fence has signalled.
-// Uploads go through staging buffers that the chunk frees when it retires.
+// Uploads go through the chunk's persistent staging arena (StagingArena.cs), rewound when the
+// chunk retires; read-backs through one more arena. All of them are made here, once: the
+// staging-buffer counter moves only when a stream is created.
 // Not thread-safe: one stream per backend, driven by one thread.
 // The Vulkan create-info initialisers look alike by the API's design (SType, counts, pointers);
 // each fills a different structure, so they are written out rather than shared.
@@ -23,10 +25,13 @@ internal sealed unsafe class CommandStream : IDisposable
     private readonly CommandPool _commandPool;
     private readonly Chunk[] _chunks;
     private readonly HazardTracker _hazards = new();
+    private readonly StagingArena _readBack;
     private int _current = -1;
 
-    public CommandStream(VulkanContext context, int dispatchesPerSubmit)
+    /// <param name="stagingBytes">Size of each chunk's upload arena and of the read-back arena.</param>
+    public CommandStream(VulkanContext context, int dispatchesPerSubmit, long stagingBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stagingBytes, 16);
         _context = context;
         _dispatchesPerSubmit = Math.Max(1, dispatchesPerSubmit);
         var info = new CommandPoolCreateInfo
@@ -39,7 +44,9 @@ internal sealed unsafe class CommandStream : IDisposable
         VulkanInstance.Check(context.Vk.CreateCommandPool(context.Device, &info, null, &pool), "vkCreateCommandPool");
         _commandPool = pool;
         _chunks = new Chunk[ChunkCount];
-        for (int i = 0; i < ChunkCount; i++) _chunks[i] = new Chunk(context, pool);
+        for (int i = 0; i < ChunkCount; i++) _chunks[i] = new Chunk(context, pool, stagingBytes);
+        _readBack = new StagingArena(context, stagingBytes);
+        _stagingCreated = ChunkCount + 1;
     }
 
     public int Dispatches { get; private set; }
@@ -108,36 +115,61 @@ internal sealed unsafe class CommandStream : IDisposable
         if (++chunk.Dispatches >= _dispatchesPerSubmit) Submit();
     }
 
-    /// <summary>Queues a host-to-device copy (through a staging buffer); returns without waiting.</summary>
+    /// <summary>Queues a host-to-device copy through the chunk's staging arena; returns without waiting.
+    /// What does not fit in the arena goes in the next chunk's (this one is submitted first).</summary>
     public void Upload(MemoryPool.Range destination, long byteOffset, ReadOnlySpan<byte> data)
     {
-        if (data.Length == 0) return;
-        var chunk = Current();
-        var staging = new GpuBuffer(_context, (ulong)data.Length, hostVisible: true);
-        (_stagingCreated, _bytesUploaded) = (_stagingCreated + 1, _bytesUploaded + data.Length);
-        chunk.Staging.Add(staging);
-        data.CopyTo(new Span<byte>(staging.Mapped, data.Length));
+        _bytesUploaded += data.Length;
         long start = destination.Offset + byteOffset;
-        var write = new HazardTracker.Access(destination.Buffer, start, start + data.Length);
-        Order(chunk, [], [write]);
-        var region = new BufferCopy(0, (ulong)start, (ulong)data.Length);
-        _context.Vk.CmdCopyBuffer(chunk.Commands, staging.Handle, destination.Buffer.Handle, 1, &region);
+        while (data.Length > 0)
+        {
+            var chunk = Current();
+            var (stagingOffset, length) = chunk.Staging.Take(data.Length);
+            if (length == 0)
+            {
+                Submit();   // the arena is full: the next chunk's, once its last submit has run
+                continue;
+            }
+            data[..length].CopyTo(chunk.Staging.Bytes(stagingOffset, length));
+            var write = new HazardTracker.Access(destination.Buffer, start, start + length);
+            Order(chunk, [], [write]);
+            var region = new BufferCopy((ulong)stagingOffset, (ulong)start, (ulong)length);
+            _context.Vk.CmdCopyBuffer(chunk.Commands, chunk.Staging.Buffer.Handle, destination.Buffer.Handle, 1, &region);
+            start += length;
+            data = data[length..];
+        }
     }
 
-    /// <summary>Copies device bytes to the host: submits everything queued and waits for it.</summary>
+    /// <summary>Copies device bytes to the host: submits everything queued and waits for it (once per
+    /// read-back arena's worth of bytes).</summary>
     public void Download(MemoryPool.Range source, long byteOffset, Span<byte> data)
     {
         if (data.Length == 0) return;
-        var chunk = Current();
-        using var staging = new GpuBuffer(_context, (ulong)data.Length, hostVisible: true);
-        (_stagingCreated, _readBacks, _bytesReadBack) = (_stagingCreated + 1, _readBacks + 1, _bytesReadBack + data.Length);
+        (_readBacks, _bytesReadBack) = (_readBacks + 1, _bytesReadBack + data.Length);
         long start = source.Offset + byteOffset;
-        var read = new HazardTracker.Access(source.Buffer, start, start + data.Length);
-        Order(chunk, [read], []);
-        var region = new BufferCopy((ulong)start, 0, (ulong)data.Length);
-        _context.Vk.CmdCopyBuffer(chunk.Commands, source.Buffer.Handle, staging.Handle, 1, &region);
-        Synchronize();
-        new ReadOnlySpan<byte>(staging.Mapped, data.Length).CopyTo(data);
+        while (data.Length > 0)
+        {
+            var chunk = Current();
+            _readBack.Rewind();   // the last wait ran every copy into it
+            var (_, length) = _readBack.Take(data.Length);
+            var read = new HazardTracker.Access(source.Buffer, start, start + length);
+            Order(chunk, [read], []);
+            var region = new BufferCopy((ulong)start, 0, (ulong)length);
+            _context.Vk.CmdCopyBuffer(chunk.Commands, source.Buffer.Handle, _readBack.Buffer.Handle, 1, &region);
+            Synchronize();
+            _readBack.Bytes(0, length).CopyTo(data);
+            start += length;
+            data = data[length..];
+        }
+    }
+
+    /// <summary>Records a timestamp written when everything recorded before it has run (TimestampQueries.cs);
+    /// resetFirst > 0 resets that many slots of the pool first (in the queue, so no wait).</summary>
+    public void WriteTimestamp(QueryPool pool, uint slot, uint resetFirst)
+    {
+        var chunk = Current();
+        if (resetFirst > 0) _context.Vk.CmdResetQueryPool(chunk.Commands, pool, 0, resetFirst);
+        _context.Vk.CmdWriteTimestamp(chunk.Commands, PipelineStageFlags.BottomOfPipeBit, pool, slot);
     }
 
     /// <summary>Submits what is recorded and waits until the queue has run all of it.</summary>
@@ -195,10 +227,11 @@ internal sealed unsafe class CommandStream : IDisposable
     {
         Synchronize();
         foreach (var chunk in _chunks) chunk.Dispose(_context);
+        _readBack.Dispose();
         _context.Vk.DestroyCommandPool(_context.Device, _commandPool, null);
     }
 
-    /// <summary>One command buffer in the ring, its fence, descriptor pool and staging buffers.</summary>
+    /// <summary>One command buffer in the ring, its fence, descriptor pool and staging arena.</summary>
     private sealed class Chunk
     {
         private readonly VulkanContext _context;
@@ -207,11 +240,12 @@ internal sealed unsafe class CommandStream : IDisposable
 
         public CommandBuffer Commands { get; }
         public Fence Fence { get; }
-        public List<GpuBuffer> Staging { get; } = [];
+        public StagingArena Staging { get; }
         public int Dispatches { get; set; }
 
-        public Chunk(VulkanContext context, CommandPool pool)
+        public Chunk(VulkanContext context, CommandPool pool, long stagingBytes)
         {
+            Staging = new StagingArena(context, stagingBytes);
             var vk = context.Vk;
             var allocate = new CommandBufferAllocateInfo
             {
@@ -269,7 +303,7 @@ internal sealed unsafe class CommandStream : IDisposable
             _inFlight = true;
         }
 
-        /// <summary>Waits for this chunk's last submit, then frees its staging and descriptors.</summary>
+        /// <summary>Waits for this chunk's last submit, then rewinds its staging arena and descriptors.</summary>
         public void WaitAndReset(VulkanContext context)
         {
             if (!_inFlight) return;
@@ -279,8 +313,7 @@ internal sealed unsafe class CommandStream : IDisposable
             VulkanInstance.Check(vk.ResetFences(context.Device, 1, &fence), "vkResetFences");
             VulkanInstance.Check(vk.ResetCommandBuffer(Commands, 0), "vkResetCommandBuffer");
             if (_descriptors.Handle != 0) vk.ResetDescriptorPool(context.Device, _descriptors, 0);
-            foreach (var s in Staging) s.Dispose();
-            Staging.Clear();
+            Staging.Rewind();
             Dispatches = 0;
             _inFlight = false;
         }
@@ -291,6 +324,7 @@ internal sealed unsafe class CommandStream : IDisposable
             var vk = context.Vk;
             if (_descriptors.Handle != 0) vk.DestroyDescriptorPool(context.Device, _descriptors, null);
             vk.DestroyFence(context.Device, Fence, null);
+            Staging.Dispose();
         }
     }
 }

@@ -14,6 +14,9 @@ internal sealed unsafe class VulkanContext : IDisposable
     public Device Device { get; }
     public Queue Queue { get; }
     public uint QueueFamily { get; }
+
+    /// <summary>Bits of a timestamp the compute queue writes; 0 when it cannot (then no timestamp queries).</summary>
+    public uint TimestampValidBits { get; }
     public VulkanDeviceInfo Info { get; }
     public PhysicalDeviceLimits Limits { get; }
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
@@ -43,7 +46,7 @@ internal sealed unsafe class VulkanContext : IDisposable
             Vk.GetPhysicalDeviceMemoryProperties(PhysicalDevice, &memory);
             MemoryProperties = memory;
             PushDescriptors = options.UsePushDescriptors && Info.SupportsPushDescriptors;
-            QueueFamily = FindComputeQueueFamily();
+            (QueueFamily, TimestampValidBits) = FindComputeQueueFamily();
             Device = CreateDevice(VulkanDevices.DeviceExtensions(Vk, PhysicalDevice));
             Queue queue;
             Vk.GetDeviceQueue(Device, QueueFamily, 0, &queue);
@@ -59,14 +62,14 @@ internal sealed unsafe class VulkanContext : IDisposable
         }
     }
 
-    private uint FindComputeQueueFamily()
+    private (uint Family, uint TimestampValidBits) FindComputeQueueFamily()
     {
         uint count = 0;
         Vk.GetPhysicalDeviceQueueFamilyProperties(PhysicalDevice, &count, null);
         var families = new QueueFamilyProperties[count];
         fixed (QueueFamilyProperties* p = families) Vk.GetPhysicalDeviceQueueFamilyProperties(PhysicalDevice, &count, p);
         for (uint i = 0; i < count; i++)
-            if (families[i].QueueFlags.HasFlag(QueueFlags.ComputeBit)) return i;
+            if (families[i].QueueFlags.HasFlag(QueueFlags.ComputeBit)) return (i, families[i].TimestampValidBits);
         throw new GpuUnavailableException($"{Info.Name} has no compute queue");
     }
 

@@ -22,6 +22,11 @@ public sealed record VulkanOptions
     /// <summary>Dispatches recorded into one command buffer before it is submitted.</summary>
     public int DispatchesPerSubmit { get; init; } = 64;
 
+    /// <summary>Bytes of each persistent staging arena (one per command-buffer chunk for uploads, one for
+    /// read-backs; Runtime/StagingArena.cs). A step's uploads are small (token ids, ~140 KiB on `small`);
+    /// larger ones (weights at load) are split into arena-sized pieces.</summary>
+    public long StagingBytes { get; init; } = 4L << 20;
+
     /// <summary>Size of each device-memory block the pool sub-allocates (larger tensors get their own).</summary>
     public long PoolBlockBytes { get; init; } = 64L << 20;
 

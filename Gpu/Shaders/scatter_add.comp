@@ -6,12 +6,12 @@
 // Finding the sources of d:
 //   LISTED = 0 (ScatterAdd): scan the index along the axis, O(|y| · L). L is short there (top-k
 //     positions, a reduced axis), and the index may differ for every p.
-//   LISTED = 1 (IndexAdd): the host has bucketed the one shared index by destination (a counting
-//     sort: list[start[d] .. start[d+1]) are the j with index[j] = d, ascending), so each
+//   LISTED = 1 (IndexAdd): bucket_by_destination.comp has bucketed the one shared index by
+//     destination on the device (a stable counting sort: list[start[d] .. start[d+1]) are the j with index[j] = d, ascending), so each
 //     destination reads only its own sources: O(|y| + L · |p|). Scanning would be O(|y| · L), which
 //     for an embedding's backward (y = vocabulary rows, L = tokens) is quadratic in the model's size.
 // Float atomics (VK_EXT_shader_atomic_float, reported in VulkanDeviceInfo) would avoid the
-// host round trip but make the sum order-dependent; not used.
+// bucketing passes but make the sum order-dependent; not used.
 #version 450
 #include "common.glsl"
 layout(local_size_x_id = 0) in;

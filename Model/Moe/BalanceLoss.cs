@@ -1,7 +1,7 @@
 // The balance losses of DeepSeekMoE, as functions of one MoE layer's routing: the softmax scores
 // s (B, T, E) over the routed experts and the top-K' indices (B, T, K) the router picked.
 //   expert level (eq. 12-14):  L_ExpBal = α1 · Σ_i f_i · P_i
-//       f_i = E / (K·T) · Σ_t 1(token t selects expert i)    counted on the host: no gradient
+//       f_i = E / (K·T) · Σ_t 1(token t selects expert i)    counted on the device: no gradient
 //       P_i = 1/T · Σ_t s_{i,t}                               the only path for the gradient
 //   device level (eq. 15-17):  L_DevBal = α2 · Σ_d f'_d · P'_d over D equal groups of experts
 //       f'_d = mean_{j ∈ E_d} f_j,   P'_d = Σ_{j ∈ E_d} P_j
@@ -13,7 +13,9 @@
 // On P ranks (a world given), each holding B/P of the batch: with perSequence nothing changes (a
 // rank's sequences are whole); without it f counts the selections of ALL ranks' tokens (an all-
 // reduce of the counts), so each rank's loss is α·Σ f_i·P_i(its tokens) and the mean over the
-// ranks — what the trainer reports and differentiates — is the single-process loss.
+// ranks — what the trainer reports and differentiates — is the single-process loss. The counts are
+// a compare of the indices against 0..E-1 summed over the tokens, O(N·K·E), with no read-back; only
+// that all-reduce over ranks takes them to the host and back.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Tensors;
@@ -50,21 +52,27 @@ public static class BalanceLoss
         int B = scores.Shape[0], T = scores.Shape[1], E = scores.Shape[2], K = topIndices.Shape[2];
         int G = perSequence ? B : 1, tokens = B * T / G;
 
-        var f = new double[G * E];
-        var picked = topIndices.ToArray<int>();                      // (B, T, K) row-major: sequence-major
-        for (int n = 0; n < picked.Length; n++)
-            f[n / (tokens * K) * E + picked[n]] += 1;                // selections per group and expert
+        var backend = scores.Backend;
+        using var picked = topIndices.Reshape(G, tokens * K, 1);                   // (B, T, K) -> (G, T·K, 1): sequence-major
+        using var ids = picked.Cast(scores.DType);
+        using var experts = Tensor.Arange(E, scores.DType, backend);               // (E)
+        using var selected = ids.Eq(experts);                                       // (G, T·K, E) 1 where a selection picks e
+        var counts = selected.Sum(1);                                               // (G, E) selections per group and expert
         long counted = tokens;
         if (!perSequence && world is { Size: > 1 })
         {
+            var f = counts.ToDoubleArray();                          // MPI only: the counts to the host and back
             world.AllReduce<double>(f, AllReduceOp.Sum);             // the batch is every rank's tokens
             counted *= world.Size;
+            counts.Dispose();
+            using var fHost = Tensor.FromArray(f, [G, E]);
+            counts = fHost.To(backend, scores.DType);
         }
-        for (int i = 0; i < f.Length; i++) f[i] *= (double)E / (K * counted); // eq. 13: E/(K·T) per selection
-        using var fHost = Tensor.FromArray(f, [G, E]);
-        var fConstant = new Variable(fHost.To(scores.Backend, scores.DType)); // a decision: no gradient
-
-        var p = scores.Reshape(G, tokens, E).Mean(1);                // eq. 14: (G, T, E) -> (G, E)
-        return (fConstant, p);
+        using (counts)
+        {
+            var fConstant = new Variable(counts.Mul((double)E / (K * counted))); // eq. 13: E/(K·T) per selection; a decision: no gradient
+            var p = scores.Reshape(G, tokens, E).Mean(1);            // eq. 14: (G, T, E) -> (G, E)
+            return (fConstant, p);
+        }
     }
 }

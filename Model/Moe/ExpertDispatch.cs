@@ -1,11 +1,13 @@
 // ExpertDispatch: turns "token n uses experts idx[n, 0..K')" into one contiguous block of rows per
 // routed expert, so that ONE grouped GEMM runs all experts (dropless: no capacity, no token dropped).
-// It is a stable counting sort of the N·K' (token, expert) assignments by expert, done on the host
-// from the int32 indices: O(N·K') integers. Reading the indices back is the one sync point of the
-// MoE forward; everything else stays on the device.
+// It is a stable counting sort of the N·K' (token, expert) assignments by expert, IBackend.SortByExpert:
+// O(N·K') integers, on the host for the CPU and in shaders on Vulkan (a histogram, a prefix sum, a
+// scatter of positions), so nothing is read back; the grouped GEMMs read the offsets on the device.
+// The counts per expert (Load) stay on the device too: the trainer reads them with the losses, and
+// expert parallelism reads them for its exchange (MoeLayer.RoutedOnOwners, the one read-back there).
 //   Gather:  xp = u[token of each assignment]                         (N, C) -> (N·K', C)
 //   Scatter: y[n] = Σ_k g[n, k] · yp[position of assignment (n, k)]    (N·K', C) -> (N, C), eq. 9
-// The sort is a permutation of the assignments, and the host knows it both ways (Slot: sorted row
+// The sort is a permutation of the assignments, and the plan holds it both ways (Slot: sorted row
 // -> assignment n·K' + k; Position: the reverse). So both directions, forward and backward, are
 // gathers (SelectRows) plus a sum over the K' choices: O(N·K'·C) on every backend. Scatter-adding
 // by token instead (IndexAdd) is what torch does, but without float atomics a deterministic GPU
@@ -17,7 +19,7 @@ using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Model.Moe;
 
-public sealed class ExpertDispatch(Tensor token, Tensor slot, Tensor position, Tensor offsets, int[] load, int activeExperts) : IDisposable
+public sealed class ExpertDispatch(Tensor token, Tensor slot, Tensor position, Tensor offsets, Tensor load, int activeExperts) : IDisposable
 {
     /// <summary>(N·K') int32, sorted row -> n: the token of each row of the permuted input.</summary>
     public Tensor Token { get; } = token;
@@ -34,38 +36,18 @@ public sealed class ExpertDispatch(Tensor token, Tensor slot, Tensor position, T
     /// <summary>(E+1) int32: expert e owns rows [Offsets[e], Offsets[e+1]) of the permuted input.</summary>
     public Tensor Offsets { get; } = offsets;
 
-    /// <summary>(E) assignments per expert: the bincount of the indices.</summary>
-    public int[] Load { get; } = load;
+    /// <summary>(E) int32 assignments per expert, the bincount of the indices, on the device: Offsets[e+1] − Offsets[e].</summary>
+    public Tensor Load { get; } = load;
 
     /// <summary>The plan for indices (N, K') int32 over E experts.</summary>
     public static ExpertDispatch Plan(Tensor indices, int experts)
     {
         if (indices.DType != DType.Int32 || indices.Rank != 2)
             throw new ShapeException($"ExpertDispatch: indices must be int32 (N, K), got {indices.DType.Name()} {Shape.Format(indices.Shape)}");
-        int activeExperts = indices.Shape[1];                                // K' (the letter set's K)
-        var picked = indices.ToArray<int>();                                 // the sync point: (N·K') ints to the host
-        var load = new int[experts];
-        foreach (int e in picked)
-        {
-            if ((uint)e >= (uint)experts) throw new ArgumentException($"ExpertDispatch: expert index {e} is outside 0..{experts - 1}");
-            load[e]++;
-        }
-        var offsets = new int[experts + 1];
-        for (int e = 0; e < experts; e++) offsets[e + 1] = offsets[e] + load[e]; // prefix sum
-        var next = offsets[..experts];
-        var token = new int[picked.Length];
-        var slot = new int[picked.Length];
-        var position = new int[picked.Length];
-        for (int a = 0; a < picked.Length; a++)                              // stable: assignments in token order
-        {
-            int at = next[picked[a]]++;
-            token[at] = a / activeExperts;
-            slot[at] = a;
-            position[a] = at;
-        }
-        var backend = indices.Backend;
-        Tensor Upload(int[] values) => Tensor.FromArray(values, [values.Length], backend);
-        return new ExpertDispatch(Upload(token), Upload(slot), Upload(position), Upload(offsets), load, activeExperts);
+        var (offsets, slot, position, token) = indices.SortByExpert(experts);    // (E+1), (N·K') x 3
+        using var ends = offsets.Narrow(0, 1, experts);
+        using var starts = offsets.Narrow(0, 0, experts);
+        return new ExpertDispatch(token, slot, position, offsets, ends.Sub(starts), indices.Shape[1]);
     }
 
     /// <summary>u (N, C) -> xp (N·K', C): each token's row once per expert it uses, grouped by expert.</summary>
@@ -85,5 +67,6 @@ public sealed class ExpertDispatch(Tensor token, Tensor slot, Tensor position, T
         Slot.Dispose();
         Position.Dispose();
         Offsets.Dispose();
+        Load.Dispose();
     }
 }

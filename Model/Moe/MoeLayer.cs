@@ -105,16 +105,16 @@ public sealed class MoeLayer : Module
         var u = x.Reshape(N, C);                                             // (B, T, C) -> (N, C)
 
         var route = Route(u, tokenIds, routing);                             // gates, indices (N, K'), scores (N, E)
-        using var dispatch = ExpertDispatch.Plan(route.Indices, E);          // sort by expert (host sync)
+        using var dispatch = ExpertDispatch.Plan(route.Indices, E);          // sort by expert (on the device)
         var xp = dispatch.Gather(u);                                         // (N, C) -> (N·K', C)
         var yp = Shards is null
             ? StackedExperts.Forward(xp, dispatch.Offsets, ExpertsGateProj, ExpertsUpProj, ExpertsDownProj) // (N·K', C)
-            : RoutedOnOwners(xp, dispatch.Load);                              // (N·K', C), the experts on their ranks
+            : RoutedOnOwners(xp, dispatch.Load.ToArray<int>());               // (N·K', C), the experts on their ranks: the counts to the host (MPI's read-back)
         var routed = dispatch.Scatter(yp, route.Gates, N);                   // (N·K', C) -> (N, C): Σ g·FFN_i(u)
         bool shared = SharedExperts is not null && routing?.DisableShared != true;
         var y = shared ? SharedExperts!.Forward(u) + routed : routed;       // eq. 9: shared (weight 1) + routed
 
-        return new MoeOutput(y.Reshape(B, T, C), AuxLoss(route, B, T, training), dispatch.Load, route.Indices, route.Scores);
+        return new MoeOutput(y.Reshape(B, T, C), AuxLoss(route, B, T, training), dispatch.Load.Alias(), route.Indices, route.Scores);
     }
 
     // Expert parallel: rows to their experts' ranks, this rank's experts on what it received, rows back.

@@ -7,10 +7,10 @@ namespace MoeFromScratch.Model.Moe;
 
 /// <param name="Y">(B, T, C) Σ shared FFN(u) + Σ g·FFN_i(u) (eq. 9, without the residual, which the block adds).</param>
 /// <param name="AuxLoss">Scalar: expert-level (+ device-level) balance loss of this layer; 0 when α = 0 or not training.</param>
-/// <param name="ExpertLoad">(E) tokens routed to each routed expert in this forward.</param>
+/// <param name="ExpertLoad">(E) int32 tokens routed to each routed expert in this forward, on the device (read it: ToArray).</param>
 /// <param name="TopIndices">(N, K') int32 chosen routed experts per token, best first.</param>
 /// <param name="Scores">(N, E) router softmax s_{i,t} (eq. 10); null for routers without scores (hash).</param>
-public sealed record MoeOutput(Variable Y, Variable AuxLoss, int[] ExpertLoad, Tensor TopIndices, Variable? Scores);
+public sealed record MoeOutput(Variable Y, Variable AuxLoss, Tensor ExpertLoad, Tensor TopIndices, Variable? Scores);
 
 /// <summary>Inference-time routing changes used by the analysis (paper §4.5, §5: redundancy, fewer active experts, no shared expert).</summary>
 /// <param name="DisabledTopExperts">Each token's top-m routed experts are masked; top-K' is taken from the rest.</param>

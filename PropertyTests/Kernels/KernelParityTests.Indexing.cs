@@ -1,6 +1,7 @@
 // Parity of the routing and embedding kernels: Gather, IndexSelect, ScatterAdd, IndexAdd (with
 // repeated indices, so additions collide) and TopK (with ties). Index tensors are drawn in every
-// layout too. Gathers, selects and top-k move values, so they must match exactly.
+// layout too. Gathers, selects and top-k move values, so they must match exactly; so must the MoE
+// dispatch plan (SortByExpert: offsets, the stable permutation both ways, tokens), int32 throughout.
 
 namespace MoeFromScratch.PropertyTests.Kernels;
 
@@ -101,5 +102,19 @@ public abstract partial class KernelParityTests
             (selected, dtype), (selected, DType.Int32));
         Check($"TopK k = {k} values", Describe(("x", x)), actual[0], expected[0], exact: true);
         Check($"TopK k = {k} indices", Describe(("x", x)), actual[1], expected[1]);
+    }
+
+    [Property(MaxTest = Cases)]
+    public void SortByExpert(int tokens, int kSeed, int expertSeed, Layout layout, int seed)
+    {
+        // Few experts for many assignments, so every expert's bucket holds several and some none.
+        using var scope = new TensorScope();
+        int N = Size(tokens), K = 1 + Mod(kSeed, 4), E = 1 + Mod(expertSeed, 9);
+        var indices = Indices([N, K], E, layout, seed);
+        var (expected, actual) = Run((backend, on, plan) => backend.SortByExpert(on(indices), plan[0], plan[1], plan[2], plan[3]),
+            ([E + 1], DType.Int32), ([N * K], DType.Int32), ([N * K], DType.Int32), ([N * K], DType.Int32));
+        string[] names = ["offsets", "slot", "position", "token"];
+        for (int i = 0; i < names.Length; i++)
+            Check($"SortByExpert N {N} K {K} E {E} {names[i]}", Describe(("indices", indices)), actual[i], expected[i]);
     }
 }

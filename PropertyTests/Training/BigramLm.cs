@@ -30,7 +30,7 @@ public sealed class BigramLm : Module, ILanguageModel
     public LmOutput Forward(Tensor tokens, Tensor? targets)
     {
         var logits = Head.Forward(Norm.Forward(Embed.Forward(tokens)));        // (B, T) -> (B, T, C) -> (B, T, V)
-        if (targets is null) return new LmOutput(null, double.NaN, 0, [], [], logits);
+        if (targets is null) return new LmOutput(null, LossParts.Known(double.NaN, double.NaN, []), logits);
         using var flatTargets = targets.Reshape(-1);                            // (N)
         var loss = Functional.CrossEntropy(logits.Reshape(-1, VocabSize), flatTargets);  // (N, V) -> ()
         if (PoisonedForwards > 0)
@@ -38,6 +38,6 @@ public sealed class BigramLm : Module, ILanguageModel
             PoisonedForwards--;
             loss = loss * double.NaN;
         }
-        return new LmOutput(loss, loss.Item(), 0, [], [], logits);
+        return new LmOutput(loss, LossParts.OnDevice(loss.Data, loss.Data, []), logits);
     }
 }

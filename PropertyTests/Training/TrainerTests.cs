@@ -92,4 +92,30 @@ public sealed class TrainerTests
         using (new MetricsLog(fixture.RunFolder, resumeStep: 4)) { }
         Assert.Equal(4, File.ReadAllLines(Path.Combine(fixture.RunFolder, MetricsLog.FileName)).Length);
     }
+
+    [Fact]
+    public void Logging_every_few_steps_reads_the_losses_only_then_and_trains_the_same()
+    {
+        using var fixture = new TrainingFixture();
+        IReadOnlyList<double> everyStep;
+        double[] weightsEveryStep;
+        using (var run = fixture.Start())
+        {
+            everyStep = run.Trainer.Run().Losses;
+            weightsEveryStep = TrainingFixture.Weights(run.Model);
+        }
+        using var again = new TrainingFixture();
+        var recorder = new Recorder();
+        using var metrics = new MetricsLog(again.RunFolder);
+        using var spaced = again.Start(again.Settings with { LogEvery = 4 }, recorder, metrics);
+        var losses = spaced.Trainer.Run().Losses;
+
+        Assert.Equal([false, false, false, true, false, true], recorder.Steps.Select(r => r.Logged));   // every 4th and the last
+        for (int i = 0; i < losses.Count; i++)
+            Assert.Equal(recorder.Steps[i].Logged ? everyStep[i] : double.NaN, losses[i]);
+        Assert.Equal(weightsEveryStep, TrainingFixture.Weights(spaced.Model));                       // logging changes no update
+        var lines = File.ReadAllLines(Path.Combine(again.RunFolder, MetricsLog.FileName));
+        Assert.Equal([4L, 6L], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()));
+        Assert.Equal("--log-every 0: expected >= 1", Assert.Throws<MoeFromScratch.Tensors.UsageException>(() => (again.Settings with { LogEvery = 0 }).Validate()).Message);
+    }
 }

@@ -103,6 +103,14 @@ public interface IBackend : IDisposable
     /// <summary>In place, torch.index_add_: y.select(axis, index[j]) += source.select(axis, j).</summary>
     void IndexAdd(Tensor y, int axis, Tensor index, Tensor source);
 
+    /// <summary>
+    /// The MoE dispatch plan: a stable sort of the A = N·K assignments a = n·K + k by their expert
+    /// indices[n, k] (indices (N, K) int32 in 0..E-1). Writes offsets (E+1): expert e owns sorted rows
+    /// [offsets[e], offsets[e+1]); slot (A): sorted row -> a, ascending within an expert; position (A):
+    /// a -> sorted row (slot's inverse); token (A): sorted row -> n = slot / K. All int32.
+    /// </summary>
+    void SortByExpert(Tensor indices, Tensor offsets, Tensor slot, Tensor position, Tensor token);
+
     // ---- TopK (the router's expert choice) --------------------------------------------------------
     /// <summary>Largest k along the last axis, sorted descending; ties keep the lower index first.</summary>
     void TopK(Tensor x, int k, Tensor values, Tensor indices);

@@ -36,6 +36,23 @@ public sealed partial class Tensor
         return y;
     }
 
+    /// <summary>
+    /// This (N, K) int32 tensor of expert indices in 0..experts-1, sorted stably by expert (IBackend.SortByExpert):
+    /// Offsets (E+1), Slot (N·K: sorted row -> n·K + k), Position (its inverse), Token (sorted row -> n). On the device: no read-back.
+    /// </summary>
+    public (Tensor Offsets, Tensor Slot, Tensor Position, Tensor Token) SortByExpert(int experts)
+    {
+        if (DType != DType.Int32 || Rank != 2 || experts < 1)
+            throw new ShapeException($"SortByExpert: indices must be int32 (N, K) over at least one expert, got {DType.Name()} {Tensors.Shape.Format(Shape)} over {experts}");
+        int assignments = Shape[0] * Shape[1];
+        var offsets = Empty([experts + 1], DType.Int32, Backend);
+        var slot = Empty([assignments], DType.Int32, Backend);
+        var position = Empty([assignments], DType.Int32, Backend);
+        var token = Empty([assignments], DType.Int32, Backend);
+        Backend.SortByExpert(this, offsets, slot, position, token);
+        return (offsets, slot, position, token);
+    }
+
     /// <summary>A copy of this tensor with source scatter-added at index along axis.</summary>
     public Tensor ScatterAdd(int axis, Tensor index, Tensor source)
     {

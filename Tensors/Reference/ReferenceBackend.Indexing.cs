@@ -35,6 +35,27 @@ public sealed partial class ReferenceBackend
         }
     }
 
+    /// <summary>Experts in order, and within one the assignments in order (what makes it stable): O(E·N·K).</summary>
+    public void SortByExpert(Tensor indices, Tensor offsets, Tensor slot, Tensor position, Tensor token)
+    {
+        int N = indices.Shape[0], K = indices.Shape[1], E = offsets.Shape[0] - 1;
+        int row = 0;
+        for (int e = 0; e < E; e++)
+        {
+            Set(offsets, [e], row);
+            for (int n = 0; n < N; n++)
+                for (int k = 0; k < K; k++)
+                {
+                    if (GetIndex("SortByExpert", indices, [n, k], 1, E) != e) continue;
+                    Set(slot, [row], n * K + k);
+                    Set(position, [n * K + k], row);
+                    Set(token, [row], n);
+                    row++;
+                }
+        }
+        Set(offsets, [E], row);
+    }
+
     /// <summary>In place: y[i with i[axis] = index[i[axis]]] += source[i] for every i of source's shape.</summary>
     public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source)
     {

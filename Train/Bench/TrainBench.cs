@@ -22,7 +22,8 @@ namespace MoeFromScratch.Train.Bench;
 /// <param name="Seq">T tokens per sequence.</param>
 /// <param name="Steps">Timed steps (the median is taken over them).</param>
 /// <param name="Warmup">Untimed steps first.</param>
-public sealed record TrainBenchSettings(int Batch, int Seq, int Steps, int Warmup = 2, ulong Seed = 1337)
+/// <param name="LogEvery">Steps between reads of the losses, as `moe train --log-every` (the counters show the read-backs it saves).</param>
+public sealed record TrainBenchSettings(int Batch, int Seq, int Steps, int Warmup = 2, ulong Seed = 1337, int LogEvery = 1)
 {
     public TrainBenchSettings Validate()
     {
@@ -66,6 +67,8 @@ public static class TrainBench
             EvalEvery = 0,
             SaveEvery = 0,
             Seed = s.Seed,
+            LogEvery = s.LogEvery,
+            PhaseTimes = true,   // the phases are reported: on Vulkan by timestamp queries, one wait a step
         };
         string folder = Directory.CreateTempSubdirectory("moe-bench-").FullName;
         try

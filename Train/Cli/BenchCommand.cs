@@ -79,15 +79,16 @@ public static class BenchCommand
         var seq = new Option<int>("--seq") { Description = "Tokens per sequence, T (as in moe train).", DefaultValueFactory = _ => defaults.SequenceLength };
         var steps = new Option<int>("--steps") { Description = "Timed steps, after the warm-up; the median is reported.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
+        var logEvery = new Option<int>("--log-every") { Description = "Steps between reads of the losses (one read-back each), as in moe train.", DefaultValueFactory = _ => (int)defaults.LogEvery };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of text." };
         var saveConfig = new Option<string?>("--save-config") { Description = "Only write the resolved config.json to this path (for the PyTorch peer) and exit." };
         var parallel = WorldStart.ParallelOption();
         var command = new Command("train", "Tokens/s of full training steps (forward, backward, clip, AdamW) on random tokens.")
         {
-            config, device, batch, seq, steps, warmup, json, saveConfig, parallel,
+            config, device, batch, seq, steps, warmup, logEvery, json, saveConfig, parallel,
         };
         command.SetAction(parse => RunTrain(parse.GetValue(config)!, parse.GetValue(device)!, parse.GetValue(saveConfig),
-            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup)), parse.GetValue(json), parse.GetValue(parallel)!));
+            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup), LogEvery: parse.GetValue(logEvery)), parse.GetValue(json), parse.GetValue(parallel)!));
         return command;
     }
 

@@ -30,7 +30,7 @@ public static class TrainCommand
 
     private sealed record Options(
         string? Config, string? Data, int? Vocab, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
-        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, string? Cache, bool Overwrite, bool HoldOutSft, string Parallel);
+        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, long? LogEvery, bool PhaseTimes, string? Cache, bool Overwrite, bool HoldOutSft, string Parallel);
 
 
     public static Command Create()
@@ -51,18 +51,20 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or a run folder's latest checkpoint." };
         var evalEvery = new Option<long?>("--eval-every") { Description = $"Steps between validation passes, 0 = never (default {defaults.EvalEvery})." };
         var saveEvery = new Option<long?>("--save-every") { Description = $"Steps between checkpoints, 0 = only at the end (default {defaults.SaveEvery})." };
+        var logEvery = new Option<long?>("--log-every") { Description = $"Steps between reads of the losses (one read-back each, the only one a step needs for them) and metrics.jsonl lines (default {defaults.LogEvery})." };
+        var phaseTimes = new Option<bool>("--phase-times") { Description = "Time each phase of a step on the device (Vulkan: timestamp queries, one wait a step); without it nothing in a step waits for the device to time it, and on a GPU the phase times are the host's time to queue the work." };
         var overwrite = new Option<bool>(RunFolder.OverwriteOption) { Description = "Delete the run already in --out (its checkpoints, latest, metrics.jsonl) and start a fresh one there." };
         var holdOutSft = new Option<bool>("--hold-out-sft") { Description = "Leave the namespaces `moe sft` evaluates on out of the default corpus (its own cache folder), so the fine-tuned model is evaluated on documentation it never read. Default: the whole documentation." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
         var parallel = WorldStart.ParallelOption();
         var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
         {
-            config, data, vocab, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, cache, overwrite, holdOutSft, parallel,
+            config, data, vocab, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, logEvery, phaseTimes, cache, overwrite, holdOutSft, parallel,
         };
         command.SetAction(parse => Run(new Options(
             parse.GetValue(config), parse.GetValue(data), parse.GetValue(vocab), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
             parse.GetValue(seq), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(schedule), parse.GetValue(seed),
-            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft), parse.GetValue(parallel)!)));
+            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(logEvery), parse.GetValue(phaseTimes), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft), parse.GetValue(parallel)!)));
         return command;
     }
 
@@ -194,6 +196,8 @@ public static class TrainCommand
             Seed = o.Seed ?? s.Seed,
             EvalEvery = o.EvalEvery ?? s.EvalEvery,
             SaveEvery = o.SaveEvery ?? s.SaveEvery,
+            LogEvery = o.LogEvery ?? s.LogEvery,
+            PhaseTimes = o.PhaseTimes,
             Data = o.Data ?? s.Data,
             HoldOutSft = o.HoldOutSft || s.HoldOutSft,
         }).Validate();

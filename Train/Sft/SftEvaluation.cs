@@ -75,7 +75,7 @@ public static class SftEvaluation
                 var targets = Enumerable.Range(1, ids.Length - 1).Select(i => learned[i] ? ids[i] : PackedBatches.IgnoreIndex).ToArray();
                 int kept = targets.Count(t => t != PackedBatches.IgnoreIndex);
                 var output = model.Forward(Tensor.FromArray(ids[..^1], [1, ids.Length - 1], backend), Tensor.FromArray(targets, [1, targets.Length], backend));
-                loss += output.LmLoss * kept;
+                loss += output.Losses.Read().LmLoss * kept;
                 unigramLoss -= targets.Where(t => t != PackedBatches.IgnoreIndex).Sum(t => Math.Log((unigram[t] + 1) / total));
                 tokens += kept;
 

@@ -30,10 +30,9 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
     private LmOutput Forward(Tensor tokens, Tensor? targets, CausalMask? mask)
     {
         var output = Model.Forward(tokens, targets, training: Grad.IsEnabled, mask: mask);
-        var auxPerLayer = output.MoeLayers.Select(r => r.Output.AuxLoss.Item()).ToList();
-        var loads = output.MoeLayers.Select(r => r.Output.ExpertLoad).ToList();
-        return new LmOutput(output.Loss, output.LmLoss?.Item() ?? double.NaN, auxPerLayer.Sum(), auxPerLayer, loads, output.Logits,
-            [.. output.MoeLayers.Select(r => r.Layer)]);
+        var losses = LossParts.OnDevice(output.Loss?.Data, output.LmLoss?.Data,
+            [.. output.MoeLayers.Select(r => r.Output.AuxLoss.Data)], [.. output.MoeLayers.Select(r => r.Output.ExpertLoad)]);
+        return new LmOutput(output.Loss, losses, output.Logits, [.. output.MoeLayers.Select(r => r.Layer)]);
     }
 
     public IDecoder StartDecoding(int positions) => new KvCachedDecoder(Model, positions);

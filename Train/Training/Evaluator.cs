@@ -20,7 +20,7 @@ public static class Evaluator
         for (int i = 0; i < batches; i++)
         {
             using var scope = new TensorScope();
-            sum += model.Forward(validation.NextBatch(backend)).LmLoss;
+            sum += model.Forward(validation.NextBatch(backend)).Losses.Read().LmLoss;
         }
         return new EvalReport(step, sum / batches, batches, clock.Elapsed);
     }

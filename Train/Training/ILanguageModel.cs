@@ -54,19 +54,14 @@ public interface ILanguageModel
 /// <summary>What one forward pass gives the trainer.</summary>
 /// <param name="Loss">The training objective, LM loss + Σ_layers aux_l (a sum, paper eq. 12);
 /// null when Forward had no targets.</param>
-/// <param name="LmLoss">Mean next-token cross-entropy (NaN without targets).</param>
-/// <param name="AuxLoss">Σ over MoE layers of the balance losses (0 for a dense model).</param>
-/// <param name="AuxPerLayer">The balance loss of each MoE layer, in layer order.</param>
-/// <param name="ExpertLoadPerLayer">Per MoE layer, tokens routed to each routed expert (length E).</param>
+/// <param name="Losses">The objective, the mean next-token cross-entropy (NaN without targets) and the balance
+/// loss and expert load of each MoE layer (none for a dense model), still on the device: Losses.Read() is one read-back.</param>
 /// <param name="Logits">(B, T, V), or null when the model did not keep them.</param>
 /// <param name="MoeLayers">The model layer index (model.layers.N) of each AuxPerLayer / ExpertLoadPerLayer entry;
 /// null: numbered by position.</param>
 public sealed record LmOutput(
     Variable? Loss,
-    double LmLoss,
-    double AuxLoss,
-    IReadOnlyList<double> AuxPerLayer,
-    IReadOnlyList<int[]> ExpertLoadPerLayer,
+    LossParts Losses,
     Variable? Logits,
     IReadOnlyList<int>? MoeLayers = null);
 

@@ -14,6 +14,8 @@ public readonly record struct PhaseTimes(TimeSpan Data, TimeSpan Forward, TimeSp
 /// <param name="Step">0-based index of the step just taken; TotalSteps steps in the run.</param>
 /// <param name="Skipped">Why the update was skipped (non-finite loss or gradient), else null.</param>
 /// <param name="Memory">What stays allocated once the step's temporaries are freed.</param>
+/// <param name="Logged">Whether the losses were read (a logging step, TrainSettings.LogEvery); when false,
+/// Loss, LmLoss and AuxLoss are NaN and AuxPerLayer is empty: nothing was read back for them.</param>
 /// <param name="MoeLayers">The model layer index of each AuxPerLayer / ExpertLoadPerLayer entry (Reporting/LayerNames).</param>
 public sealed record StepReport(
     long Step,
@@ -30,6 +32,7 @@ public sealed record StepReport(
     PhaseTimes Times,
     string? Skipped,
     StepMemory Memory = default,
+    bool Logged = true,
     IReadOnlyList<int>? MoeLayers = null)
 {
     /// <summary>The model layer index of ExpertLoadPerLayer[i]: MoeLayers, or i when the model gave none.</summary>

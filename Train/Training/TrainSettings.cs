@@ -19,6 +19,8 @@ public sealed record TrainSettings
     public int EvalBatches { get; init; } = 8;         // validation batches per pass (always the same ones)
     public long SaveEvery { get; init; } = 100;        // steps between checkpoints; 0 = only at the end
     public int MaxBadSteps { get; init; } = 5;         // non-finite losses in a row before giving up
+    public bool PhaseTimes { get; init; }              // --phase-times: the device's time per phase (Training/StepClock.cs); off: no wait for it
+    public long LogEvery { get; init; } = 1;           // steps between reads of the losses (one read-back each) and metrics lines
     public string? Data { get; init; }                 // --data: text file or folder; null = the default corpus
     public string? BaseCheckpoint { get; init; }       // sft: the pretrained checkpoint fine-tuned; null for pretraining
     public bool HoldOutSft { get; init; }              // --hold-out-sft: the default corpus without the namespaces sft holds out
@@ -42,6 +44,7 @@ public sealed record TrainSettings
         Require(EvalBatches >= 1, $"eval batches {EvalBatches}: expected >= 1");
         Require(SaveEvery >= 0, $"--save-every {SaveEvery}: expected >= 0");
         Require(MaxBadSteps >= 1, $"max bad steps {MaxBadSteps}: expected >= 1");
+        Require(LogEvery >= 1, $"--log-every {LogEvery}: expected >= 1");
         return this;
     }
 }

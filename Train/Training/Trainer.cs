@@ -1,10 +1,14 @@
 // Trainer: the training loop, read top to bottom like llm.c's train_gpt2.c main():
 //   for each step { data → forward → zero grad → backward → clip → lr → step → log }
 //   every EvalEvery steps: validation loss; every SaveEvery steps and at the end: a checkpoint.
-// Each phase ends with a device Synchronize so its wall time is its own (on a GPU the work is
-// queued asynchronously; without the syncs the backward pass would be billed to the optimizer).
+// Phase times come from StepClock: on a GPU the work is queued asynchronously, so the device's
+// time per phase is measured only when asked (PhaseTimes: timestamp queries, else a Synchronize
+// per phase); otherwise nothing inside a step waits for the device but its read-backs.
+// The losses are read back (one read-back: Losses.Read) only on logging steps, every LogEvery
+// steps and the last; the other steps read nothing for them and report NaN losses (Logged false),
+// and metrics.jsonl gets a line for the logged and the skipped steps only.
 // A step whose loss or gradient norm is NaN/inf is skipped (no update; the batch is consumed),
-// with a warning; MaxBadSteps of them in a row stop the run with TrainingDivergedException and
+// with a warning (a non-finite loss on a step that does not log is caught by its gradient norm); MaxBadSteps of them in a row stop the run with TrainingDivergedException and
 // nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
 // After each step the report carries what stays allocated (StepMemory), so metrics.jsonl shows
 // whether a long run's memory is flat, and the step's managed garbage is kept in bounds (GarbageBudget).
@@ -14,7 +18,6 @@
 // Expert parallel (DataParallel with sharded parameters): the same loop; the gradient norm is the
 // world's, and a save first gathers every rank's experts so rank 0 writes the ordinary checkpoint.
 // Not here: building the model, data or optimizer (TrainCommand), drawing progress (reporters).
-using System.Diagnostics;
 using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
@@ -24,7 +27,7 @@ namespace MoeFromScratch.Train.Training;
 
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
-/// <summary>How a run ended: its last state, the losses of its steps (NaN where skipped), the last validation loss.</summary>
+/// <summary>How a run ended: its last state, the losses of its steps (NaN where skipped or not logged), the last validation loss.</summary>
 public sealed record TrainResult(TrainerState State, IReadOnlyList<double> Losses, double? ValidationLoss, bool Cancelled, string? Checkpoint);
 
 public sealed class Trainer(
@@ -43,6 +46,7 @@ public sealed class Trainer(
     private readonly ILearningRateSchedule _schedule = Schedule.Create(settings.Schedule, settings.LearningRate, settings.WarmupSteps, settings.Steps);
     private readonly IBackend _backend = model.Module.Parameters().First().Backend;
     private readonly GarbageBudget _garbage = new();
+    private readonly StepClock _clock = new(model.Module.Parameters().First().Backend, settings.PhaseTimes);
 
     /// <summary>Where the run stands; Resume replaces it with a checkpoint's.</summary>
     public TrainerState State { get; private set; } = new(0, 0, 0, 0, settings);
@@ -77,7 +81,7 @@ public sealed class Trainer(
                 OptimizerStep = optimizer.StepCount,
                 TokensSeen = State.TokensSeen + tokensPerStep,
             };
-            metrics?.Write(report);
+            if (report.Logged || report.Skipped is not null) metrics?.Write(report);
             _reporter.StepDone(report);
 
             if (report.Skipped is not null)
@@ -133,51 +137,53 @@ public sealed class Trainer(
     private StepReport TrainStep(long step)
     {
         using var scope = new TensorScope();   // every temporary of this step is freed at its end
-        var clock = Stopwatch.StartNew();
+        _clock.Start();
 
         // data: the next (B, T+1) window rows (or packed examples), this rank's B/P of them, as inputs and targets on the device
         var batch = _parallel.Slice(train.NextBatch(_backend));
-        var data = Lap(clock);
+        _clock.PhaseDone();
 
-        // forward: loss = LM loss + Σ aux (the objective); its value is read back for the NaN check
+        // forward: loss = LM loss + Σ aux (the objective); on a logging step its parts are read back
+        // (once, together) for the report and the NaN check
         var output = model.Forward(batch);
         var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss although targets were given");
-        var means = _parallel.Mean(loss.Item(), output.LmLoss, output.AuxLoss);   // over the ranks: the global batch's
+        bool logs = (step + 1) % settings.LogEvery == 0 || step + 1 == settings.Steps;
+        var values = logs ? output.Losses.Read() : null;
+        double[] means = values is null ? [double.NaN, double.NaN, double.NaN]
+            : _parallel.Mean(values.Loss, values.LmLoss, values.AuxLoss);           // over the ranks: the global batch's
         double lossValue = means[0];
-        var forward = Lap(clock);
+        _clock.PhaseDone();
 
         double lr = _schedule.At(step);
-        StepReport Report(double norm, TimeSpan backward, TimeSpan update, string? skipped) => new(
-            step, settings.Steps, lossValue, means[1], means[2], output.AuxPerLayer, output.ExpertLoadPerLayer,
-            lr, norm, (long)settings.BatchSize * settings.SequenceLength,
-            settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, (data + forward + backward + update).TotalSeconds),
-            new PhaseTimes(data, forward, backward, update), skipped, MoeLayers: output.MoeLayers);
+        StepReport Report(double norm, string? skipped)
+        {
+            var times = _clock.Times();
+            return new(step, settings.Steps, lossValue, means[1], means[2], values?.AuxPerLayer ?? [], values?.ExpertLoadPerLayer ?? [],
+                lr, norm, (long)settings.BatchSize * settings.SequenceLength,
+                settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, times.Total.TotalSeconds), times, skipped, Logged: logs, MoeLayers: output.MoeLayers);
+        }
 
-        if (!double.IsFinite(lossValue))
-            return Report(double.NaN, TimeSpan.Zero, TimeSpan.Zero, $"loss is {lossValue}");
+        if (logs && !double.IsFinite(lossValue))
+            return Report(double.NaN, $"loss is {lossValue}");
 
         // zero grad, backward
         optimizer.ZeroGrad();
         loss.Backward();
         _parallel.AverageGradients([.. optimizer.Parameters()]);
-        var backward = Lap(clock);
+        _clock.PhaseDone();
 
         // clip the global gradient norm, set the learning rate, update
         double gradNorm = _parallel.GradNorm([.. optimizer.Parameters()]);   // the world's: each parameter once
         if (!double.IsFinite(gradNorm))
-            return Report(gradNorm, backward, Lap(clock), $"gradient norm is {gradNorm}");
+        {
+            _clock.PhaseDone();
+            return Report(gradNorm, $"gradient norm is {gradNorm}");
+        }
         GradClip.ClipTo([.. optimizer.Parameters().Select(p => p.Grad).OfType<Tensor>()], gradNorm, settings.MaxGradNorm);
         optimizer.LearningRate = lr;
         optimizer.Step();
-        return Report(gradNorm, backward, Lap(clock), null);
-    }
-
-    private TimeSpan Lap(Stopwatch clock)
-    {
-        _backend.Synchronize();
-        var elapsed = clock.Elapsed;
-        clock.Restart();
-        return elapsed;
+        _clock.PhaseDone();
+        return Report(gradNorm, null);
     }
 
     private sealed class SilentReporter : ITrainingReporter;

@@ -46,6 +46,6 @@ public sealed class MoeVulkanTests
         ((output.Y * new Variable(r)).Sum() + output.AuxLoss).Backward();
         var grads = layer.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Grad!.ToDoubleArray());
         grads["x"] = x.Grad!.ToDoubleArray();
-        return new Result(output.Y.Data.ToDoubleArray(), output.AuxLoss.Item(), output.TopIndices.ToArray<int>(), output.ExpertLoad, grads);
+        return new Result(output.Y.Data.ToDoubleArray(), output.AuxLoss.Item(), output.TopIndices.ToArray<int>(), output.ExpertLoad.ToArray<int>(), grads);
     }
 }

@@ -113,6 +113,28 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    // ---- the MoE dispatch plan: a counting sort, O(N·K + E), on the host it already is ---------
+
+    public void SortByExpert(Tensor indices, Tensor offsets, Tensor slot, Tensor position, Tensor token)
+    {
+        const string op = "SortByExpert";
+        int K = indices.Shape[1], E = offsets.Shape[0] - 1;
+        CheckIndices(op, indices, 1, E);
+        using var picked = new DenseCopy<int>(op, indices);
+        int* start = CpuTensor.Contiguous<int>(op, offsets), toSlot = CpuTensor.Contiguous<int>(op, slot);
+        int* toPosition = CpuTensor.Contiguous<int>(op, position), toToken = CpuTensor.Contiguous<int>(op, token);
+        long A = indices.Numel;
+        new Span<int>(start, E + 1).Clear();
+        for (long a = 0; a < A; a++) start[picked.Pointer[a] + 1]++;          // counts per expert
+        for (int e = 0; e < E; e++) start[e + 1] += start[e];                   // prefix sums: the offsets
+        var next = new Span<int>(start, E).ToArray();
+        for (int a = 0; a < A; a++)                                             // stable: assignments in order
+        {
+            int row = next[picked.Pointer[a]]++;
+            (toSlot[row], toPosition[a], toToken[row]) = (a, row, a / K);
+        }
+    }
+
     // ---- shared helpers ------------------------------------------------------------------------
 
     /// <summary>shape with axis set to 1: the shape of one slice along axis.</summary>

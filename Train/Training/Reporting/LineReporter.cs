@@ -1,5 +1,6 @@
 // LineReporter: plain text for logs and pipes (stdout not a terminal), llm.c style — one line per
-// `every` steps with the time left (wall clock so far per step done, times the steps to go, so
+// `every` steps (the first step at or past each multiple whose losses were read: TrainSettings.LogEvery
+// may space those out), every skipped step and the last, with the time left (wall clock so far per step done, times the steps to go, so
 // validation and saves count), a validation line, and at each validation the timings and expert
 // load summary.
 using System.Diagnostics;
@@ -11,10 +12,12 @@ public sealed class LineReporter(TextWriter output, int every = 1) : ITrainingRe
     private readonly RunSummary _summary = new();
     private readonly Stopwatch _clock = new();
     private long _firstStep;
+    private long _nextLine;   // the step count (1-based) at which the next line is due
 
     public void Started(long startStep, long totalSteps, long tokensPerStep, long parameterCount)
     {
         _firstStep = startStep;
+        _nextLine = (startStep / every + 1) * every;
         _clock.Restart();
         output.WriteLine($"training steps {startStep + 1}..{totalSteps}, {tokensPerStep:N0} tokens per step, {parameterCount:N0} parameters");
     }
@@ -22,8 +25,12 @@ public sealed class LineReporter(TextWriter output, int every = 1) : ITrainingRe
     public void StepDone(StepReport report)
     {
         _summary.Add(report);
-        if ((report.Step + 1) % every == 0 || report.Skipped is not null || report.Step + 1 == report.TotalSteps)
+        long done = report.Step + 1;
+        if ((report.Logged && done >= _nextLine) || report.Skipped is not null || done == report.TotalSteps)
+        {
             output.WriteLine($"{RunSummary.StepLine(report)} | ETA {Wording.Duration(TimeLeft(report))}");
+            _nextLine = (done / every + 1) * every;
+        }
     }
 
     public void Evaluated(EvalReport report)

@@ -21,7 +21,7 @@ public sealed class ProgressBarReporter(ProgressTask task) : ITrainingReporter
     {
         _summary.Add(r);
         task.Value = r.Step + 1;
-        task.Description = Markup.Escape($"step {r.Step + 1}/{r.TotalSteps} loss {r.Loss:F3} aux {r.AuxLoss:F4} {r.TokensPerSecond:N0} tok/s lr {r.LearningRate:0.0e+0}");
+        if (r.Logged) task.Description = Markup.Escape($"step {r.Step + 1}/{r.TotalSteps} loss {r.Loss:F3} aux {r.AuxLoss:F4} {r.TokensPerSecond:N0} tok/s lr {r.LearningRate:0.0e+0}");
     }
 
     public void Evaluated(EvalReport report)
