@@ -32,6 +32,7 @@ public sealed partial class SpecialFileTests : FuzzFolderTests
         ("--tokens", path => TokenSequencesFile.Read(path, 512, 257)),
         ("trainer_state.json", path => TrainerState.Load(path)),
         ("metrics.jsonl", path => MetricsFile.Read(path)),
+        ("sft --data FILE.jsonl", path => MoeFromScratch.Train.Sft.JsonlConversations.Read(path)),
     ];
 
     public static TheoryData<string, string> Cases()

@@ -19,11 +19,10 @@ public sealed record RunMetrics(string Path, IReadOnlyList<TrainPoint> Train, IR
 
 public static class MetricsFile
 {
-    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Data, "a metrics.jsonl file of at most 1 GiB", RegularFile.GiB, m => new DataException(m));
 
     public static RunMetrics Read(string path)
     {
-        string text = RegularFile.ReadAllText(path, FileKind);
+        string text = RegularFile.ReadAllText(path, Training.MetricsLog.FileKind);
         var lines = text.Split('\n');
         var train = new List<TrainPoint>();
         var eval = new List<EvalPoint>();

@@ -14,10 +14,12 @@ namespace MoeFromScratch.Train.Sft;
 
 public static class JsonlConversations
 {
+    private static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Data, "a JSON Lines file of at most 1 GiB", RegularFile.GiB, m => new DataException(m));
+
     public static List<Conversation> Read(string path)
     {
         if (!File.Exists(path)) throw new DataException($"--data {path}: no such file");
-        var lines = UserFiles.Read(path, Tensors.UserErrorKind.Data, () => File.ReadAllLines(path));
+        var lines = RegularFile.ReadAllText(path, FileKind).ReplaceLineEndings("\n").Split('\n');   // a FIFO or device refused unopened
         var conversations = new List<Conversation>();
         for (int i = 0; i < lines.Length; i++)
         {

@@ -18,6 +18,9 @@ namespace MoeFromScratch.Train.Training;
 public sealed class MetricsLog : IDisposable
 {
     public const string FileName = "metrics.jsonl";
+
+    /// <summary>How metrics.jsonl is read (the resume's rewrite, `moe plot`): a regular file, at most 1 GiB (Model/RegularFile).</summary>
+    public static readonly RegularFile.Kind FileKind = new(Tensors.UserErrorKind.Data, "a metrics.jsonl file of at most 1 GiB", RegularFile.GiB, m => new Data.DataException(m));
     private readonly FileStream _stream;
 
     public string Path { get; }
@@ -108,7 +111,7 @@ public sealed class MetricsLog : IDisposable
 
     private void DropStepsFrom(long resumeStep)
     {
-        var kept = File.ReadLines(Path).Where(line => StepOf(line) is long s && s <= resumeStep).ToList();
+        var kept = RegularFile.ReadAllText(Path, FileKind).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => StepOf(line) is long s && s <= resumeStep).ToList();
         AtomicFile.WriteAllText(Path, string.Concat(kept.Select(l => l + "\n")));
     }
 
