@@ -21,11 +21,18 @@ public sealed class TrainingFixture : IDisposable
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("moe-training-test-").FullName;
 
-    /// <summary>The training tests' run: 6 steps of B 4 × T 8, lr 3e-2 after 2 warm-up steps, no evaluation or saves.</summary>
+    /// <summary>The training tests' run: 6 steps of B 4 × T 8, lr 3e-2 after 2 warm-up steps, no evaluation or saves
+    /// (a table of values, shaped like every settings initialiser).</summary>
     public static readonly TrainSettings DefaultSettings = new()
     {
-        Steps = 6, BatchSize = 4, SequenceLength = 8, LearningRate = 3e-2, WarmupSteps = 2,
-        EvalEvery = 0, SaveEvery = 0, Seed = 7,
+        Steps = 6,
+        BatchSize = 4,
+        SequenceLength = 8,
+        LearningRate = 3e-2,
+        WarmupSteps = 2,
+        EvalEvery = 0,
+        SaveEvery = 0,
+        Seed = 7,
     };
 
     public TrainSettings Settings { get; init; } = DefaultSettings;
