@@ -178,12 +178,12 @@ public sealed partial class VulkanBackend : IBackend
     /// <summary>Groups for a grid-stride loop over n items: enough to cover them, at most MaxGroups.</summary>
     private static uint GroupsFor(long n, uint groupSize) => (uint)Math.Clamp((n + groupSize - 1) / groupSize, 1, MaxGroups);
 
-    /// <summary>Records one dispatch; label names it in the per-kernel counts and the profile (the shader when null).</summary>
+    /// <summary>Records one dispatch; label names it in the per-kernel counts (the shader when null); the profile books by shader.</summary>
     private void Dispatch(Kernel kernel, Binding[] bindings, PushConstants push, uint groupsX, uint groupsY = 1, uint groupsZ = 1, string? label = null)
     {
         label ??= kernel.Shader;
         if (_profile is null) _stream.Dispatch(kernel, label, bindings, push.Bytes, groupsX, groupsY, groupsZ);
-        else _profile.Time(label, _stream, () => _stream.Dispatch(kernel, label, bindings, push.Bytes, groupsX, groupsY, groupsZ));
+        else _profile.Time(kernel.Shader, _stream, () => _stream.Dispatch(kernel, label, bindings, push.Bytes, groupsX, groupsY, groupsZ));
     }
 
     /// <summary>A contiguous tensor with x's elements: x itself (a new view) or a device copy. Caller disposes.</summary>
