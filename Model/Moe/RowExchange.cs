@@ -5,8 +5,11 @@
 // that was sent. Every rank must call it in the same order, forward and backward, even with zero
 // rows to send or receive (the counts are still exchanged); the tape's backward order is the same
 // on every rank because every rank builds the same graph.
-// Rows pass through the host (ToArray / FromSpan): the ICommunicator moves host spans.
+// Rows pass through the host: the ICommunicator moves host spans. Each rank keeps one send and one
+// receive buffer per element type, grown to the largest exchange seen, so a step allocates no host
+// arrays for its exchanges (the same reason DataParallel keeps its all-reduce buffer).
 // Not here: which rows go where (ExpertExchange.cs).
+using System.Runtime.CompilerServices;
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Tensors;
@@ -33,10 +36,29 @@ public static class RowExchange
         if (x.Rank != 2 || x.Shape[0] != sendRows.Sum())
             throw new ShapeException($"RowExchange: x {Shape.Format(x.Shape)} must be ({sendRows.Sum()}, C): the rows sent to all ranks");
         int C = x.Shape[1], received = receiveRows.Sum();
-        var send = x.ToArray<T>();
-        var receive = new T[checked((long)received * C)];
+        var buffers = HostBuffers.GetOrCreateValue(world);
+        var send = buffers.Span<T>(0, checked((int)x.Numel));
+        if (x.IsContiguous) x.CopyTo<T>(0, send);
+        else x.ToArray<T>().CopyTo(send);
+        var receive = buffers.Span<T>(1, checked(received * C));
         world.AllToAllV<T>(send, Elements(sendRows, C), receive, Elements(receiveRows, C));
         return Tensor.FromSpan<T>(receive, [received, C], x.Backend);
+    }
+
+    // One pair of buffers per communicator, i.e. per rank (ranks run as threads in the tests have their own).
+    private static readonly ConditionalWeakTable<ICommunicator, ExchangeBuffers> HostBuffers = new();
+
+    private sealed class ExchangeBuffers
+    {
+        private readonly Dictionary<(Type, int), Array> _arrays = [];
+
+        /// <summary>The first length elements of buffer slot (0 send, 1 receive) for T, grown (never shrunk) to fit.</summary>
+        public Span<T> Span<T>(int slot, int length) where T : unmanaged
+        {
+            if (!_arrays.TryGetValue((typeof(T), slot), out var array) || array.Length < length)
+                _arrays[(typeof(T), slot)] = array = new T[length];
+            return ((T[])array).AsSpan(0, length);
+        }
     }
 
     // Rows to elements; the communicator counts elements in ints (checked: a block past 2^31 - 1 elements fails loudly).
