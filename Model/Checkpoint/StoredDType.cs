@@ -4,6 +4,7 @@
 // whose float conversion rounds the same way. Not a general dtype system: no integer or fp8 data.
 // Follows: the safetensors dtype names (F32, F16, BF16) and PyTorch's float → bfloat16 rounding.
 using System.Buffers.Binary;
+using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Model.Checkpoint;
 
@@ -48,14 +49,9 @@ public static class StoredDTypes
         }
     }
 
-    public static float FromBFloat16(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
+    // The conversions are the tensors' own (Tensors/Core/BFloat16.cs), so a bf16 checkpoint and a bf16
+    // tensor round alike.
+    public static float FromBFloat16(ushort bits) => new BFloat16(bits).ToSingle();
 
-    public static ushort ToBFloat16(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        if (float.IsNaN(value))
-            return (ushort)((bits >> 16) | 0x0040); // keep it a (quiet) NaN: rounding could make it ±inf
-        uint lsb = (bits >> 16) & 1;               // ties go to the even neighbour
-        return (ushort)((bits + 0x7FFF + lsb) >> 16);
-    }
+    public static ushort ToBFloat16(float value) => BFloat16.FromSingle(value).Bits;
 }
