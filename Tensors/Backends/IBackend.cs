@@ -163,8 +163,21 @@ public interface IBackend : IDisposable
     void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits);
 
     // ---- AdamW -----------------------------------------------------------------------------------
-    /// <summary>In-place decoupled-weight-decay Adam step on param, m, v (all same shape, contiguous).</summary>
-    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
+    /// <summary>
+    /// The step's clip-and-skip decision, on the device (OptimizerGate.cs names the slots): from
+    /// sumOfSquares () = Σ g² and loss () (null: not checked), with ok = both finite,
+    ///   gate[SumOfSquares] = Σ g²     gate[Coefficient] = ok ? min(1, maxNorm / (sqrt(Σ g²) + 1e-6)) : 1
+    ///   gate[Update] = ok             gate[Updates] += ok      gate[BadInARow] = ok ? 0 : +1      gate[Skipped] += !ok
+    /// gate: (OptimizerGate.Length) contiguous, updated in place (the counts carry over between steps).
+    /// </summary>
+    void ClipGate(Tensor sumOfSquares, Tensor? loss, double maxNorm, Tensor gate);
+
+    /// <summary>
+    /// In-place decoupled-weight-decay Adam step on param, m, v (all same shape, contiguous). gate null:
+    /// t = step.Step, g as given. gate given (ClipGate's): nothing changes unless gate[Update] is 1;
+    /// g is scaled by gate[Coefficient] and t = gate[Updates] (step.Step is not read).
+    /// </summary>
+    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate = null);
 }
 
 /// <summary>One AdamW update's scalars. Bias corrections use Step (1-based), checked here once for

@@ -64,9 +64,10 @@ public sealed partial class Tensor
         return dlogits;
     }
 
-    /// <summary>In-place AdamW step on this parameter tensor with its moments m and v.</summary>
-    public void AdamWUpdate(Tensor grad, Tensor m, Tensor v, AdamWStep step)
+    /// <summary>In-place AdamW step on this parameter tensor with its moments m and v; gated by a ClipGate vector when one is given.</summary>
+    public void AdamWUpdate(Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate = null)
     {
+        if (gate is not null) CheckGate("AdamW", gate);
         foreach (var t in new[] { grad, m, v })
         {
             CheckCompatible("AdamW", this, t);
@@ -75,6 +76,29 @@ public sealed partial class Tensor
         }
         if (!IsContiguous)
             throw new ShapeException($"AdamW: parameter {Tensors.Shape.Format(Shape)} must be contiguous");
-        Backend.AdamW(this, grad, m, v, step);
+        Backend.AdamW(this, grad, m, v, step, gate);
+    }
+
+    /// <summary>
+    /// Updates gate (OptimizerGate.Length, in place) with this step's clip-and-skip decision from
+    /// sumOfSquares () = Σ g² and loss () (null: only the norm is checked); all on one backend.
+    /// </summary>
+    public static void ClipGate(Tensor sumOfSquares, Tensor? loss, double maxNorm, Tensor gate)
+    {
+        if (!(maxNorm > 0)) throw new ArgumentException($"ClipGate: max norm {maxNorm}, expected > 0");
+        CheckGate("ClipGate", gate);
+        foreach (var t in loss is null ? [sumOfSquares] : new[] { sumOfSquares, loss })
+        {
+            t.ThrowIfDisposed("ClipGate");   // any float dtype: the host backends read a float64 world norm (DataParallel)
+            if (t.Backend != gate.Backend) throw new ArgumentException($"ClipGate: tensors are on different devices ({t.Backend.Name} and {gate.Backend.Name})");
+            if (t.Numel != 1) throw new ShapeException($"ClipGate: {Tensors.Shape.Format(t.Shape)} must hold one value");
+        }
+        gate.Backend.ClipGate(sumOfSquares, loss, maxNorm, gate);
+    }
+
+    private static void CheckGate(string op, Tensor gate)
+    {
+        if (gate.Rank != 1 || gate.Shape[0] != OptimizerGate.Length || !gate.IsContiguous)
+            throw new ShapeException($"{op}: gate {Tensors.Shape.Format(gate.Shape)} must be contiguous ({OptimizerGate.Length})");
     }
 }

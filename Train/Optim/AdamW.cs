@@ -8,6 +8,9 @@
 // scale or a bias towards 0 is not regularisation, it changes what the layer computes.
 // The optimizer packs its parameters' gradients into flat buckets (Autograd/Nn/GradientBuffer.cs) when
 // it is made, so the global norm and the clip are one pass per bucket (GradClip.cs).
+// Step(Σg², loss, maxNorm) is the trainer's step: the clip, the skip of a non-finite step and the
+// update count are decided on the device (IBackend.ClipGate into Gate, which AdamW reads), so it reads
+// nothing back; the host learns the count when it reads Gate (Observed) or asks StepCount (one read).
 // Not here: parameter groups with their own hyper-parameters, amsgrad, the LR schedule (the
 // trainer sets LearningRate each step), gradient clipping (GradClip.cs), state files (AdamWState.cs).
 using MoeFromScratch.Autograd;
@@ -47,22 +50,73 @@ public sealed partial class AdamW : IDisposable
     public double Epsilon { get; }
     public double WeightDecay { get; }
 
-    /// <summary>Updates taken so far; the bias corrections of the next Step use StepCount + 1.</summary>
-    public int StepCount { get; private set; }
+    private int _steps;              // the update count as last known on the host
+    private bool _countOnDevice;     // a gated step ran since: the count is Gate's until read
+
+    /// <summary>Updates taken so far; the bias corrections of the next Step use StepCount + 1. After a
+    /// gated step it is the device's count: reading it then waits for the device (one read-back).</summary>
+    public int StepCount
+    {
+        get
+        {
+            if (_countOnDevice) Observed(Gate!.ToDoubleArray());
+            return _steps;
+        }
+        private set => (_steps, _countOnDevice) = (value, false);
+    }
+
+    /// <summary>StepCount when the host knows it without a read-back, else null.</summary>
+    public int? KnownStepCount => _countOnDevice ? null : _steps;
+
+    /// <summary>The device vector of the gated steps (OptimizerGate.cs), null before the first; the optimizer owns it.</summary>
+    public Tensor? Gate { get; private set; }
+
+    /// <summary>Takes the count from Gate's values, read back by the caller (with other values, in one read-back).</summary>
+    public void Observed(ReadOnlySpan<double> gate) => StepCount = (int)gate[OptimizerGate.Updates];
 
     public IReadOnlyList<Slot> Slots => _slots;
 
     public IEnumerable<Parameter> Parameters() => _slots.Select(s => s.Parameter);
 
-    /// <summary>One update of every parameter from its accumulated Grad.</summary>
+    /// <summary>One update of every parameter from its accumulated Grad, as given (no clip).</summary>
     public void Step()
     {
         StepCount++;
+        ResetGate();   // its count is behind now; the next gated step starts a fresh one from StepCount
         foreach (var s in _slots)
+            s.Parameter.Data.AdamWUpdate(s.Parameter.Grad!, s.M, s.V, Hyper(s, StepCount));
+    }
+
+    /// <summary>
+    /// One update decided on the device: the gradients scaled by min(1, maxNorm / (‖g‖ + 1e-6)) with
+    /// ‖g‖² = sumOfSquares (a () tensor on the parameters' device, GradClip.SumOfSquaresOnDevice), and no
+    /// update at all when it or loss (() or null) is not finite. Nothing is read back; the Grads are not
+    /// changed (the clip is applied as AdamW reads them).
+    /// </summary>
+    public void Step(Tensor sumOfSquares, Tensor? loss, double maxNorm)
+    {
+        if (_slots.Count == 0) return;
+        if (Gate is null)
         {
-            var step = new AdamWStep(LearningRate, Beta1, Beta2, Epsilon, s.Decays ? WeightDecay : 0, StepCount);
-            s.Parameter.Data.AdamWUpdate(s.Parameter.Grad!, s.M, s.V, step);
+            var first = _slots[0].Parameter.Data;
+            var start = new double[OptimizerGate.Length];
+            start[OptimizerGate.Updates] = StepCount;   // continues the host's count (a resumed run's)
+            using var untracked = TensorScope.Suspend();   // it outlives the step that makes it
+            using var host = Tensor.FromArray(start, [start.Length]);
+            Gate = host.To(first.Backend, first.DType);
         }
+        Tensor.ClipGate(sumOfSquares, loss, maxNorm, Gate);
+        _countOnDevice = true;
+        foreach (var s in _slots)
+            s.Parameter.Data.AdamWUpdate(s.Parameter.Grad!, s.M, s.V, Hyper(s, _steps + 1), Gate);   // t comes from Gate
+    }
+
+    private AdamWStep Hyper(Slot s, int step) => new(LearningRate, Beta1, Beta2, Epsilon, s.Decays ? WeightDecay : 0, step);
+
+    private void ResetGate()
+    {
+        Gate?.Dispose();
+        Gate = null;
     }
 
     public void ZeroGrad()
@@ -73,6 +127,7 @@ public sealed partial class AdamW : IDisposable
     /// <summary>Frees the moments; the parameters belong to the model.</summary>
     public void Dispose()
     {
+        ResetGate();
         foreach (var s in _slots)
         {
             s.M.Dispose();

@@ -34,5 +34,6 @@ public sealed partial class AdamW
             moment.Backend.Copy(moved, moment);
         }
         StepCount = stepCount;
+        ResetGate();   // the next gated step counts on from the loaded count
     }
 }

@@ -1,7 +1,8 @@
 // Gradient clipping by the global L2 norm, as torch.nn.utils.clip_grad_norm_: if the norm of all
 // gradients taken as one vector exceeds maxNorm, every gradient is scaled by maxNorm / (norm + 1e-6).
-// The sum of squares is reduced on the device (one scalar per tensor, added there) and read back
-// once, because the trainer needs the number anyway (logging, NaN checks). Gradients that AdamW
+// The sum of squares is reduced on the device (one scalar per tensor, added there); ClipGradNorm reads
+// it back once. The trainer does not: it hands the device sum to AdamW.Step(Σg², loss, maxNorm),
+// which clips and skips on the device (OptimizerGate.cs), and reads the norm only on logging steps. Gradients that AdamW
 // packed back to back (Autograd/Nn/GradientBuffer.cs) are squared, summed and scaled as one tensor
 // per bucket (Tensor.CoalesceViews), not one per parameter.
 // A non-finite norm is returned unchanged and nothing is scaled: the caller decides (the trainer
@@ -42,6 +43,14 @@ public static class GradClip
     public static double SumOfSquares(IReadOnlyCollection<Tensor> tensors)
     {
         if (tensors.Count == 0) return 0;
+        using var total = SumOfSquaresOnDevice(tensors);
+        return total.Item();                                    // the one read-back
+    }
+
+    /// <summary>Σ t² over every element of the (non-empty list of) tensors as a () tensor on their device; nothing is read back. The caller owns it.</summary>
+    public static Tensor SumOfSquaresOnDevice(IReadOnlyCollection<Tensor> tensors)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("SumOfSquares: no tensors");
         using var scope = new TensorScope();
         Tensor? total = null;
         foreach (var t in Tensor.CoalesceViews(tensors))        // a packed bucket (GradientBuffer) is one tensor
@@ -49,7 +58,7 @@ public static class GradClip
             var squares = SumInRows(t.Square());                // () sum of t², on the device
             total = total is null ? squares : total.Add(squares);
         }
-        return total!.Item();                                   // the one read-back
+        return scope.Keep(total!);
     }
 
     /// <summary>

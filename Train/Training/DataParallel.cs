@@ -78,6 +78,21 @@ public sealed class DataParallel(ICommunicator world, IEnumerable<Parameter>? sh
         }
     }
 
+    /// <summary>
+    /// The world's Σ g² as a () tensor on the gradients' device, for AdamW's gated step. Without sharded
+    /// parameters every rank holds the same (averaged) gradients, so it stays on the device: no read-back.
+    /// With them (expert parallel) the ranks' parts meet on the host: that one read-back is here only.
+    /// </summary>
+    public Tensor GradSumOfSquares(IReadOnlyList<Parameter> parameters)
+    {
+        var replicated = Grads(parameters, sharded: false);
+        if (!ShardsExperts) return Optim.GradClip.SumOfSquaresOnDevice(replicated);
+        double norm = GradNorm(parameters);
+        var backend = replicated.Count > 0 ? replicated[0].Backend : Grads(parameters, sharded: true)[0].Backend;
+        // The host backends take it in float64 (the coefficient as GradNorm's double gives it); Vulkan takes float32.
+        return Tensor.Full([], norm * norm, backend is Tensors.Cpu.HostBackend ? DType.Float64 : DType.Float32, backend);
+    }
+
     /// <summary>The global gradient norm: every replicated parameter once, every sharded one on its owner; the same double on every rank.</summary>
     public double GradNorm(IReadOnlyList<Parameter> parameters)
     {

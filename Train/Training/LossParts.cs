@@ -48,10 +48,21 @@ public sealed class LossParts
         new(null, 0, new LossValues(loss, lmLoss, auxPerLayer.Sum(), auxPerLayer, []));
 
     /// <summary>The values: one read-back the first time (it waits for the queue), none after.</summary>
-    public LossValues Read()
+    public LossValues Read() => _values ?? Parse(_parts!.ToDoubleArray());
+
+    /// <summary>The values and, in the same read-back, tail's elements (the optimizer's gate, written
+    /// later in the step); tail is read on its own when the values are already on the host.</summary>
+    public (LossValues Values, double[] Tail) Read(Tensor tail)
     {
-        if (_values is not null) return _values;
-        var host = _parts!.ToDoubleArray();
+        if (_values is not null) return (_values, tail.ToDoubleArray());
+        using var sameType = tail.Cast(_parts!.DType);
+        using var both = Tensor.Concat([_parts, sameType], 0);              // (2 + L + L·E + tail)
+        var host = both.ToDoubleArray();
+        return (Parse(host[..(int)_parts.Numel]), host[(int)_parts.Numel..]);
+    }
+
+    private LossValues Parse(double[] host)
+    {
         int L = _layers, auxCount = L == 0 ? host.Length - 2 : L, E = L == 0 ? 0 : (host.Length - 2 - L) / L;
         var aux = host[2..(2 + auxCount)];
         var loads = Enumerable.Range(0, L).Select(l => host[(2 + L + l * E)..(2 + L + (l + 1) * E)].Select(c => (int)c).ToArray()).ToList();

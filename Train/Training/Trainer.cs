@@ -7,9 +7,11 @@
 // The losses are read back (one read-back: Losses.Read) only on logging steps, every LogEvery
 // steps and the last; the other steps read nothing for them and report NaN losses (Logged false),
 // and metrics.jsonl gets a line for the logged and the skipped steps only.
-// A step whose loss or gradient norm is NaN/inf is skipped (no update; the batch is consumed),
-// with a warning (a non-finite loss on a step that does not log is caught by its gradient norm); MaxBadSteps of them in a row stop the run with TrainingDivergedException and
-// nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
+// A step whose loss or gradient norm is NaN/inf is skipped (no update; the batch is consumed), decided
+// on the device (AdamW.Step's gate: the clip too), so a step that logs nothing reads nothing back. A
+// logging step reads the losses and the gate together: a skipped logging step is reported with a
+// warning, skipped steps between logs in one warning at the next log; MaxBadSteps in a row (counted
+// on the device, seen at a logging step) stop the run with TrainingDivergedException and nothing is saved. Cancellation (Ctrl-C) is honoured at a step boundary: save, then return.
 // After each step the report carries what stays allocated (StepMemory), so metrics.jsonl shows
 // whether a long run's memory is flat, and the step's managed garbage is kept in bounds (GarbageBudget).
 // On P ranks (DataParallel) each step takes this rank's slice of the global batch, the gradients
@@ -78,15 +80,18 @@ public sealed class Trainer(
             {
                 Step = State.Step + 1,
                 DataStep = train.Position.Step,
-                OptimizerStep = optimizer.StepCount,
+                OptimizerStep = optimizer.KnownStepCount ?? State.OptimizerStep,   // the device's count is read on logging steps
                 TokensSeen = State.TokensSeen + tokensPerStep,
             };
             if (report.Logged || report.Skipped is not null) metrics?.Write(report);
             _reporter.StepDone(report);
+            if (report.Logged && SkippedUnlogged > 0)
+                _reporter.Warning($"step {report.Step + 1}: {SkippedUnlogged} step(s) since the last log had a non-finite loss or gradient; their updates were skipped");
 
             if (report.Skipped is not null)
             {
-                _reporter.Warning($"step {report.Step + 1}: {report.Skipped}; update skipped ({++badInARow} in a row)");
+                badInARow = BadInARow;
+                _reporter.Warning($"step {report.Step + 1}: {report.Skipped}; update skipped ({badInARow} in a row)");
                 if (badInARow >= settings.MaxBadSteps)
                     throw new TrainingDivergedException(
                         $"training diverged: {badInARow} steps in a row had a non-finite loss or gradient (last: step {report.Step + 1}); nothing was saved" +
@@ -110,6 +115,7 @@ public sealed class Trainer(
         // OS, so the last checkpoint and what the caller does next (plots, a sample) start from the live set.
         if (_backend is Tensors.Cpu.CpuBackend cpu) cpu.Allocator.Trim();
         if (State.Step > 0 && State.Step != LastSavedStep) saved = Save();
+        State = State with { OptimizerStep = optimizer.StepCount };
         return new TrainResult(State, losses, validationLoss, stopped, saved);
     }
 
@@ -118,6 +124,7 @@ public sealed class Trainer(
     private string? Save()
     {
         _parallel.CheckReplicasIdentical(model.Module.Parameters(), State.Step);   // every rank calls Save
+        State = State with { OptimizerStep = optimizer.StepCount };                // a read-back unless the step logged
         using var experts = _parallel.ShardsExperts ? new GatheredExperts(_parallel.World, optimizer, _parallel.Sharded) : null; // every rank sends its experts
         if (checkpoint is null) return null;   // the ranks past 0 of a data-parallel run: rank 0 writes
         string folder = checkpoint.Save(State, experts: experts);
@@ -143,28 +150,11 @@ public sealed class Trainer(
         var batch = _parallel.Slice(train.NextBatch(_backend));
         _clock.PhaseDone();
 
-        // forward: loss = LM loss + Σ aux (the objective); on a logging step its parts are read back
-        // (once, together) for the report and the NaN check
+        // forward: loss = LM loss + Σ aux (the objective)
         var output = model.Forward(batch);
         var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss although targets were given");
         bool logs = (step + 1) % settings.LogEvery == 0 || step + 1 == settings.Steps;
-        var values = logs ? output.Losses.Read() : null;
-        double[] means = values is null ? [double.NaN, double.NaN, double.NaN]
-            : _parallel.Mean(values.Loss, values.LmLoss, values.AuxLoss);           // over the ranks: the global batch's
-        double lossValue = means[0];
         _clock.PhaseDone();
-
-        double lr = _schedule.At(step);
-        StepReport Report(double norm, string? skipped)
-        {
-            var times = _clock.Times();
-            return new(step, settings.Steps, lossValue, means[1], means[2], values?.AuxPerLayer ?? [], values?.ExpertLoadPerLayer ?? [],
-                lr, norm, (long)settings.BatchSize * settings.SequenceLength,
-                settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, times.Total.TotalSeconds), times, skipped, Logged: logs, MoeLayers: output.MoeLayers);
-        }
-
-        if (logs && !double.IsFinite(lossValue))
-            return Report(double.NaN, $"loss is {lossValue}");
 
         // zero grad, backward
         optimizer.ZeroGrad();
@@ -172,19 +162,52 @@ public sealed class Trainer(
         _parallel.AverageGradients([.. optimizer.Parameters()]);
         _clock.PhaseDone();
 
-        // clip the global gradient norm, set the learning rate, update
-        double gradNorm = _parallel.GradNorm([.. optimizer.Parameters()]);   // the world's: each parameter once
-        if (!double.IsFinite(gradNorm))
-        {
-            _clock.PhaseDone();
-            return Report(gradNorm, $"gradient norm is {gradNorm}");
-        }
-        GradClip.ClipTo([.. optimizer.Parameters().Select(p => p.Grad).OfType<Tensor>()], gradNorm, settings.MaxGradNorm);
+        // clip the global gradient norm, set the learning rate, update: the clip and the skip of a
+        // non-finite step are decided on the device (AdamW.Step's gate), so this reads nothing back.
+        // On P ranks the loss is not checked there (a rank's own NaN would skip on that rank alone):
+        // the all-reduced gradients carry it to every rank's norm.
+        double lr = _schedule.At(step);
+        var sumOfSquares = _parallel.GradSumOfSquares([.. optimizer.Parameters()]);   // the world's: each parameter once
         optimizer.LearningRate = lr;
-        optimizer.Step();
+        optimizer.Step(sumOfSquares, _parallel.Ranks == 1 ? loss.Data : null, settings.MaxGradNorm);
+
+        // log: the losses and the gate read back together (one read-back), on logging steps only
+        LossValues? values = null;
+        double[]? gate = null;
+        if (logs) (values, gate) = output.Losses.Read(optimizer.Gate!);
         _clock.PhaseDone();
-        return Report(gradNorm, null);
+        return Report(step, lr, values, gate, output.MoeLayers);
     }
+
+    private long _skippedSeen;   // the gate's skip count at the last logging step
+
+    private StepReport Report(long step, double lr, LossValues? values, double[]? gate, IReadOnlyList<int>? moeLayers)
+    {
+        double[] means = values is null ? [double.NaN, double.NaN, double.NaN]
+            : _parallel.Mean(values.Loss, values.LmLoss, values.AuxLoss);           // over the ranks: the global batch's
+        double lossValue = means[0], norm = double.NaN;
+        string? skipped = null;
+        if (gate is not null)
+        {
+            optimizer.Observed(gate);
+            norm = Math.Sqrt(gate[OptimizerGate.SumOfSquares]);
+            BadInARow = (int)gate[OptimizerGate.BadInARow];
+            SkippedUnlogged = (long)gate[OptimizerGate.Skipped] - _skippedSeen - (gate[OptimizerGate.Update] == 0 ? 1 : 0);
+            _skippedSeen = (long)gate[OptimizerGate.Skipped];
+            if (gate[OptimizerGate.Update] == 0)
+                (skipped, norm) = double.IsFinite(lossValue) ? ($"gradient norm is {norm}", norm) : ($"loss is {lossValue}", double.NaN);
+        }
+        var times = _clock.Times();
+        return new(step, settings.Steps, lossValue, means[1], means[2], values?.AuxPerLayer ?? [], values?.ExpertLoadPerLayer ?? [],
+            lr, norm, (long)settings.BatchSize * settings.SequenceLength,
+            settings.BatchSize * settings.SequenceLength / Math.Max(1e-9, times.Total.TotalSeconds), times, skipped, Logged: gate is not null, MoeLayers: moeLayers);
+    }
+
+    /// <summary>Skipped steps in a row up to the last logging step (the device's count).</summary>
+    private int BadInARow { get; set; }
+
+    /// <summary>Steps between the last two logging steps whose update the device skipped.</summary>
+    private long SkippedUnlogged { get; set; }
 
     private sealed class SilentReporter : ITrainingReporter;
 }
