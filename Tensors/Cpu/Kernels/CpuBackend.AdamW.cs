@@ -14,8 +14,11 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) =>
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step)
+    {
+        if (Bf16Widening.Applies(param, grad, m, v)) { Bf16Widening.Run("uruu", [param, grad, m, v], (this, step), static (t, s) => s.Item1.AdamW(t[0], t[1], t[2], t[3], s.step)); return; }
         CpuTensor.ByDType("AdamW", param.DType, AdamW<float>, AdamW<double>)(param, grad, m, v, step);
+    }
 
     private static void AdamW<T>(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) where T : unmanaged, IFloatingPointIeee754<T>
     {
