@@ -47,7 +47,12 @@ public static class BenchCommand
         if (sizes.Length == 0) throw new Tensors.UsageException("--sizes: no size given (expected e.g. 256,512,1024)");
         if (reps < 0) throw new Tensors.UsageException($"--reps {reps}: expected a positive number (or 0 for the default)");
         using var backend = DeviceSelector.Open(deviceName);
-        if (!asJson) Console.WriteLine($"{"device",-10} {"n",6} {"ms",10} {"GFLOPS",9} {"best",9}");
+        bool onCpu = backend.Name == "cpu";
+        if (!asJson)
+        {
+            if (onCpu) Console.WriteLine($"cpu: {Tensors.Cpu.Gemm.DescribeBlocking()}");
+            Console.WriteLine($"{"device",-10} {"n",6} {"ms",10} {"GFLOPS",9} {"best",9}");
+        }
         foreach (int n in sizes)
         {
             // a line only when a size takes over 10 s (a slow device); under --json on stderr, stdout being the result
@@ -64,6 +69,7 @@ public static class BenchCommand
                     ["best_gflops"] = double.IsFinite(r.BestGflops) ? Math.Round(r.BestGflops, 1) : null,
                     ["reps"] = r.Reps,
                     ["threads"] = Environment.ProcessorCount,
+                    ["blocking"] = onCpu ? Tensors.Cpu.Gemm.DescribeBlocking() : null,
                 }.ToJsonString()
                 : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {n,6} {r.MedianMs,10:F3} {Wording.Finite(r.Gflops, "F1"),9} {Wording.Finite(r.BestGflops, "F1"),9}"));
         }

@@ -27,6 +27,19 @@ public static unsafe class Gemm
     public static void Multiply(int m, int n, int P, double* a, long aRowStride, long aColStride, double* b, long bRowStride, long bColStride, double* c, long ldc, bool accumulate)
         => Dispatch(m, n, P, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
 
+    /// <summary>The host's caches and the float32 blocks the blocked path uses on them, for benchmark reports.</summary>
+    public static string DescribeBlocking()
+    {
+        var blocks = GemmIsaSelection.Detected switch
+        {
+            GemmIsa.Vector512 => GemmDriver<float, GemmKernelSimd<float, Vector512<float>, Vector512Ops<float>>>.Blocking,
+            GemmIsa.Vector256 => GemmDriver<float, GemmKernelSimd<float, Vector256<float>, Vector256Ops<float>>>.Blocking,
+            _ => GemmDriver<float, GemmKernelScalar<float>>.Blocking,
+        };
+        string from = Environment.GetEnvironmentVariable(GemmBlocking.OverrideVariable) is { Length: > 0 } ? $", {GemmBlocking.OverrideVariable} applied" : "";
+        return $"{HostCaches.Detected}; float32 blocks PC {blocks.PC}, MC {blocks.MC}, NC {blocks.NC} ({GemmIsaSelection.Detected} kernel{from})";
+    }
+
     private static void Dispatch<T>(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
         where T : unmanaged, INumber<T>
     {

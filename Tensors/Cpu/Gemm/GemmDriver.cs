@@ -13,21 +13,16 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     where T : unmanaged, INumber<T>
     where TKernel : struct, IGemmKernel<T>
 {
-    // Sized in bytes so float and double blocks take the same cache space.
-    // PC: one B sliver (PC x NR) plus one A sliver (MR x PC) stay in the 32-48 KiB L1 while the kernel runs.
-    // MC: the packed A block (MC x PC) sits in L2 (512 KiB - 2 MiB) and is swept once per B sliver.
-    // NC: the packed B panel (PC x NC) lives in L3; large enough that A is re-packed rarely.
-    // On a Zen 3 core (32 KiB L1d, 512 KiB L2) a single-thread sweep of PC 128..512 x MC 72..288 put
-    // PC 256 with MC 72..144 at the top, within noise of each other; the machine was shared and noisy.
-    public static readonly int PC = 256 * 4 / sizeof(T);
-    public static readonly int MC = RoundDown(144 * 4 / sizeof(T), TKernel.MR);
-    public static readonly int NC = RoundDown(4096, TKernel.NR);
+    // The cache blocks, from this host's caches (GemmBlocking.cs says how and why):
+    // PC deep slices keep a B sliver in L1, MC tall blocks of A in L2, NC wide panels of B in L3.
+    public static readonly GemmBlocking Blocking = GemmBlocking.ForThisHost(sizeof(T), TKernel.MR, TKernel.NR);
+    public static readonly int PC = Blocking.PC;
+    public static readonly int MC = Blocking.MC;
+    public static readonly int NC = Blocking.NC;
 
     [ThreadStatic] private static T* t_packA;
     [ThreadStatic] private static T* t_packB;
     [ThreadStatic] private static long t_packBCapacity;
-
-    private static int RoundDown(int x, int multiple) => Math.Max(multiple, x / multiple * multiple);
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
