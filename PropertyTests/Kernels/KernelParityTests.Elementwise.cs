@@ -118,7 +118,7 @@ public abstract partial class KernelParityTests
         var (lowB, highB) = !ints ? DomainOf(op, right: true) : op switch { BinaryOp.Div => (1.0, 20.0), BinaryOp.Pow => (0.0, 4.0), _ => (-20.0, 20.0) };
         var a = Input(shape, dtype, layout, seed, lowA, highA, integers: NeedsTies(op));
         double b = lowB + (highB - lowB) * new Random(seed).NextDouble();
-        b = ints || NeedsTies(op) ? Math.Truncate(b) : dtype == DType.Float32 ? (float)b : b;   // a number the dtype holds
+        b = ints || NeedsTies(op) ? Math.Truncate(b) : dtype.Round(b);   // a number the dtype holds
         var fused = Tensor.Empty(shape, dtype, Backend);
         Backend.BinaryScalar(op, a.Device, b, fused);
         var scalar = Tensor.Scalar(b, dtype, Backend);

@@ -26,6 +26,18 @@ public abstract partial class KernelParityTests
     /// <summary>Allowed float32 error relative to the op's error scale (see Check).</summary>
     protected virtual double Float32Tolerance => 1e-5;
 
+    /// <summary>
+    /// Allowed bfloat16 error relative to the op's error scale. The inputs are the same bf16 numbers on
+    /// both sides, so only two rounding points differ: the reference rounds its exact (float64) result
+    /// y once to bf16; the backend computes y' = y + δ in float32, |δ| ≤ Float32Tolerance·scale (the
+    /// float32 bound above, which already covers an accumulation of length P ≤ MaxSize), and rounds
+    /// once. Each rounding moves a value by at most u = 2^-8 of it (half a bf16 ulp: 7 stored mantissa
+    /// bits + the implicit one), so |bf16(y') − bf16(y)| ≤ u·|y'| + |δ| + u·|y| ≤ 2u·scale +
+    /// (1 + u)·Float32Tolerance·scale, for every error scale used here (each bounds |y|). In practice the
+    /// two land on the same or adjacent bf16 values, at most one ulp = 2u·|y| apart.
+    /// </summary>
+    protected double BFloat16Tolerance => 2 * Math.Pow(2, -8) + (1 + Math.Pow(2, -8)) * Float32Tolerance;
+
     /// <summary>Allowed float64 error: only summation order may differ from the reference.</summary>
     protected virtual double Float64Tolerance => 1e-12;
 
@@ -39,6 +51,7 @@ public abstract partial class KernelParityTests
     {
         DType.Float64 => Float64Tolerance,
         DType.Int32 => 0,
+        DType.BFloat16 => BFloat16Tolerance,
         _ => Float32Tolerance,
     };
 
@@ -61,13 +74,18 @@ public abstract partial class KernelParityTests
     /// <summary>A rank in min..max following the raw array's length (so shrinking lowers the rank).</summary>
     protected static int RankOf(int[]? raw, int min, int max) => Math.Clamp(raw?.Length ?? 0, min, max);
 
-    protected DType DTypeOf(FloatType type) =>
-        type == FloatType.Float64 && Backend.Supports(DType.Float64) ? DType.Float64 : DType.Float32;
+    protected DType DTypeOf(FloatType type) => type switch
+    {
+        FloatType.Float64 when Backend.Supports(DType.Float64) => DType.Float64,
+        FloatType.BFloat16 when Backend.Supports(DType.BFloat16) => DType.BFloat16,
+        _ => DType.Float32,
+    };
 
     protected DType DTypeOf(ElementType type) => type switch
     {
         ElementType.Int32 => DType.Int32,
         ElementType.Float64 => DTypeOf(FloatType.Float64),
+        ElementType.BFloat16 => DTypeOf(FloatType.BFloat16),
         _ => DType.Float32,
     };
 

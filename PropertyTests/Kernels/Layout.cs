@@ -51,8 +51,8 @@ public static class Layouts
     }
 }
 
-/// <summary>The float types a property may draw; Float64 falls back to Float32 on a backend without it.</summary>
-public enum FloatType { Float32, Float64 }
+/// <summary>The float types a property may draw; Float64 and BFloat16 fall back to Float32 on a backend without them.</summary>
+public enum FloatType { Float32, Float64, BFloat16 }
 
 /// <summary>Every dtype the kernels take.</summary>
-public enum ElementType { Float32, Float64, Int32 }
+public enum ElementType { Float32, Float64, Int32, BFloat16 }

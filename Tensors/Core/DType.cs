@@ -1,7 +1,8 @@
 // DType: the element types a tensor may hold.
 // Float32 is the working type everywhere; Float64 exists on the CPU so gradient checks can use
 // exact-enough finite differences; Int32 holds indices (top-k, gather, routing). Float16 and
-// BFloat16 are storage types a GPU backend may offer; the CPU backend refuses them by name.
+// BFloat16 are storage types: the CPU and reference backends store BFloat16 (Tensors/Core/BFloat16.cs)
+// and compute on it in float32 (reference: float64), rounding once on store; Float16 is not stored yet.
 namespace MoeFromScratch.Tensors;
 
 public enum DType
@@ -25,12 +26,13 @@ public static class DTypeInfo
 
     public static bool IsFloatingPoint(this DType dtype) => dtype != DType.Int32;
 
-    /// <summary>value as a tensor of this dtype would hold it (float32 and float16 round, int32 truncates; bfloat16 is kept as given).</summary>
+    /// <summary>value as a tensor of this dtype would hold it (float32, float16 and bfloat16 round to nearest even, int32 truncates).</summary>
     public static double Round(this DType dtype, double value) => dtype switch
     {
         DType.Float32 => (float)value,
         DType.Int32 => int.CreateTruncating(value),
         DType.Float16 => (double)(Half)value,
+        DType.BFloat16 => (double)BFloat16.FromDouble(value),
         _ => value,
     };
 

@@ -86,6 +86,7 @@ public sealed partial class Tensor
             case DType.Float32: y.Backend.Upload<float>(y.Storage, 0, source.ToArray<float>()); break;
             case DType.Float64: y.Backend.Upload<double>(y.Storage, 0, source.ToArray<double>()); break;
             case DType.Int32: y.Backend.Upload<int>(y.Storage, 0, source.ToArray<int>()); break;
+            case DType.BFloat16: y.Backend.Upload<BFloat16>(y.Storage, 0, source.ToArray<BFloat16>()); break;
             default: y.Backend.Upload<Half>(y.Storage, 0, source.ToArray<Half>()); break;
         }
         return y;

@@ -125,6 +125,7 @@ public sealed partial class Tensor : IDisposable
         if (typeof(T) == typeof(double)) return DType.Float64;
         if (typeof(T) == typeof(int)) return DType.Int32;
         if (typeof(T) == typeof(Half)) return DType.Float16;
+        if (typeof(T) == typeof(BFloat16)) return DType.BFloat16;
         throw new ArgumentException($"{op}: element type {typeof(T).Name} is not a tensor dtype");
     }
 

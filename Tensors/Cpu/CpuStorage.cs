@@ -1,5 +1,6 @@
 // CpuStorage: a CPU tensor's elements in one native, 64-byte-aligned block from a CpuAllocator, so
-// kernels take stable pointers and spans without pinning or copying. Float32, Float64 and Int32 only.
+// kernels take stable pointers and spans without pinning or copying. Float32, Float64, Int32 and
+// BFloat16 (storage only: kernels widen it to float32, Cpu/Kernels/Bf16Widening.cs).
 // The block goes back to the allocator (its cache) the moment the last view lets go (Storage's
 // reference count calls Free), so memory use follows the live tensors, not the garbage collector.
 // A new storage is NOT zeroed: it holds what the block held before (see CpuAllocator); every op
@@ -22,7 +23,7 @@ public sealed unsafe class CpuStorage : Storage
         // Spans index elements with an int, so one storage holds at most Array.MaxLength elements.
         if (length < 0 || length > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(length), $"a CPU tensor holds at most {Array.MaxLength} elements, asked for {length}");
-        if (dtype is not (DType.Float32 or DType.Float64 or DType.Int32))
+        if (dtype is not (DType.Float32 or DType.Float64 or DType.Int32 or DType.BFloat16))
             throw new NotSupportedException($"the CPU backend does not store {dtype.Name()} tensors");
         _allocator = allocator ?? CpuAllocator.Shared;
         _block = _allocator.Allocate(SizeInBytes);

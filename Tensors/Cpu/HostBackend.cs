@@ -6,7 +6,7 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public abstract class HostBackend
 {
-    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Float64 or DType.Int32;
+    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Float64 or DType.Int32 or DType.BFloat16;
 
     public void Upload<T>(Storage destination, long offset, ReadOnlySpan<T> source) where T : unmanaged =>
         source.CopyTo(((CpuStorage)destination).Span<T>()[(int)offset..]);

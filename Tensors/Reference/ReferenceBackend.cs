@@ -20,7 +20,7 @@ public sealed partial class ReferenceBackend : HostBackend, IBackend
 
     // ---- element access: every kernel reads and writes through these two ------------------------
 
-    /// <summary>tensor[index] widened to double (exact for all three dtypes).</summary>
+    /// <summary>tensor[index] widened to double (exact for every dtype stored here).</summary>
     private static double Get(Tensor tensor, ReadOnlySpan<int> index)
     {
         var storage = (CpuStorage)tensor.Storage;
@@ -30,12 +30,14 @@ public sealed partial class ReferenceBackend : HostBackend, IBackend
             DType.Float32 => storage.Span<float>()[offset],
             DType.Float64 => storage.Span<double>()[offset],
             DType.Int32 => storage.Span<int>()[offset],
+            DType.BFloat16 => (double)storage.Span<BFloat16>()[offset],
             _ => throw new NotSupportedException($"reference: {tensor.DType.Name()} is not supported"),
         };
     }
 
     /// <summary>
-    /// tensor[index] = value rounded to the dtype: float32 rounds to nearest; int32 truncates toward
+    /// tensor[index] = value rounded to the dtype: float32 and bfloat16 round to nearest even (bfloat16
+    /// in one rounding from the double: these stores are the reference's rounding points); int32 truncates toward
     /// zero (saturating at the int32 range, NaN gives 0 — .NET's conversion rules).
     /// </summary>
     private static void Set(Tensor tensor, ReadOnlySpan<int> index, double value)
@@ -47,6 +49,7 @@ public sealed partial class ReferenceBackend : HostBackend, IBackend
             case DType.Float32: storage.Span<float>()[offset] = (float)value; break;
             case DType.Float64: storage.Span<double>()[offset] = value; break;
             case DType.Int32: storage.Span<int>()[offset] = (int)value; break;
+            case DType.BFloat16: storage.Span<BFloat16>()[offset] = BFloat16.FromDouble(value); break;
             default: throw new NotSupportedException($"reference: {tensor.DType.Name()} is not supported");
         }
     }

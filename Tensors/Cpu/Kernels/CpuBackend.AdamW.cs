@@ -30,8 +30,11 @@ public sealed unsafe partial class CpuBackend
         for (int i = 0; i < values.Length; i++) slots[i] = T.CreateChecked(values[i]);
     }
 
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate = null) =>
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate = null)
+    {
+        if (Bf16Widening.Applies(param, grad, m, v)) { Bf16Widening.Run("uruu", [param, grad, m, v], (this, step, gate), static (t, s) => s.Item1.AdamW(t[0], t[1], t[2], t[3], s.step, s.gate)); return; }
         CpuTensor.ByDType("AdamW", param.DType, AdamW<float>, AdamW<double>)(param, grad, m, v, step, gate);
+    }
 
     private static void AdamW<T>(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -27,11 +27,17 @@ public sealed unsafe partial class CpuBackend
 {
     public bool HasFusedAttention => true;
 
-    public void AttentionForward(Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse) =>
+    public void AttentionForward(Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse)
+    {
+        if (Bf16Widening.Applies(q, k, v, output, lse)) { Bf16Widening.Run("rrrww", [q, k, v, output, lse], this, static (t, s) => s.AttentionForward(t[0], t[1], t[2], t[3], t[4])); return; }
         CpuTensor.ByDType("AttentionForward", q.DType, AttentionForward<float>, AttentionForward<double>)(q, k, v, output, lse);
+    }
 
-    public void AttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse, Tensor dq, Tensor dk, Tensor dv) =>
+    public void AttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse, Tensor dq, Tensor dk, Tensor dv)
+    {
+        if (Bf16Widening.Applies(dout, q, k, v, output, lse, dq, dk, dv)) { Bf16Widening.Run("rrrrrrwww", [dout, q, k, v, output, lse, dq, dk, dv], this, static (t, s) => s.AttentionBackward(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8])); return; }
         CpuTensor.ByDType("AttentionBackward", q.DType, AttentionBackward<float>, AttentionBackward<double>)(dout, q, k, v, output, lse, dq, dk, dv);
+    }
 
     private static void AttentionForward<T>(Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -12,11 +12,17 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses) =>
+    public void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses)
+    {
+        if (Bf16Widening.Applies(logits, targets, losses)) { Bf16Widening.Run("rrw", [logits, targets, losses], (this, ignoreIndex), static (t, s) => s.Item1.CrossEntropyForward(t[0], t[1], s.ignoreIndex, t[2])); return; }
         CpuTensor.ByDType("CrossEntropyForward", logits.DType, CrossEntropy<float>, CrossEntropy<double>)(logits, targets, ignoreIndex, null, losses);
+    }
 
-    public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits) =>
+    public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits)
+    {
+        if (Bf16Widening.Applies(logits, targets, dlosses, dlogits)) { Bf16Widening.Run("rrrw", [logits, targets, dlosses, dlogits], (this, ignoreIndex), static (t, s) => s.Item1.CrossEntropyBackward(t[0], t[1], s.ignoreIndex, t[2], t[3])); return; }
         CpuTensor.ByDType("CrossEntropyBackward", logits.DType, CrossEntropy<float>, CrossEntropy<double>)(logits, targets, ignoreIndex, dlosses, dlogits);
+    }
 
     /// <summary>Forward when dlosses is null (output: losses (N)), else backward (output: dlogits (N, V)).</summary>
     private static void CrossEntropy<T>(Tensor logits, Tensor targets, int ignoreIndex, Tensor? dlosses, Tensor output)

@@ -10,8 +10,11 @@ public sealed unsafe partial class CpuBackend
 {
     // ---- unary ---------------------------------------------------------------------------------
 
-    public void Unary(UnaryOp op, Tensor x, Tensor y) =>
+    public void Unary(UnaryOp op, Tensor x, Tensor y)
+    {
+        if (Bf16Widening.Applies(x, y)) { Bf16Widening.Run("rw", [x, y], (this, op), static (t, s) => s.Item1.Unary(s.op, t[0], t[1])); return; }
         CpuTensor.ByDType(op.ToString(), y.DType, FloatUnary<float>, FloatUnary<double>, NumberUnary<int>)(op, x, y);
+    }
 
     // FloatUnary, NumberUnary and the binary ones below are tables on purpose: one case per op,
     // naming the op struct the JIT specialises the strided walk for.
@@ -48,8 +51,11 @@ public sealed unsafe partial class CpuBackend
 
     // ---- binary --------------------------------------------------------------------------------
 
-    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) =>
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y)
+    {
+        if (Bf16Widening.Applies(a, b, y)) { Bf16Widening.Run("rrw", [a, b, y], (this, op), static (t, s) => s.Item1.Binary(s.op, t[0], t[1], t[2])); return; }
         CpuTensor.ByDType(op.ToString(), y.DType, FloatBinary<float>, FloatBinary<double>, IntegerBinary<int>)(op, a, b, y);
+    }
 
     /// <summary>The host has no push constants: b becomes a one-element tensor broadcast over a, as Binary takes it.</summary>
     public void BinaryScalar(BinaryOp op, Tensor a, double b, Tensor y)
@@ -102,8 +108,11 @@ public sealed unsafe partial class CpuBackend
 
     // ---- where ---------------------------------------------------------------------------------
 
-    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y) =>
+    public void Where(Tensor condition, Tensor a, Tensor b, Tensor y)
+    {
+        if (Bf16Widening.Applies(condition, a, b, y)) { Bf16Widening.Run("rrrw", [condition, a, b, y], this, static (t, s) => s.Where(t[0], t[1], t[2], t[3])); return; }
         CpuTensor.ByDType("Where", condition.DType, WhereOn<float>, WhereOn<double>, WhereOn<int>)(condition, a, b, y);
+    }
 
     private static void WhereOn<TCondition>(Tensor condition, Tensor a, Tensor b, Tensor y) where TCondition : unmanaged, INumberBase<TCondition> =>
         CpuTensor.ByDType("Where", y.DType, ElementwiseKernels.Where<TCondition, float>, ElementwiseKernels.Where<TCondition, double>,

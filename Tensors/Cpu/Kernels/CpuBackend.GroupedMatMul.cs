@@ -21,11 +21,17 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y) =>
+    public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y)
+    {
+        if (Bf16Widening.Applies(x, w, offsets, y)) { Bf16Widening.Run("rrrw", [x, w, offsets, y], this, static (t, s) => s.GroupedMatMul(t[0], t[1], t[2], t[3])); return; }
         CpuTensor.ByDType("GroupedMatMul", x.DType, GroupedMatMul<float>, GroupedMatMul<double>)(x, w, offsets, y);
+    }
 
-    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw) =>
+    public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw)
+    {
+        if (Bf16Widening.Applies(x, dy, offsets, dw)) { Bf16Widening.Run("rrrw", [x, dy, offsets, dw], this, static (t, s) => s.GroupedMatMulWeightGrad(t[0], t[1], t[2], t[3])); return; }
         CpuTensor.ByDType("GroupedMatMulWeightGrad", x.DType, GroupedMatMulWeightGrad<float>, GroupedMatMulWeightGrad<double>)(x, dy, offsets, dw);
+    }
 
     private static void GroupedMatMul<T>(Tensor x, Tensor w, Tensor offsets, Tensor y) where T : unmanaged, INumber<T>
     {

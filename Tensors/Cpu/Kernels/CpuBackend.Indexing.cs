@@ -16,17 +16,29 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Gather(Tensor x, int axis, Tensor index, Tensor y) =>
+    public void Gather(Tensor x, int axis, Tensor index, Tensor y)
+    {
+        if (Bf16Widening.Applies(x, index, y)) { Bf16Widening.Run("rrw", [x, index, y], (this, axis), static (t, s) => s.Item1.Gather(t[0], s.axis, t[1], t[2])); return; }
         CpuTensor.ByDType("Gather", x.DType, Gather<float>, Gather<double>, Gather<int>)(x, axis, index, y);
+    }
 
-    public void IndexSelect(Tensor x, int axis, Tensor index, Tensor y) =>
+    public void IndexSelect(Tensor x, int axis, Tensor index, Tensor y)
+    {
+        if (Bf16Widening.Applies(x, index, y)) { Bf16Widening.Run("rrw", [x, index, y], (this, axis), static (t, s) => s.Item1.IndexSelect(t[0], s.axis, t[1], t[2])); return; }
         CpuTensor.ByDType("IndexSelect", x.DType, IndexSelect<float>, IndexSelect<double>, IndexSelect<int>)(x, axis, index, y);
+    }
 
-    public void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source) =>
+    public void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source)
+    {
+        if (Bf16Widening.Applies(y, index, source)) { Bf16Widening.Run("urr", [y, index, source], (this, axis), static (t, s) => s.Item1.ScatterAdd(t[0], s.axis, t[1], t[2])); return; }
         CpuTensor.ByDType("ScatterAdd", y.DType, ScatterAdd<float>, ScatterAdd<double>, ScatterAdd<int>)(y, axis, index, source);
+    }
 
-    public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source) =>
+    public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source)
+    {
+        if (Bf16Widening.Applies(y, index, source)) { Bf16Widening.Run("urr", [y, index, source], (this, axis), static (t, s) => s.Item1.IndexAdd(t[0], s.axis, t[1], t[2])); return; }
         CpuTensor.ByDType("IndexAdd", y.DType, IndexAdd<float>, IndexAdd<double>, IndexAdd<int>)(y, axis, index, source);
+    }
 
     // ---- gather / scatter-add: one index per element -------------------------------------------
 

@@ -11,8 +11,11 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void MatMul(Tensor a, Tensor b, Tensor c) =>
+    public void MatMul(Tensor a, Tensor b, Tensor c)
+    {
+        if (Bf16Widening.Applies(a, b, c)) { Bf16Widening.Run("rrw", [a, b, c], this, static (t, s) => s.MatMul(t[0], t[1], t[2])); return; }
         CpuTensor.ByDType("MatMul", c.DType, MatMul<float>, MatMul<double>)(a, b, c);
+    }
 
     /// <summary>
     /// From this many multiply-adds up, one Gemm call spreads itself over the cores; below it, a

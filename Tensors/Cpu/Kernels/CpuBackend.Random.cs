@@ -10,11 +10,17 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void RandomUniform(Tensor y, ulong seed, double low, double high) =>
+    public void RandomUniform(Tensor y, ulong seed, double low, double high)
+    {
+        if (Bf16Widening.Applies(y)) { Bf16Widening.Run("w", [y], (this, seed, low, high), static (t, s) => s.Item1.RandomUniform(t[0], s.seed, s.low, s.high)); return; }
         RandomFill(y, new RandomDraw(seed, low, high - low, IsNormal: false));
+    }
 
-    public void RandomNormal(Tensor y, ulong seed, double mean, double std) =>
+    public void RandomNormal(Tensor y, ulong seed, double mean, double std)
+    {
+        if (Bf16Widening.Applies(y)) { Bf16Widening.Run("w", [y], (this, seed, mean, std), static (t, s) => s.Item1.RandomNormal(t[0], s.seed, s.mean, s.std)); return; }
         RandomFill(y, new RandomDraw(seed, mean, std, IsNormal: true));
+    }
 
     private static void RandomFill(Tensor y, RandomDraw draw) =>
         CpuTensor.ByDType("Random", y.DType, RandomFill<float>, RandomFill<double>, RandomFill<int>)(y, draw);

@@ -14,8 +14,11 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y) =>
+    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
+    {
+        if (Bf16Widening.Applies(x, y)) { Bf16Widening.Run("rw", [x, y], (this, op, axis), static (t, s) => s.Item1.Reduce(s.op, t[0], s.axis, t[1])); return; }
         CpuTensor.ByDType(op.ToString(), x.DType, Reduce<float>, Reduce<double>, Reduce<int>)(op, x, axis, y);
+    }
 
     private static void Reduce<T>(ReduceOp op, Tensor x, int axis, Tensor y) where T : unmanaged, INumber<T>
     {
@@ -107,8 +110,11 @@ public sealed unsafe partial class CpuBackend
 
     // ---- ArgMax --------------------------------------------------------------------------------
 
-    public void ArgMax(Tensor x, int axis, Tensor y) =>
+    public void ArgMax(Tensor x, int axis, Tensor y)
+    {
+        if (Bf16Widening.Applies(x, y)) { Bf16Widening.Run("rw", [x, y], (this, axis), static (t, s) => s.Item1.ArgMax(t[0], s.axis, t[1])); return; }
         CpuTensor.ByDType("ArgMax", x.DType, ArgMax<float>, ArgMax<double>, ArgMax<int>)(x, axis, y);
+    }
 
     private static void ArgMax<T>(Tensor x, int axis, Tensor y) where T : unmanaged, INumber<T>
     {

@@ -18,6 +18,7 @@ public sealed unsafe partial class CpuBackend
 {
     public void RmsNormForward(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd)
     {
+        if (Bf16Widening.Applies(x, weight, y, rstd)) { Bf16Widening.Run("rrww", [x, weight, y, rstd], (this, eps), static (t, s) => s.Item1.RmsNormForward(t[0], t[1], s.eps, t[2], t[3])); return; }
         switch (x.DType)
         {
             case DType.Float32: RmsNormForward<float>(x, weight, (float)eps, y, rstd); break;
@@ -26,8 +27,11 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    public void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) =>
+    public void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight)
+    {
+        if (Bf16Widening.Applies(dy, x, weight, rstd, dx, dweight)) { Bf16Widening.Run("rrrrww", [dy, x, weight, rstd, dx, dweight], this, static (t, s) => s.RmsNormBackward(t[0], t[1], t[2], t[3], t[4], t[5])); return; }
         CpuTensor.ByDType("RmsNormBackward", x.DType, RmsNormBackward<float>, RmsNormBackward<double>)(dy, x, weight, rstd, dx, dweight);
+    }
 
     private static void RmsNormForward<T>(Tensor x, Tensor weight, T eps, Tensor y, Tensor rstd) where T : unmanaged, IFloatingPointIeee754<T>
     {

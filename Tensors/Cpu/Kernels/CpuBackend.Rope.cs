@@ -14,8 +14,11 @@ namespace MoeFromScratch.Tensors.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse) =>
+    public void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse)
+    {
+        if (Bf16Widening.Applies(x, y)) { Bf16Widening.Run("rw", [x, y], (this, positionOffset, theta, inverse), static (t, s) => s.Item1.Rope(t[0], t[1], s.positionOffset, s.theta, s.inverse)); return; }
         CpuTensor.ByDType("Rope", x.DType, Rope<float>, Rope<double>)(x, y, positionOffset, theta, inverse);
+    }
 
     private static void Rope<T>(Tensor x, Tensor y, int positionOffset, double theta, bool inverse) where T : unmanaged, IFloatingPointIeee754<T>
     {

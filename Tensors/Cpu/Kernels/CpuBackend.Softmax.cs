@@ -23,8 +23,11 @@ internal static class SoftmaxRow
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Softmax(Tensor x, Tensor y, bool log) =>
+    public void Softmax(Tensor x, Tensor y, bool log)
+    {
+        if (Bf16Widening.Applies(x, y)) { Bf16Widening.Run("rw", [x, y], (this, log), static (t, s) => s.Item1.Softmax(t[0], t[1], s.log)); return; }
         CpuTensor.ByDType(log ? "LogSoftmax" : "Softmax", x.DType, Softmax<float>, Softmax<double>)(x, y, log);
+    }
 
     private static void Softmax<T>(Tensor x, Tensor y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -16,8 +16,11 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Above this k a row is sorted instead of insertion-selected.</summary>
     private const int TopKInsertionLimit = 32;
 
-    public void TopK(Tensor x, int k, Tensor values, Tensor indices) =>
+    public void TopK(Tensor x, int k, Tensor values, Tensor indices)
+    {
+        if (Bf16Widening.Applies(x, values, indices)) { Bf16Widening.Run("rww", [x, values, indices], (this, k), static (t, s) => s.Item1.TopK(t[0], s.k, t[1], t[2])); return; }
         CpuTensor.ByDType("TopK", x.DType, TopK<float>, TopK<double>, TopK<int>)(x, k, values, indices);
+    }
 
     private static void TopK<T>(Tensor x, int k, Tensor values, Tensor indices) where T : unmanaged, INumber<T>
     {

@@ -35,6 +35,7 @@ internal static unsafe class CpuTensor
         if (typeof(T) == typeof(float)) return DType.Float32;
         if (typeof(T) == typeof(double)) return DType.Float64;
         if (typeof(T) == typeof(int)) return DType.Int32;
+        if (typeof(T) == typeof(BFloat16)) return DType.BFloat16;
         throw new NotSupportedException($"cpu: element type {typeof(T).Name} is not a CPU dtype");
     }
 
