@@ -3,58 +3,91 @@
 // piece boundary, so " the" becomes one token but "the cat" never does.
 // It is not Unicode-normalising and never drops a byte: the pieces concatenate back to the input,
 // even when the input is not valid UTF-8 (each invalid sequence becomes a piece of its own).
-// Follows GPT-2's pre-tokenization regex, the one HuggingFace's ByteLevel pre-tokenizer uses.
+// It follows GPT-2's pre-tokenization regex, the one HuggingFace's ByteLevel pre-tokenizer uses:
+//   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+// written out as a scanner over code points. A .NET Regex cannot be used for it: it classifies
+// UTF-16 chars, so a letter outside the Basic Multilingual Plane (𝔘, 𠀋) is two surrogates, not
+// \p{L}, and would be cut differently from HuggingFace, which classifies code points.
 using System.Buffers;
+using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
-using System.Text.Unicode;
 
 namespace MoeFromScratch.Train.Tokenizer;
 
-public static partial class PreTokenizer
+public static class PreTokenizer
 {
-    // GPT-2: contractions | optional space + letters | optional space + digits |
-    // optional space + other symbols | whitespace not followed by a non-space | whitespace.
-    public const string Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+    // The classes the regex distinguishes; Invalid is a byte sequence that is not UTF-8.
+    private enum CharClass { Letter, Number, Space, Other, Invalid }
 
-    [GeneratedRegex(Pattern, RegexOptions.CultureInvariant)]
-    private static partial Regex Gpt2();
+    // GPT-2's contractions, tried in the regex's order (none is a prefix of another).
+    private static readonly byte[][] Contractions = [.. new[] { "s", "t", "re", "ve", "m", "ll", "d" }.Select(Encoding.ASCII.GetBytes)];
 
     /// <summary>Appends (start, length) of each piece of <paramref name="bytes"/> to <paramref name="pieces"/>.</summary>
     public static void Split(ReadOnlySpan<byte> bytes, List<(int Start, int Length)> pieces)
     {
-        char[] chars = ArrayPool<char>.Shared.Rent(Math.Max(1, bytes.Length));
-        try
+        for (int at = 0; at < bytes.Length;)
         {
-            int at = 0;
-            while (at < bytes.Length)
-            {
-                // Decode the longest valid UTF-8 prefix and run the regex over it.
-                Utf8.ToUtf16(bytes[at..], chars, out int validBytes, out int charCount, replaceInvalidSequences: false);
-                SplitValid(chars.AsSpan(0, charCount), at, pieces);
-                at += validBytes;
-                if (at == bytes.Length) break;
-                // An invalid sequence: keep its bytes together as one piece, as the regex cannot see them.
-                Rune.DecodeFromUtf8(bytes[at..], out _, out int invalidBytes);
-                pieces.Add((at, invalidBytes));
-                at += invalidBytes;
-            }
-        }
-        finally
-        {
-            ArrayPool<char>.Shared.Return(chars);
+            int end = PieceEnd(bytes, at);
+            pieces.Add((at, end - at));
+            at = end;
         }
     }
 
-    // The regex covers every character, so consecutive matches tile the text and the byte offset
-    // can be advanced by each match's UTF-8 length.
-    private static void SplitValid(ReadOnlySpan<char> text, int byteOffset, List<(int Start, int Length)> pieces)
+    // The end of the piece that starts at `at`: the regex's alternatives, first match wins.
+    private static int PieceEnd(ReadOnlySpan<byte> bytes, int at)
     {
-        foreach (var match in Gpt2().EnumerateMatches(text))
+        var first = Classify(bytes, at, out int firstLength);
+        if (first == CharClass.Invalid) return at + firstLength;
+
+        // 's | 't | 're | 've | 'm | 'll | 'd
+        if (bytes[at] == (byte)'\'')
+            foreach (var contraction in Contractions)
+                if (bytes[(at + 1)..].StartsWith(contraction)) return at + 1 + contraction.Length;
+
+        // ' ?\p{L}+ | ' ?\p{N}+ | ' ?[^\s\p{L}\p{N}]+': an optional space, then a run of one class.
+        if (bytes[at] == (byte)' ' && at + 1 < bytes.Length)
         {
-            int length = Encoding.UTF8.GetByteCount(text.Slice(match.Index, match.Length));
-            pieces.Add((byteOffset, length));
-            byteOffset += length;
+            var next = Classify(bytes, at + 1, out _);
+            if (next is CharClass.Letter or CharClass.Number or CharClass.Other) return RunEnd(bytes, at + 1, next);
         }
+        if (first != CharClass.Space) return RunEnd(bytes, at, first);
+
+        // '\s+(?!\S)': whitespace up to the end, or all of it but the last character when a
+        // non-space follows (that character then leads the next piece); '\s+' when only one is there.
+        int end = RunEnd(bytes, at, CharClass.Space);
+        if (end == bytes.Length || Classify(bytes, end, out _) == CharClass.Invalid) return end;
+        int last = LastRuneStart(bytes, at, end);
+        return last > at ? last : end;
+    }
+
+    // The end of the run of `runClass` characters that starts at `at`.
+    private static int RunEnd(ReadOnlySpan<byte> bytes, int at, CharClass runClass)
+    {
+        while (at < bytes.Length && Classify(bytes, at, out int length) == runClass) at += length;
+        return at;
+    }
+
+    // The start of the last code point of bytes[start..end), a run of valid UTF-8: step back over
+    // continuation bytes (10xxxxxx).
+    private static int LastRuneStart(ReadOnlySpan<byte> bytes, int start, int end)
+    {
+        int last = end - 1;
+        while (last > start && (bytes[last] & 0xC0) == 0x80) last--;
+        return last;
+    }
+
+    // The class of the code point at `at` and its length in bytes (an invalid sequence's length
+    // is the bytes the decoder rejects as one unit).
+    private static CharClass Classify(ReadOnlySpan<byte> bytes, int at, out int length)
+    {
+        if (Rune.DecodeFromUtf8(bytes[at..], out var rune, out length) != OperationStatus.Done) return CharClass.Invalid;
+        if (Rune.IsWhiteSpace(rune)) return CharClass.Space;
+        return Rune.GetUnicodeCategory(rune) switch
+        {
+            UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => CharClass.Letter,
+            UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => CharClass.Number,
+            _ => CharClass.Other,
+        };
     }
 }

@@ -1,11 +1,13 @@
 // Tests of the byte-level BPE: exact round trips on arbitrary bytes (valid UTF-8 or not), the
-// pre-tokenizer tiling its input, and that the learned merges actually compress the text.
+// pre-tokenizer tiling its input and cutting as GPT-2's regex does (by code point), and that the
+// learned merges actually compress the text.
 using System.Text;
+using System.Text.RegularExpressions;
 using MoeFromScratch.Train.Tokenizer;
 
 namespace MoeFromScratch.PropertyTests.Train.Tokenizer;
 
-public class BpeTokenizerTests
+public partial class BpeTokenizerTests
 {
     private static BpeTokenizer Tokenizer => SampleText.Tokenizer;
 
@@ -40,14 +42,36 @@ public class BpeTokenizerTests
     }
 
     [Fact]
-    public void PreTokenizerSplitsLikeGpt2()
+    public void PreTokenizerSplitsLikeGpt2() =>
+        Assert.Equal(["Hello", " world", "'s", " ", " 42", " times", "!!", "\n"], Pieces("Hello world's  42 times!!\n"));
+
+    private static IEnumerable<string> Pieces(string text)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes("Hello world's  42 times!!\n");
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
         var pieces = new List<(int Start, int Length)>();
         PreTokenizer.Split(bytes, pieces);
-        var words = pieces.Select(p => Encoding.UTF8.GetString(bytes, p.Start, p.Length));
-        Assert.Equal(["Hello", " world", "'s", " ", " 42", " times", "!!", "\n"], words);
+        return pieces.Select(p => Encoding.UTF8.GetString(bytes, p.Start, p.Length));
     }
+
+    [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
+    private static partial Regex Gpt2Regex();
+
+    // On text without surrogates a .NET Regex classifies exactly what GPT-2's regex does, so the
+    // regex itself is the oracle for the scanner there.
+    [Property(MaxTest = 300)]
+    public bool PreTokenizerCutsBmpTextLikeGpt2sRegex(NonNull<string> text)
+    {
+        string bmp = new(text.Get.Where(c => !char.IsSurrogate(c)).ToArray());
+        return Pieces(bmp).SequenceEqual(Gpt2Regex().Matches(bmp).Select(m => m.Value));
+    }
+
+    // Outside the BMP a letter is two UTF-16 surrogates; GPT-2 (and HuggingFace) classify code points.
+    [Theory]
+    [InlineData("𝔘𝔫𝔦'lle\u0301", new[] { "𝔘𝔫𝔦", "'ll", "e", "\u0301" })]
+    [InlineData(" 𠀋字 𝟙𝟚!", new[] { " 𠀋字", " 𝟙𝟚", "!" })]
+    [InlineData("😀's", new[] { "😀'", "s" })]
+    public void PreTokenizerClassifiesCodePointsNotSurrogates(string text, string[] expected) =>
+        Assert.Equal(expected, Pieces(text));
 
     [Fact]
     public void MergesShortenTheTrainingText()

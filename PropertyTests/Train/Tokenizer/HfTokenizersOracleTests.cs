@@ -68,6 +68,11 @@ public sealed class HfTokenizersOracleTests : IDisposable
         }
     }
 
+    // Letters and digits outside the BMP beside contractions and marks: where a regex over UTF-16
+    // chars would cut differently from HF, which classifies code points.
+    [LinuxX64Only]
+    public void Letters_outside_the_BMP_encode_to_the_same_ids() => AssertSameIds("𝔘𝔫𝔦'lle\u0301 𠀋字'll 𝟙𝟚'st 😀's the𝔦'd");
+
     [LinuxX64Only]
     public void The_special_token_in_text_is_text_for_us_and_the_token_for_HF()
     {
