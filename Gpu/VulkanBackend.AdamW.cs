@@ -20,6 +20,7 @@ public sealed partial class VulkanBackend
 
     public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate = null)
     {
+        if (Bf16Widening.Applies(param, grad, m, v)) { Bf16Widening.Run("uruu", [param, grad, m, v], (this, step, gate), static (t, s) => s.Item1.AdamW(t[0], t[1], t[2], t[3], s.step, s.gate)); return; }
         CheckFloat32("AdamW", param, grad, m, v);
         if (gate is not null) CheckFloat32("AdamW", gate);
         if (param.Numel == 0) return;

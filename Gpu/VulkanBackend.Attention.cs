@@ -22,6 +22,7 @@ public sealed partial class VulkanBackend
 
     public void AttentionForward(Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse)
     {
+        if (Bf16Widening.Applies(q, k, v, output, lse)) { Bf16Widening.Run("rrrww", [q, k, v, output, lse], this, static (t, s) => s.AttentionForward(t[0], t[1], t[2], t[3], t[4])); return; }
         CheckFloat32("AttentionForward", q, k, v, output, lse);
         var push = AttentionPush("AttentionForward", q, k, v).U(output.Offset).U(lse.Offset).U(0u).U(0u).U(0u).U(0u);
         Dispatch(Kernel("attention_forward", 5, AttentionRowsPerGroup), [Read(q), Read(k), Read(v), Write(output), Write(lse)], push,
@@ -30,6 +31,7 @@ public sealed partial class VulkanBackend
 
     public void AttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor output, Tensor lse, Tensor dq, Tensor dk, Tensor dv)
     {
+        if (Bf16Widening.Applies(dout, q, k, v, output, lse, dq, dk, dv)) { Bf16Widening.Run("rrrrrrwww", [dout, q, k, v, output, lse, dq, dk, dv], this, static (t, s) => s.AttentionBackward(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8])); return; }
         CheckFloat32("AttentionBackward", dout, q, k, v, output, lse, dq, dk, dv);
         using var dO = Dense(dout);
         using var o = Dense(output);

@@ -10,6 +10,7 @@ public sealed partial class VulkanBackend
 {
     public void CrossEntropyForward(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses)
     {
+        if (Bf16Widening.Applies(logits, losses)) { Bf16Widening.Run("rrw", [logits, targets, losses], (this, ignoreIndex), static (t, s) => s.Item1.CrossEntropyForward(t[0], t[1], s.ignoreIndex, t[2])); return; }
         CheckFloat32("CrossEntropyForward", logits, losses);
         int N = logits.Shape[0], V = logits.Shape[1];
         if (N == 0) return;
@@ -22,6 +23,7 @@ public sealed partial class VulkanBackend
 
     public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor dlosses, Tensor dlogits)
     {
+        if (Bf16Widening.Applies(logits, dlosses, dlogits)) { Bf16Widening.Run("rrrw", [logits, targets, dlosses, dlogits], (this, ignoreIndex), static (t, s) => s.Item1.CrossEntropyBackward(t[0], t[1], s.ignoreIndex, t[2], t[3])); return; }
         CheckFloat32("CrossEntropyBackward", logits, dlosses, dlogits);
         int N = logits.Shape[0], V = logits.Shape[1];
         if (N == 0) return;

@@ -10,6 +10,7 @@ public sealed partial class VulkanBackend
 {
     public void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y)
     {
+        if (Bf16Widening.Applies(x, w, y)) { Bf16Widening.Run("rrrw", [x, w, offsets, y], this, static (t, s) => s.GroupedMatMul(t[0], t[1], t[2], t[3])); return; }
         CheckFloat32("GroupedMatMul", x, w, y);
         int M = x.Shape[0], P = x.Shape[1], G = w.Shape[0], N = w.Shape[2];
         if (y.Numel == 0) return;
@@ -29,6 +30,7 @@ public sealed partial class VulkanBackend
 
     public void GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor dw)
     {
+        if (Bf16Widening.Applies(x, dy, dw)) { Bf16Widening.Run("rrrw", [x, dy, offsets, dw], this, static (t, s) => s.GroupedMatMulWeightGrad(t[0], t[1], t[2], t[3])); return; }
         CheckFloat32("GroupedMatMulWeightGrad", x, dy, dw);
         int P = x.Shape[1], N = dy.Shape[1], G = dw.Shape[0];
         if (dw.Numel == 0) return;

@@ -26,6 +26,7 @@ public sealed partial class VulkanBackend
 
     private void GatherAlong(string name, Tensor x, int axis, long[] indexStrides, Tensor index, Tensor y)
     {
+        if (MixesBf16(x, y)) { Bf16Widening.Run("rw", [x, y], (this, name, axis, indexStrides, index), static (t, s) => s.Item1.GatherAlong(s.name, t[0], s.axis, s.indexStrides, s.index, t[1])); return; }
         if (y.Numel == 0) return;
         var xStrides = (long[])x.Strides.Clone();
         xStrides[axis] = 0;                                 // the axis coordinate comes from the index
@@ -37,11 +38,12 @@ public sealed partial class VulkanBackend
             .Ints(layout.Strides[0], StridedLayout.MaxRank)
             .Ints(layout.Strides[1], StridedLayout.MaxRank)
             .U(x.Strides[axis]).U((uint)x.Shape[axis]);
-        Dispatch(Kernel("gather", 3, ElementwiseGroupSize), [Read(x), Read(index), Write(y)], push, GroupsFor(y.Numel, ElementwiseGroupSize));
+        Dispatch(Kernel(Variant("gather", y), 3, ElementwiseGroupSize), [Read(x), Read(index), Write(y)], push, GroupsFor(y.Numel, ElementwiseGroupSize), label: "gather");
     }
 
     public void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source)
     {
+        if (Bf16Widening.Applies(y, source)) { Bf16Widening.Run("urr", [y, index, source], (this, axis), static (t, s) => s.Item1.ScatterAdd(t[0], s.axis, t[1], t[2])); return; }
         // Destinations p run over the index's extent on the other axes (it may be smaller than y's).
         var others = Enumerable.Range(0, y.Rank).Where(d => d != axis).ToArray();
         ScatterAlong("ScatterAdd", y, axis, index, source, others.Select(d => index.Shape[d]).ToArray(),
@@ -50,6 +52,7 @@ public sealed partial class VulkanBackend
 
     public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source)
     {
+        if (Bf16Widening.Applies(y, source)) { Bf16Widening.Run("urr", [y, index, source], (this, axis), static (t, s) => s.Item1.IndexAdd(t[0], s.axis, t[1], t[2])); return; }
         CheckFloat32("IndexAdd", y, source);
         if (y.Numel == 0 || index.Numel == 0) return;
         var others = Enumerable.Range(0, y.Rank).Where(d => d != axis).ToArray();

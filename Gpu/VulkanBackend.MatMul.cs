@@ -20,6 +20,7 @@ public sealed partial class VulkanBackend
 
     public void MatMul(Tensor a, Tensor b, Tensor c)
     {
+        if (Bf16Widening.Applies(a, b, c)) { Bf16Widening.Run("rrw", [a, b, c], this, static (t, s) => s.MatMul(t[0], t[1], t[2])); return; }
         CheckFloat32("MatMul", a, b, c);
         int batches = c.Shape[0], M = c.Shape[1], N = c.Shape[2], P = a.Shape[2];
         if (c.Numel == 0) return;

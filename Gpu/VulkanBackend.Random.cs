@@ -15,6 +15,7 @@ public sealed partial class VulkanBackend
 
     private void Random(Tensor y, ulong seed, bool normal, double a, double b)
     {
+        if (Bf16Widening.Applies(y)) { Bf16Widening.Run("w", [y], (this, seed, normal, a, b), static (t, s) => s.Item1.Random(t[0], s.seed, s.normal, s.a, s.b)); return; }
         CheckFloat32(normal ? "RandomNormal" : "RandomUniform", y);
         if (y.Numel == 0) return;
         if (!y.IsContiguous)

@@ -28,10 +28,16 @@ public sealed partial class VulkanBackend
     public void Reduce(ReduceOp op, Tensor x, int axis, Tensor y)
     {
         CheckOp(op);
+        if (MixesBf16(x, y)) { Bf16Widening.Run("rw", [x, y], (this, op, axis), static (t, s) => s.Item1.Reduce(s.op, t[0], s.axis, t[1])); return; }
         ReduceAxis($"reduce.{op}", (uint)op, x, axis, y);
     }
 
-    public void ArgMax(Tensor x, int axis, Tensor y) => ReduceAxis("reduce.ArgMax", ArgMaxOp, x, axis, y);
+    /// <summary>A bf16 x is widened: the bf16 variant stores y as bf16 words, and argmax's y is int32.</summary>
+    public void ArgMax(Tensor x, int axis, Tensor y)
+    {
+        if (Bf16Widening.Applies(x)) { Bf16Widening.Run("rw", [x, y], (this, axis), static (t, s) => s.Item1.ArgMax(t[0], s.axis, t[1])); return; }
+        ReduceAxis("reduce.ArgMax", ArgMaxOp, x, axis, y);
+    }
 
     private void ReduceAxis(string name, uint op, Tensor x, int axis, Tensor y)
     {
@@ -46,7 +52,7 @@ public sealed partial class VulkanBackend
             .Ints(layout.Strides[0], StridedLayout.MaxRank)
             .U(x.Strides[axis]).U(x.Offset).U(y.Offset);
         bool shortRows = columns <= ShortRowColumns;
-        Dispatch(Kernel("reduce", 2, shortRows ? RowGroupSize : RowGroupFor(columns), op, DTypeCode(x), shortRows ? 1u : 0u), [Read(x), Write(y)], push,
+        Dispatch(Kernel(Variant("reduce", x), 2, shortRows ? RowGroupSize : RowGroupFor(columns), op, DTypeCode(x), shortRows ? 1u : 0u), [Read(x), Write(y)], push,
             shortRows ? GroupsFor(rows, RowGroupSize) : GroupsFor(rows, 1), label: name);
     }
 }

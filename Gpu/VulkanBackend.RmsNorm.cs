@@ -12,17 +12,19 @@ public sealed partial class VulkanBackend
 {
     public void RmsNormForward(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd)
     {
-        CheckFloat32("RmsNormForward", x, weight, y, rstd);
+        if (MixesBf16(x, weight, y, rstd)) { Bf16Widening.Run("rrww", [x, weight, y, rstd], (this, eps), static (t, s) => s.Item1.RmsNormForward(t[0], t[1], s.eps, t[2], t[3])); return; }
+        if (x.DType != DType.BFloat16) CheckFloat32("RmsNormForward", x, weight, y, rstd);
         int N = x.Shape[0], C = x.Shape[1];
         if (N == 0) return;
         using var dx = Dense(x);
         using var dw = Dense(weight);
         var push = new PushConstants().U((uint)N).U((uint)C).U(dx.Offset).U(dw.Offset).U(y.Offset).U(rstd.Offset).F(eps);
-        Dispatch(Kernel("rmsnorm", 4, RowGroupFor(C)), [Read(dx), Read(dw), Write(y), Write(rstd)], push, GroupsFor(N, 1));
+        Dispatch(Kernel(Variant("rmsnorm", y), 4, RowGroupFor(C)), [Read(dx), Read(dw), Write(y), Write(rstd)], push, GroupsFor(N, 1), label: "rmsnorm");
     }
 
     public void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight)
     {
+        if (Bf16Widening.Applies(dy, x, weight, rstd, dx, dweight)) { Bf16Widening.Run("rrrrww", [dy, x, weight, rstd, dx, dweight], this, static (t, s) => s.RmsNormBackward(t[0], t[1], t[2], t[3], t[4], t[5])); return; }
         CheckFloat32("RmsNormBackward", dy, x, weight, rstd, dx, dweight);
         int N = x.Shape[0], C = x.Shape[1];
         if (C == 0) return;

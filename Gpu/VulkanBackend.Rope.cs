@@ -16,7 +16,8 @@ public sealed partial class VulkanBackend
 
     public void Rope(Tensor x, Tensor y, int positionOffset, double theta, bool inverse)
     {
-        CheckFloat32("Rope", x, y);
+        if (MixesBf16(x, y)) { Bf16Widening.Run("rw", [x, y], (this, positionOffset, theta, inverse), static (t, s) => s.Item1.Rope(t[0], t[1], s.positionOffset, s.theta, s.inverse)); return; }
+        if (x.DType != DType.BFloat16) CheckFloat32("Rope", x, y);
         if (y.Numel == 0) return;
         using var dense = Dense(x);
         int T = x.Shape[1], NH = x.Shape[2], HS = x.Shape[3];
@@ -24,7 +25,7 @@ public sealed partial class VulkanBackend
         long pairs = y.Numel / 2;
         var push = new PushConstants().U(pairs).U((uint)T).U((uint)NH).U((uint)HS).U((uint)positionOffset)
             .U(dense.Offset).U(y.Offset);
-        Dispatch(Kernel("rope", 3, ElementwiseGroupSize, inverse ? 1u : 0u), [Read(dense), Read(table), Write(y)], push, GroupsFor(pairs, ElementwiseGroupSize));
+        Dispatch(Kernel(Variant("rope", y), 3, ElementwiseGroupSize, inverse ? 1u : 0u), [Read(dense), Read(table), Write(y)], push, GroupsFor(pairs, ElementwiseGroupSize), label: "rope");
     }
 
     // Row p holds cos(p·f_i) for i < HS/2, then sin(p·f_i), with f_i = theta^(-2i/HS).

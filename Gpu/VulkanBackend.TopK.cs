@@ -10,6 +10,7 @@ public sealed partial class VulkanBackend
 {
     public void TopK(Tensor x, int k, Tensor values, Tensor indices)
     {
+        if (Bf16Widening.Applies(x, values)) { Bf16Widening.Run("rww", [x, values, indices], (this, k), static (t, s) => s.Item1.TopK(t[0], s.k, t[1], t[2])); return; }
         CheckFloat32("TopK", x, values);
         if (values.Numel == 0) return;
         using var dense = Dense(x);

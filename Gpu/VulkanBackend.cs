@@ -4,7 +4,8 @@
 // section, as in the other backends (VulkanBackend.Creation.cs ... VulkanBackend.AdamW.cs), each
 // with its GLSL in Shaders/. Those files open alike on purpose (CheckFloat32, nothing to do for an
 // empty output, dense inputs, a push block, one Dispatch): the shape of every kernel here.
-// Float32 and Int32 only: Supports(Float64) is false and the Tensor API reports it.
+// Float32 and Int32, and BFloat16 where the device has 16-bit storage (VulkanBackend.Bf16.cs says which
+// kernels run on bf16 words and which widen); Supports(Float64) is false and the Tensor API reports it.
 // Not thread-safe: drive one backend from one thread.
 using System.Runtime.InteropServices;
 using MoeFromScratch.Gpu.Kernels;
@@ -89,14 +90,12 @@ public sealed partial class VulkanBackend : IBackend
             throw new ArgumentOutOfRangeException(nameof(op), op, $"vulkan: unknown {typeof(TOp).Name} {Convert.ToInt32(op)}");
     }
 
-    public bool Supports(DType dtype) => dtype is DType.Float32 or DType.Int32;
-
     // ---- memory ---------------------------------------------------------------------------------
 
     public Storage Allocate(DType dtype, long length)
     {
         if (!Supports(dtype))
-            throw new NotSupportedException($"{Name} does not store {dtype.Name()} tensors (float32 and int32 only)");
+            throw new NotSupportedException(Unsupported(dtype));
         return new VulkanStorage(this, _pool, dtype, length);
     }
 
@@ -173,7 +172,8 @@ public sealed partial class VulkanBackend : IBackend
     private Kernel Kernel(string shader, int bindings, params uint[] specialization) =>
         _pipelines.Get(shader, bindings, specialization);
 
-    private static uint DTypeCode(Tensor t) => t.DType == DType.Int32 ? 1u : 0u;
+    /// <summary>The shaders' DT_F32, DT_I32, DT_BF16 (common.glsl, bf16.glsl).</summary>
+    private static uint DTypeCode(Tensor t) => t.DType switch { DType.Int32 => 1u, DType.BFloat16 => 2u, _ => 0u };
 
     /// <summary>Groups for a grid-stride loop over n items: enough to cover them, at most MaxGroups.</summary>
     private static uint GroupsFor(long n, uint groupSize) => (uint)Math.Clamp((n + groupSize - 1) / groupSize, 1, MaxGroups);

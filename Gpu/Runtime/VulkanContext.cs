@@ -22,6 +22,9 @@ internal sealed unsafe class VulkanContext : IDisposable
     public PhysicalDeviceMemoryProperties MemoryProperties { get; }
     public bool PushDescriptors { get; }
 
+    /// <summary>storageBuffer16BitAccess was enabled at device creation: the bf16 shader variants may run.</summary>
+    public bool Storage16Bit { get; }
+
     /// <summary>The device and driver a saved pipeline cache must come from.</summary>
     public PipelineCacheIdentity CacheIdentity { get; }
 
@@ -46,6 +49,7 @@ internal sealed unsafe class VulkanContext : IDisposable
             Vk.GetPhysicalDeviceMemoryProperties(PhysicalDevice, &memory);
             MemoryProperties = memory;
             PushDescriptors = options.UsePushDescriptors && Info.SupportsPushDescriptors;
+            Storage16Bit = options.Use16BitStorage && Info.Supports16BitStorage;
             (QueueFamily, TimestampValidBits) = FindComputeQueueFamily();
             Device = CreateDevice(VulkanDevices.DeviceExtensions(Vk, PhysicalDevice));
             Queue queue;
@@ -87,12 +91,19 @@ internal sealed unsafe class VulkanContext : IDisposable
             QueueCount = 1,
             PQueuePriorities = &priority,
         };
+        // Optional features are off unless asked for: 16-bit storage is what bf16 tensors are stored through.
+        var storage16 = new PhysicalDevice16BitStorageFeatures
+        {
+            SType = StructureType.PhysicalDevice16BitStorageFeatures,
+            StorageBuffer16BitAccess = Storage16Bit,
+        };
         var exts = (byte**)SilkMarshal.StringArrayToPtr(extensions);
         try
         {
             var info = new DeviceCreateInfo
             {
                 SType = StructureType.DeviceCreateInfo,
+                PNext = &storage16,
                 QueueCreateInfoCount = 1,
                 PQueueCreateInfos = &queueInfo,
                 EnabledExtensionCount = (uint)extensions.Count,

@@ -19,6 +19,7 @@ public enum VulkanDeviceType { Other, IntegratedGpu, DiscreteGpu, VirtualGpu, Cp
 /// <param name="SupportsFloatAtomicAdd">VK_EXT_shader_atomic_float with shaderBufferFloat32AtomicAdd.</param>
 /// <param name="SupportsPushDescriptors">VK_KHR_push_descriptor present.</param>
 /// <param name="SupportsCooperativeMatrix">VK_KHR_cooperative_matrix present (advertised, not proven to work).</param>
+/// <param name="Supports16BitStorage">storageBuffer16BitAccess (Vulkan 1.1 feature): 16-bit words in storage buffers, how bfloat16 tensors are stored.</param>
 public sealed record VulkanDeviceInfo(
     int Index,
     string Name,
@@ -34,4 +35,5 @@ public sealed record VulkanDeviceInfo(
     bool SupportsFloat16,
     bool SupportsFloatAtomicAdd,
     bool SupportsPushDescriptors,
-    bool SupportsCooperativeMatrix);
+    bool SupportsCooperativeMatrix,
+    bool Supports16BitStorage = false);

@@ -64,7 +64,8 @@ public static unsafe class VulkanDevices
         var atomics = new PhysicalDeviceShaderAtomicFloatFeaturesEXT { SType = StructureType.PhysicalDeviceShaderAtomicFloatFeaturesExt };
         var v12 = new PhysicalDeviceVulkan12Features { SType = StructureType.PhysicalDeviceVulkan12Features };
         if (extensions.Contains("VK_EXT_shader_atomic_float")) v12.PNext = &atomics;
-        var features = new PhysicalDeviceFeatures2 { SType = StructureType.PhysicalDeviceFeatures2, PNext = &v12 };
+        var storage16 = new PhysicalDevice16BitStorageFeatures { SType = StructureType.PhysicalDevice16BitStorageFeatures, PNext = &v12 };
+        var features = new PhysicalDeviceFeatures2 { SType = StructureType.PhysicalDeviceFeatures2, PNext = &storage16 };
         vk.GetPhysicalDeviceFeatures2(device, &features);
 
         PhysicalDeviceMemoryProperties memory;
@@ -98,6 +99,7 @@ public static unsafe class VulkanDevices
             SupportsFloat16: v12.ShaderFloat16,
             SupportsFloatAtomicAdd: extensions.Contains("VK_EXT_shader_atomic_float") && atomics.ShaderBufferFloat32AtomicAdd,
             SupportsPushDescriptors: extensions.Contains("VK_KHR_push_descriptor"),
-            SupportsCooperativeMatrix: extensions.Contains("VK_KHR_cooperative_matrix"));
+            SupportsCooperativeMatrix: extensions.Contains("VK_KHR_cooperative_matrix"),
+            Supports16BitStorage: storage16.StorageBuffer16BitAccess);
     }
 }

@@ -19,6 +19,10 @@ public sealed record VulkanOptions
     /// <summary>Use VK_KHR_push_descriptor when the device has it (false forces descriptor pools).</summary>
     public bool UsePushDescriptors { get; init; } = true;
 
+    /// <summary>Enable 16-bit storage (storageBuffer16BitAccess) when the device has it, so bfloat16 tensors can be stored
+    /// (false: the backend takes float32 and int32 only, as on a device without it; tests use this to reach that error).</summary>
+    public bool Use16BitStorage { get; init; } = true;
+
     /// <summary>Dispatches recorded into one command buffer before it is submitted.</summary>
     public int DispatchesPerSubmit { get; init; } = 64;
 

@@ -10,9 +10,9 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint DTYPE = DT_F32;
 layout(constant_id = 3) const uint SCALAR_B = 0;   // 1: b is one number, p.value_bits (BinaryScalar), not the buffer
-layout(binding = 0) readonly buffer A { uint a[]; };
-layout(binding = 1) readonly buffer B { uint b[]; };
-layout(binding = 2) writeonly buffer Y { uint y[]; };
+layout(binding = 0) readonly buffer A { WORD_STORAGE a[]; };   // bf16 variant: 16-bit words (bf16.glsl)
+layout(binding = 1) readonly buffer B { WORD_STORAGE b[]; };
+layout(binding = 2) writeonly buffer Y { WORD_STORAGE y[]; };
 
 // Math.Pow semantics where GLSL's pow is undefined: x < 0 (integer y), x == 0, y == 0.
 float pow_reference(float x, float y)
@@ -95,9 +95,12 @@ void main()
 {
     FOR_EACH_ELEMENT(i, p.numel)
     {
-        uint x = a[operand_offset(0, i)], z = SCALAR_B == 1 ? p.value_bits : b[operand_offset(1, i)];
-        y[p.offset[3] + i] = DTYPE == DT_I32
+        // The scalar's value_bits are in the operand's dtype, except for bf16: float32 bits, so the
+        // number is not rounded to bf16 before the op (the reference rounds only the result).
+        uint x = load_word(a[operand_offset(0, i)]), z = SCALAR_B == 1 ? p.value_bits : load_word(b[operand_offset(1, i)]);
+        uint z_dtype = SCALAR_B == 1 && DTYPE == DT_BF16 ? DT_F32 : DTYPE;
+        y[p.offset[3] + i] = store_word(DTYPE == DT_I32
             ? uint(binary_int(int(x), int(z)))
-            : from_float(binary_formula(to_float(x, DTYPE), to_float(z, DTYPE)), DTYPE);
+            : from_float(binary_formula(to_float(x, DTYPE), to_float(z, z_dtype)), DTYPE));
     }
 }

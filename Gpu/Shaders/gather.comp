@@ -6,9 +6,9 @@
 #version 450
 #include "common.glsl"
 layout(local_size_x_id = 0) in;
-layout(binding = 0) readonly buffer X { uint x[]; };
+layout(binding = 0) readonly buffer X { WORD_STORAGE x[]; };   // bf16 variant: x and y 16-bit words, the index int32
 layout(binding = 1) readonly buffer Index { int index[]; };
-layout(binding = 2) writeonly buffer Y { uint y[]; };
+layout(binding = 2) writeonly buffer Y { WORD_STORAGE y[]; };
 
 layout(push_constant) uniform Push
 {
@@ -26,6 +26,7 @@ void main()
     {
         int k = index[p.index_offset + strided_offset(i, p.rank, p.shape, p.index_stride)];
         bool inside = k >= 0 && uint(k) < p.axis_size;
-        y[p.y_offset + i] = inside ? x[p.x_offset + strided_offset(i, p.rank, p.shape, p.x_stride) + uint(k) * p.axis_stride] : 0u;
+        // Chosen as 32 bits: a select on 16-bit values would need the int16 arithmetic capability.
+        y[p.y_offset + i] = store_word(inside ? load_word(x[p.x_offset + strided_offset(i, p.rank, p.shape, p.x_stride) + uint(k) * p.axis_stride]) : 0u);
     }
 }

@@ -13,8 +13,9 @@ layout(constant_id = 1) const uint OP = 0;        // REDUCE_SUM, REDUCE_MAX, RED
 layout(constant_id = 2) const uint DTYPE = DT_F32;
 layout(constant_id = 3) const uint SHORT_ROWS = 0;   // 1: one invocation per row
 #define ARGMAX REDUCE_COUNT                           // the op code after ReduceOp's (VulkanBackend.Reduce.cs)
-layout(binding = 0) readonly buffer X { uint x[]; };
-layout(binding = 1) writeonly buffer Y { uint y[]; };
+// The bf16 variant: x and y bf16 words (sum, max, min); a bf16 argmax is widened by the host (its y is int32).
+layout(binding = 0) readonly buffer X { WORD_STORAGE x[]; };
+layout(binding = 1) writeonly buffer Y { WORD_STORAGE y[]; };
 
 layout(push_constant) uniform Push
 {
@@ -35,16 +36,16 @@ void reduce_row_alone(uint row)
         uint best_index = 0xFFFFFFFFu;
         for (uint j = 0; j < p.columns; j++)
         {
-            float v = to_float(x[base + j * p.axis_stride], DTYPE);
+            float v = to_float(load_word(x[base + j * p.axis_stride]), DTYPE);
             if (best_index == 0xFFFFFFFFu || v > best) { best = v; best_index = j; }   // ties keep the lower index
         }
-        y[p.y_offset + row] = best_index;
+        y[p.y_offset + row] = store_word(best_index);
         return;
     }
     float acc = OP == REDUCE_SUM ? 0 : OP == REDUCE_MAX ? -1.0 / 0.0 : 1.0 / 0.0;
     for (uint j = 0; j < p.columns; j++)
-        acc = combine(OP, acc, to_float(x[base + j * p.axis_stride], DTYPE));
-    y[p.y_offset + row] = from_float(acc, DTYPE);
+        acc = combine(OP, acc, to_float(load_word(x[base + j * p.axis_stride]), DTYPE));
+    y[p.y_offset + row] = store_word(from_float(acc, DTYPE));
 }
 
 void main()
@@ -64,19 +65,19 @@ void main()
             uint best_index = 0xFFFFFFFFu;
             for (uint j = lid; j < p.columns; j += WG)
             {
-                float v = to_float(x[base + j * p.axis_stride], DTYPE);
+                float v = to_float(load_word(x[base + j * p.axis_stride]), DTYPE);
                 if (best_index == 0xFFFFFFFFu || v > best) { best = v; best_index = j; }
             }
             workgroup_argmax(best, best_index);
-            if (lid == 0) y[p.y_offset + row] = best_index;
+            if (lid == 0) y[p.y_offset + row] = store_word(best_index);
         }
         else
         {
             float acc = OP == REDUCE_SUM ? 0 : OP == REDUCE_MAX ? -1.0 / 0.0 : 1.0 / 0.0;
             for (uint j = lid; j < p.columns; j += WG)
-                acc = combine(OP, acc, to_float(x[base + j * p.axis_stride], DTYPE));
+                acc = combine(OP, acc, to_float(load_word(x[base + j * p.axis_stride]), DTYPE));
             acc = workgroup_reduce(OP, acc);
-            if (lid == 0) y[p.y_offset + row] = from_float(acc, DTYPE);
+            if (lid == 0) y[p.y_offset + row] = store_word(from_float(acc, DTYPE));
         }
     }
 }

@@ -2,11 +2,12 @@
 // ReferenceBackend.RmsNormForward: rstd[n] = 1 / sqrt(mean_c x[n, c]² + eps);
 // y[n, c] = x[n, c] · rstd[n] · weight[c]. One workgroup per row; x, weight, y, rstd contiguous.
 #version 450
+#include "bf16.glsl"   // FLOAT_STORAGE, load_float / store_float: float32, or bf16 in the bf16 variant (all four tensors)
 #include "row_reduce.glsl"
-layout(binding = 0) readonly buffer X { float x[]; };
-layout(binding = 1) readonly buffer Weight { float weight[]; };
-layout(binding = 2) writeonly buffer Y { float y[]; };
-layout(binding = 3) writeonly buffer Rstd { float rstd[]; };
+layout(binding = 0) readonly buffer X { FLOAT_STORAGE x[]; };
+layout(binding = 1) readonly buffer Weight { FLOAT_STORAGE weight[]; };
+layout(binding = 2) writeonly buffer Y { FLOAT_STORAGE y[]; };
+layout(binding = 3) writeonly buffer Rstd { FLOAT_STORAGE rstd[]; };
 
 layout(push_constant) uniform Push { uint N, C, x_offset, weight_offset, y_offset, rstd_offset; float eps; } p;
 
@@ -17,11 +18,11 @@ void main()
     {
         uint xr = p.x_offset + n * p.C, yr = p.y_offset + n * p.C;
         float sum_squares = 0;
-        for (uint c = lid; c < p.C; c += WG) sum_squares += x[xr + c] * x[xr + c];
+        for (uint c = lid; c < p.C; c += WG) { float v = load_float(x[xr + c]); sum_squares += v * v; }
         sum_squares = workgroup_sum(sum_squares);
         float r = 1 / sqrt(sum_squares / float(p.C) + p.eps);
-        if (lid == 0) rstd[p.rstd_offset + n] = r;
+        if (lid == 0) rstd[p.rstd_offset + n] = store_float(r);
         for (uint c = lid; c < p.C; c += WG)
-            y[yr + c] = x[xr + c] * r * weight[p.weight_offset + c];
+            y[yr + c] = store_float(load_float(x[xr + c]) * r * load_float(weight[p.weight_offset + c]));
     }
 }

@@ -9,8 +9,8 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint DTYPE = DT_F32;
-layout(binding = 0) readonly buffer X { uint x[]; };
-layout(binding = 1) writeonly buffer Y { uint y[]; };
+layout(binding = 0) readonly buffer X { WORD_STORAGE x[]; };   // bf16 variant: 16-bit words (bf16.glsl)
+layout(binding = 1) writeonly buffer Y { WORD_STORAGE y[]; };
 
 // sigmoid (common.glsl) and tanh stay finite for every input: exp(-|x|) never overflows.
 float tanh_stable(float x) { float e = exp(-2 * abs(x)); return sign(x) * (1 - e) / (1 + e); }
@@ -56,9 +56,9 @@ void main()
 {
     FOR_EACH_ELEMENT(i, p.numel)
     {
-        uint bits = x[operand_offset(0, i)];
-        y[p.offset[3] + i] = DTYPE == DT_I32 && integer_exact()
+        uint bits = load_word(x[operand_offset(0, i)]);
+        y[p.offset[3] + i] = store_word(DTYPE == DT_I32 && integer_exact()
             ? uint(unary_int(int(bits)))
-            : from_float(unary_formula(to_float(bits, DTYPE)), DTYPE);
+            : from_float(unary_formula(to_float(bits, DTYPE)), DTYPE));
     }
 }

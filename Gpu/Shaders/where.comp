@@ -6,16 +6,18 @@
 #include "elementwise_push.glsl"
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint DTYPE_CONDITION = DT_F32;
-layout(binding = 0) readonly buffer C { uint condition[]; };
-layout(binding = 1) readonly buffer A { uint a[]; };
-layout(binding = 2) readonly buffer B { uint b[]; };
-layout(binding = 3) writeonly buffer Y { uint y[]; };
+// The bf16 variant: all four are bf16 words (the host widens a mix: VulkanBackend.Bf16.cs).
+layout(binding = 0) readonly buffer C { WORD_STORAGE condition[]; };
+layout(binding = 1) readonly buffer A { WORD_STORAGE a[]; };
+layout(binding = 2) readonly buffer B { WORD_STORAGE b[]; };
+layout(binding = 3) writeonly buffer Y { WORD_STORAGE y[]; };
 
 void main()
 {
     FOR_EACH_ELEMENT(i, p.numel)
     {
-        bool take_a = to_float(condition[operand_offset(0, i)], DTYPE_CONDITION) != 0;
-        y[p.offset[3] + i] = take_a ? a[operand_offset(1, i)] : b[operand_offset(2, i)];
+        bool take_a = to_float(load_word(condition[operand_offset(0, i)]), DTYPE_CONDITION) != 0;
+        // Chosen as 32 bits: a select on 16-bit values would need the int16 arithmetic capability.
+        y[p.offset[3] + i] = store_word(take_a ? load_word(a[operand_offset(1, i)]) : load_word(b[operand_offset(2, i)]));
     }
 }

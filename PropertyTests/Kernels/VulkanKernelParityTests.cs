@@ -1,6 +1,7 @@
 // The kernel parity suite on the Vulkan backend: the same property bodies as the CPU, run on the
-// shared test device (lavapipe here, with validation layers), float32 only (the device has no
-// float64), with small shapes because lavapipe is slow. Skips without a Vulkan device, except
+// shared test device (lavapipe here, with validation layers), float32 and bfloat16 (through 16-bit
+// storage, at the base class's derived BFloat16Tolerance; no float64 on the device), with small shapes
+// because lavapipe is slow. Skips without a Vulkan device, except
 // under CI=true (see VulkanTestDevice).
 using MoeFromScratch.PropertyTests.Vulkan;
 

@@ -36,6 +36,9 @@ public interface IBackend : IDisposable
 
     bool Supports(DType dtype);
 
+    /// <summary>One line saying why this backend does not store dtype (a device may name the feature it lacks).</summary>
+    string Unsupported(DType dtype) => $"{Name} does not support {dtype.Name()} tensors";
+
     // ---- memory (in the backend's main file) --------------------------------------------------
     Storage Allocate(DType dtype, long length);
     void Upload<T>(Storage destination, long offset, ReadOnlySpan<T> source) where T : unmanaged;

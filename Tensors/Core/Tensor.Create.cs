@@ -11,7 +11,7 @@ public sealed partial class Tensor
         if (shape.Any(d => d < 0))
             throw new ShapeException($"Empty: negative size in {Tensors.Shape.Format(shape)}");
         if (!backend.Supports(dtype))
-            throw new NotSupportedException($"{backend.Name} does not support {dtype.Name()} tensors");
+            throw new NotSupportedException(backend.Unsupported(dtype));
         var storage = backend.Allocate(dtype, Tensors.Shape.Numel(shape));
         return new Tensor(storage, (int[])shape.Clone(), Tensors.Shape.ContiguousStrides(shape), 0);
     }

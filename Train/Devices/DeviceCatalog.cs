@@ -67,12 +67,13 @@ public static class DeviceCatalog
             ["shared_memory_bytes"] = d.MaxSharedMemoryBytes,
             ["max_storage_buffer_range"] = d.MaxStorageBufferRange,
             ["fp16"] = d.SupportsFloat16,
+            ["bf16_storage"] = d.Supports16BitStorage,
             ["cooperative_matrix"] = d.SupportsCooperativeMatrix,
             ["float_atomic_add"] = d.SupportsFloatAtomicAdd,
         };
         string details = $"{d.DriverName} {d.DriverVersion}, Vulkan {d.ApiVersion}, {d.DeviceLocalBytes / (1024.0 * 1024 * 1024):F1} GiB, " +
             $"subgroup {d.SubgroupSize}, shared {d.MaxSharedMemoryBytes / 1024} KiB, max buffer {d.MaxStorageBufferRange / (1024 * 1024)} MiB, " +
-            $"fp16 {(d.SupportsFloat16 ? "yes" : "no")}, coop-matrix {(d.SupportsCooperativeMatrix ? "yes" : "no")}";
+            $"fp16 {(d.SupportsFloat16 ? "yes" : "no")}, bf16 storage {(d.Supports16BitStorage ? "yes" : "no")}, coop-matrix {(d.SupportsCooperativeMatrix ? "yes" : "no")}";
         return new DeviceInfo($"vulkan:{d.Index}", type, d.Name, details, properties);
     }
 

@@ -1,15 +1,15 @@
-// Bf16Widening: how the CPU backend runs a kernel on BFloat16 tensors — each bf16 operand it reads is
-// widened to a float32 copy (exact), the float32 kernel runs, and each bf16 operand it writes is
-// narrowed back once (round to nearest even). So the rounding points are the reference's: inputs read
+// Bf16Widening: how a backend runs a kernel on BFloat16 tensors when it has no bf16 path for it — each
+// bf16 operand it reads is widened to a float32 copy (exact), the float32 kernel runs, and each bf16
+// operand it writes is narrowed back once (round to nearest even). So the rounding points are the reference's: inputs read
 // as bf16, arithmetic in float32, one rounding on store. The host has no bf16 arithmetic (.NET 10: no
-// BFloat16 type, no AVX-512 BF16 intrinsics; this Zen 3 host has no AVX-512 at all), so widening is
-// the path.
+// BFloat16 type, no AVX-512 BF16 intrinsics), so on the CPU widening is the path. The Vulkan backend uses it too, for the kernels that have no bf16 shader variant yet
+// (VulkanBackend.Bf16.cs says which do): the casts then run on the device, as Copy shaders.
 // Known limit, honestly: the copies cost a pass over each operand, so on the CPU bf16 saves memory,
 // not time. A fused path (widen a run in registers inside each kernel, as the GEMM could in its
 // packing step) is the next step; the semantics, and the tests, stay these.
-namespace MoeFromScratch.Tensors.Cpu;
+namespace MoeFromScratch.Tensors;
 
-internal static class Bf16Widening
+public static class Bf16Widening
 {
     public static bool Applies(params ReadOnlySpan<Tensor> operands)
     {
