@@ -10,6 +10,7 @@ public sealed class CliErrorTests : FuzzFolderTests
         "params --config /nonexistent.json",
         "params --config {corrupt}",
         "params --config {folder}",
+        "params --config small --precision fp8",
         "tokenize --data /nonexistent",
         "tokenize --data {empty}",
         "gradcheck --device vulkan:99",
