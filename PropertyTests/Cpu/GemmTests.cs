@@ -11,6 +11,17 @@ namespace MoeFromScratch.PropertyTests.Cpu;
 /// <summary>One generated multiply: shape, layout, mode and the code path to force.</summary>
 public sealed record GemmCase(int M, int N, int P, bool TransA, bool TransB, int Pad, bool Accumulate, int Isa, bool ForceBlocked, int Seed)
 {
+    /// <summary>
+    /// Stored A is m x p (or p x m when transposed), B is p x n (or n x p), each with padded rows (and
+    /// one element past the end); C is m x n with row stride n + pad.
+    /// </summary>
+    public (long AElements, long BElements, long Ars, long Acs, long Brs, long Bcs, long Ldc) Layout()
+    {
+        long aRows = TransA ? P : M, aCols = (TransA ? M : P) + Pad;
+        long bRows = TransB ? N : P, bCols = (TransB ? P : N) + Pad;
+        return (aRows * aCols + 1, bRows * bCols + 1, TransA ? 1 : aCols, TransA ? aCols : 1, TransB ? 1 : bCols, TransB ? bCols : 1, N + Pad);
+    }
+
     public override string ToString() =>
         $"m={M} n={N} p={P} transA={TransA} transB={TransB} pad={Pad} accumulate={Accumulate} isa={(GemmIsa)Isa} forceBlocked={ForceBlocked} seed={Seed}";
 }
@@ -104,25 +115,20 @@ public sealed unsafe class GemmTests
         var c = new float[] { 1, 2, 3, 4, 5, 6 };
         fixed (float* pc = c)
         {
-            Gemm.Multiply(2, 3, 0, null, 0, 1, null, 3, 1, pc, 3, accumulate: true);
+            Gemm.Multiply(2, 3, 0, (float*)null, 0, 1, (float*)null, 3, 1, pc, 3, accumulate: true);
             Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6 }, c);
-            Gemm.Multiply(2, 3, 0, null, 0, 1, null, 3, 1, pc, 3, accumulate: false);
+            Gemm.Multiply(2, 3, 0, (float*)null, 0, 1, (float*)null, 3, 1, pc, 3, accumulate: false);
             Assert.All(c, x => Assert.Equal(0f, x));
         }
     }
 
     private static void Check<T>(GemmCase g, double tolerance) where T : unmanaged, INumber<T>
     {
-        int m = g.M, n = g.N, p = g.P, pad = g.Pad;
-        // Stored A is m x p (or p x m when transposed), B is p x n (or n x p), each with padded rows.
-        long aRows = g.TransA ? p : m, aCols = (g.TransA ? m : p) + pad;
-        long bRows = g.TransB ? n : p, bCols = (g.TransB ? p : n) + pad;
-        long ars = g.TransA ? 1 : aCols, acs = g.TransA ? aCols : 1;
-        long brs = g.TransB ? 1 : bCols, bcs = g.TransB ? bCols : 1;
-        long ldc = n + pad;
+        int m = g.M, n = g.N, p = g.P;
+        var (aElements, bElements, ars, acs, brs, bcs, ldc) = g.Layout();
 
         var rng = new Random(g.Seed);
-        T[] a = Random<T>(rng, aRows * aCols + 1), b = Random<T>(rng, bRows * bCols + 1);
+        T[] a = Random<T>(rng, aElements), b = Random<T>(rng, bElements);
         T[] c0 = Random<T>(rng, m * ldc + 1);
         T[] expected = (T[])c0.Clone(), actual = (T[])c0.Clone();
 

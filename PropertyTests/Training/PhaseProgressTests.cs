@@ -49,7 +49,7 @@ public sealed partial class PhaseProgressTests : FuzzFolderTests
     {
         var output = new StringWriter();
         long? announced = null;
-        var result = GemmBench.Run(Device.Cpu, 16, reps: 5, total =>
+        var result = GemmBench.Run(Device.Cpu, 16, DType.Float32, reps: 5, total =>
         {
             announced = total;
             return new PhaseProgress(output, "bench gemm n 16:", total, "multiplies", every: 1, interval: TimeSpan.FromHours(1));

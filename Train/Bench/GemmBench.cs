@@ -1,5 +1,5 @@
-// GemmBench: GFLOPS of one square float32 matrix multiply, C = A B (n x n), on a backend: the
-// CPU's packed GEMM or the Vulkan matmul shader, through the same IBackend.MatMul call training
+// GemmBench: GFLOPS of one square matrix multiply, C = A B (n x n), in float32, bfloat16 (A, B and C
+// stored as bf16, accumulated in float32) or float64, on a backend: the CPU's packed GEMM or the Vulkan matmul shader, through the same IBackend.MatMul call training
 // makes. Each repetition ends with Synchronize, so on a GPU the time is the work's, not the
 // recording's. Protocol (shared with Benchmarks/python/torch_gemm.py, the PyTorch peer): warm up
 // for at least 0.5 s (the JIT settles, the GPU clocks up), then time reps repetitions (default: ~100
@@ -23,13 +23,13 @@ public sealed record GemmBenchResult(int N, int Reps, double MedianMs, double Be
 
 public static class GemmBench
 {
-    public static GemmBenchResult Run(IBackend backend, int n, int reps = 0, Func<long, Training.Reporting.PhaseProgress>? progressOf = null)
+    public static GemmBenchResult Run(IBackend backend, int n, DType dtype, int reps = 0, Func<long, Training.Reporting.PhaseProgress>? progressOf = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);   // `moe bench gemm` checks --sizes itself
         if (reps == 0) reps = (int)Math.Clamp(1e11 / (2.0 * n * n * n), 5, 200);
-        using var a = Tensor.Rand([1, n, n], 1, -1, 1, backend: backend);
-        using var b = Tensor.Rand([1, n, n], 2, -1, 1, backend: backend);
-        using var c = Tensor.Empty([1, n, n], DType.Float32, backend);
+        using var a = Operand(n, 1, dtype, backend);
+        using var b = Operand(n, 2, dtype, backend);
+        using var c = Tensor.Empty([1, n, n], dtype, backend);
         int warmups = Math.Max(2, reps / 5);
         var progress = progressOf?.Invoke(warmups + reps);
         long done = 0;
@@ -51,5 +51,13 @@ public static class GemmBench
         }
         Array.Sort(times);
         return new GemmBenchResult(n, reps, times[reps / 2], times[0]);
+    }
+
+    // (1, n, n) uniform in [-1, 1), drawn in float32 and cast to dtype.
+    private static Tensor Operand(int n, ulong seed, DType dtype, IBackend backend)
+    {
+        var drawn = Tensor.Rand([1, n, n], seed, -1, 1, backend: backend);
+        if (dtype == DType.Float32) return drawn;
+        using (drawn) return drawn.Cast(dtype);
     }
 }

@@ -9,13 +9,14 @@
 // `--parallel data|expert` as in `moe train`; --batch the global batch) rank 0 also reports every
 // rank's tokens/s and its all-to-all, all-reduce and all-gather per step: calls, bytes, ms
 // (Bench/RankCommunication.cs, counted in the communicator layer).
-// `moe bench gemm --device D [--sizes 256,512,1024,2048] [--reps N] [--json]`: float32 GEMM GFLOPS
-// (Bench/GemmBench.cs), one JSON line per size in the format of Benchmarks/python/torch_gemm.py.
+// `moe bench gemm --device D [--precision fp32|bf16|fp64] [--sizes 256,512,1024,2048] [--reps N] [--json]`:
+// GEMM GFLOPS (Bench/GemmBench.cs), one JSON line per size in the format of Benchmarks/python/torch_gemm.py.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MoeFromScratch.Distributed;
 using MoeFromScratch.Model.Config;
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Bench;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Training;
@@ -33,12 +34,13 @@ public static class BenchCommand
         var sizes = new Option<string>("--sizes") { Description = "Square sizes n, comma-separated.", DefaultValueFactory = _ => "256,512,1024,2048" };
         var reps = new Option<int>("--reps") { Description = "Timed repetitions per size; 0 = as many as about 100 GFLOP of work takes, 5..200.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line per size instead of a table." };
-        var command = new Command("gemm", "GFLOPS of a square float32 matrix multiply (the GEMM training uses) on a device.") { device, sizes, reps, json };
-        command.SetAction(parse => RunGemm(parse.GetValue(device)!, parse.GetValue(sizes)!, parse.GetValue(reps), parse.GetValue(json)));
+        var precision = new Option<string>("--precision") { Description = $"The operands' dtype: {Precision.Names} (bf16 accumulates in float32).", DefaultValueFactory = _ => Precision.Fp32.Name };
+        var command = new Command("gemm", "GFLOPS of a square matrix multiply (the GEMM training uses) on a device.") { device, precision, sizes, reps, json };
+        command.SetAction(parse => RunGemm(parse.GetValue(device)!, Precision.Parse(parse.GetValue(precision)!).Compute, parse.GetValue(sizes)!, parse.GetValue(reps), parse.GetValue(json)));
         return command;
     }
 
-    private static int RunGemm(string deviceName, string sizeList, int reps, bool asJson)
+    private static int RunGemm(string deviceName, DType dtype, string sizeList, int reps, bool asJson)
     {
         var sizes = sizeList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
@@ -51,16 +53,17 @@ public static class BenchCommand
         if (!asJson)
         {
             if (onCpu) Console.WriteLine($"cpu: {Tensors.Cpu.Gemm.DescribeBlocking()}");
-            Console.WriteLine($"{"device",-10} {"n",6} {"ms",10} {"GFLOPS",9} {"best",9}");
+            Console.WriteLine($"{"device",-10} {"dtype",-9} {"n",6} {"ms",10} {"GFLOPS",9} {"best",9}");
         }
         foreach (int n in sizes)
         {
             // a line only when a size takes over 10 s (a slow device); under --json on stderr, stdout being the result
-            var r = GemmBench.Run(backend, n, reps, total => new PhaseProgress(asJson ? Console.Error : Console.Out, $"bench gemm n {n}:", total, "multiplies", long.MaxValue, TimeSpan.FromSeconds(10)));
+            var r = GemmBench.Run(backend, n, dtype, reps, total => new PhaseProgress(asJson ? Console.Error : Console.Out, $"bench gemm n {n}:", total, "multiplies", long.MaxValue, TimeSpan.FromSeconds(10)));
             Console.WriteLine(asJson
                 ? new JsonObject
                 {
                     ["device"] = backend.Name,
+                    ["dtype"] = dtype.Name(),
                     ["m"] = n,
                     ["n"] = n,
                     ["k"] = n,
@@ -71,7 +74,7 @@ public static class BenchCommand
                     ["threads"] = Environment.ProcessorCount,
                     ["blocking"] = onCpu ? Tensors.Cpu.Gemm.DescribeBlocking() : null,
                 }.ToJsonString()
-                : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {n,6} {r.MedianMs,10:F3} {Wording.Finite(r.Gflops, "F1"),9} {Wording.Finite(r.BestGflops, "F1"),9}"));
+                : string.Create(CultureInfo.InvariantCulture, $"{backend.Name,-10} {dtype.Name(),-9} {n,6} {r.MedianMs,10:F3} {Wording.Finite(r.Gflops, "F1"),9} {Wording.Finite(r.BestGflops, "F1"),9}"));
         }
         return 0;
     }

@@ -1,4 +1,5 @@
-// Gemm: the public CPU matrix multiply, C (=|+=) A B for float and double with arbitrary strides.
+// Gemm: the public CPU matrix multiply, C (=|+=) A B for float and double with arbitrary strides, and
+// for bf16 A and B into a float C (widened as they are packed, GemmOperand.cs).
 // This file only validates and dispatches: empty and P == 0 cases, small problems to the direct loop
 // (GemmSmall), everything else to the blocked, packed BLIS/GotoBLAS driver (GemmDriver) with the widest
 // micro-kernel the hardware accelerates. GemmReference is the specification it is tested against.
@@ -27,6 +28,14 @@ public static unsafe class Gemm
     public static void Multiply(int m, int n, int P, double* a, long aRowStride, long aColStride, double* b, long bRowStride, long bColStride, double* c, long ldc, bool accumulate)
         => Dispatch(m, n, P, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
 
+    /// <summary>
+    /// The same with A and B stored as bfloat16 and C float32: bitwise the float multiply of the
+    /// widened operands (widening is exact), reading half the operand bytes. The caller rounds C to
+    /// bf16 if it stores bf16.
+    /// </summary>
+    public static void Multiply(int m, int n, int P, BFloat16* a, long aRowStride, long aColStride, BFloat16* b, long bRowStride, long bColStride, float* c, long ldc, bool accumulate)
+        => Dispatch(m, n, P, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate);
+
     /// <summary>The host's caches and the float32 blocks the blocked path uses on them, for benchmark reports.</summary>
     public static string DescribeBlocking()
     {
@@ -40,7 +49,8 @@ public static unsafe class Gemm
         return $"{HostCaches.Detected}; float32 blocks PC {blocks.PC}, MC {blocks.MC}, NC {blocks.NC} ({GemmIsaSelection.Detected} kernel{from})";
     }
 
-    private static void Dispatch<T>(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+    private static void Dispatch<TIn, T>(int m, int n, int P, TIn* a, long ars, long acs, TIn* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+        where TIn : unmanaged
         where T : unmanaged, INumber<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -63,7 +73,8 @@ public static unsafe class Gemm
         }
         if ((long)m * n * P < (t_smallThresholdOverride ?? DefaultSmallThreshold))
         {
-            GemmSmall<T>.Multiply(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+            if (typeof(TIn) == typeof(T)) GemmSmall<T>.Multiply(m, n, P, (T*)a, ars, acs, (T*)b, brs, bcs, c, ldc, accumulate);
+            else GemmSmallWidened.Multiply(m, n, P, (BFloat16*)a, ars, acs, (BFloat16*)b, brs, bcs, (float*)c, ldc, accumulate);
             return;
         }
         // The whole problem as one plain struct the pool's workers read (an initialiser, field by field).
@@ -85,13 +96,13 @@ public static unsafe class Gemm
         switch (GemmIsaSelection.Current)
         {
             case GemmIsa.Vector512:
-                GemmDriver<T, GemmKernelSimd<T, Vector512<T>, Vector512Ops<T>>>.Multiply(job);
+                GemmDriver<T, GemmKernelSimd<T, Vector512<T>, Vector512Ops<T>>>.Multiply<TIn>(job);
                 break;
             case GemmIsa.Vector256:
-                GemmDriver<T, GemmKernelSimd<T, Vector256<T>, Vector256Ops<T>>>.Multiply(job);
+                GemmDriver<T, GemmKernelSimd<T, Vector256<T>, Vector256Ops<T>>>.Multiply<TIn>(job);
                 break;
             default:
-                GemmDriver<T, GemmKernelScalar<T>>.Multiply(job);
+                GemmDriver<T, GemmKernelScalar<T>>.Multiply<TIn>(job);
                 break;
         }
     }

@@ -27,16 +27,18 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Serial(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+    public static void Serial<TIn>(int m, int n, int P, TIn* a, long ars, long acs, TIn* b, long brs, long bcs, T* c, long ldc, bool accumulate)
+        where TIn : unmanaged
         => Serial(m, n, P, a, ars, acs, b, brs, bcs, c, ldc, accumulate, default, default);
 
     /// <summary>
     /// The five loops. An operand given as <paramref name="packedA"/> / <paramref name="packedB"/> was
     /// packed beforehand (shared by the parallel parts) and is read from there instead of being packed.
+    /// A and B are stored as TIn (T, or bf16 for a float kernel: GemmOperand); C is always T.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Serial(int m, int n, int P, T* a, long ars, long acs, T* b, long brs, long bcs, T* c, long ldc, bool accumulate,
-        PrePacked packedA, PrePacked packedB)
+    public static void Serial<TIn>(int m, int n, int P, TIn* a, long ars, long acs, TIn* b, long brs, long bcs, T* c, long ldc, bool accumulate,
+        PrePacked packedA, PrePacked packedB) where TIn : unmanaged
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         int pcMax = Math.Min(PC, P);

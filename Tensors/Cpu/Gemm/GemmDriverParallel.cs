@@ -16,18 +16,18 @@ internal static unsafe partial class GemmDriver<T, TKernel>
     private static long s_sharedCapacity;
 
     /// <summary>Splits over the pool when the problem is large enough to amortise the hand-off.</summary>
-    public static void Multiply(in GemmJob job)
+    public static void Multiply<TIn>(in GemmJob job) where TIn : unmanaged
     {
         int parts = GemmParallel.PartsFor(job.M, job.N, job.P, TKernel.MR, TKernel.NR);
         if (parts <= 1 || !WorkerPool.TryAcquire())
         {
             // Too small to split, or another multiply owns the pool: run here rather than queue behind it.
-            Serial(job.M, job.N, job.P, (T*)job.A, job.ARowStride, job.AColStride, (T*)job.B, job.BRowStride, job.BColStride, (T*)job.C, job.Ldc, job.Accumulate);
+            Serial(job.M, job.N, job.P, (TIn*)job.A, job.ARowStride, job.AColStride, (TIn*)job.B, job.BRowStride, job.BColStride, (T*)job.C, job.Ldc, job.Accumulate);
             return;
         }
         try
         {
-            MultiplyOnPool(job, parts);
+            MultiplyOnPool<TIn>(job, parts);
         }
         finally
         {
@@ -35,7 +35,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         }
     }
 
-    private static void MultiplyOnPool(in GemmJob job, int parts)
+    private static void MultiplyOnPool<TIn>(in GemmJob job, int parts) where TIn : unmanaged
     {
         bool splitColumns = job.N >= job.M;
         // The shared operand: A (M x P) packed in MR-row slivers, or B (P x N) in NR-column slivers.
@@ -50,15 +50,15 @@ internal static unsafe partial class GemmDriver<T, TKernel>
             // The sub-problem C (+)= A[:, p0:p0+pp] B[p0:p0+pp, :]; chunks after the first accumulate.
             GemmJob chunk = job;
             chunk.P = Math.Min(chunkDepth, job.P - p0);
-            chunk.A = (T*)job.A + p0 * job.AColStride;
-            chunk.B = (T*)job.B + p0 * job.BRowStride;
+            chunk.A = (TIn*)job.A + p0 * job.AColStride;
+            chunk.B = (TIn*)job.B + p0 * job.BRowStride;
             chunk.Accumulate = job.Accumulate || p0 > 0;
             chunk.Shared = shared;
             chunk.SharedSliceStride = sliceStride;
 
             int blocks = PackBlocks(chunk, splitColumns);
-            WorkerPool.Run(splitColumns ? &PackSharedA : &PackSharedB, &chunk, Math.Min(blocks, 2 * parts));
-            WorkerPool.Run(splitColumns ? &MultiplyColumns : &MultiplyRows, &chunk, parts);
+            WorkerPool.Run(splitColumns ? &PackSharedA<TIn> : &PackSharedB<TIn>, &chunk, Math.Min(blocks, 2 * parts));
+            WorkerPool.Run(splitColumns ? &MultiplyColumns<TIn> : &MultiplyRows<TIn>, &chunk, parts);
         }
     }
 
@@ -71,7 +71,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         return slices * perSlice;
     }
 
-    private static void PackSharedA(void* context, int part, int parts)
+    private static void PackSharedA<TIn>(void* context, int part, int parts) where TIn : unmanaged
     {
         var job = (GemmJob*)context;
         int perSlice = (job->M + MC - 1) / MC;
@@ -81,12 +81,12 @@ internal static unsafe partial class GemmDriver<T, TKernel>
             int slice = block / perSlice, ic = block % perSlice * MC;
             int p0 = slice * PC, pc = Math.Min(PC, job->P - p0);
             T* dst = (T*)job->Shared + slice * job->SharedSliceStride + (long)ic * pc;
-            GemmPacking<T, TKernel>.PackA(dst, (T*)job->A + ic * job->ARowStride + p0 * job->AColStride,
+            GemmPacking<T, TKernel>.PackA(dst, (TIn*)job->A + ic * job->ARowStride + p0 * job->AColStride,
                 job->ARowStride, job->AColStride, Math.Min(MC, job->M - ic), pc);
         }
     }
 
-    private static void PackSharedB(void* context, int part, int parts)
+    private static void PackSharedB<TIn>(void* context, int part, int parts) where TIn : unmanaged
     {
         var job = (GemmJob*)context;
         int perSlice = (job->N + NC - 1) / NC;
@@ -96,7 +96,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
             int slice = block / perSlice, jc = block % perSlice * NC;
             int p0 = slice * PC, pc = Math.Min(PC, job->P - p0);
             T* dst = (T*)job->Shared + slice * job->SharedSliceStride + (long)jc * pc;
-            GemmPacking<T, TKernel>.PackB(dst, (T*)job->B + p0 * job->BRowStride + jc * job->BColStride,
+            GemmPacking<T, TKernel>.PackB(dst, (TIn*)job->B + p0 * job->BRowStride + jc * job->BColStride,
                 job->BRowStride, job->BColStride, pc, Math.Min(NC, job->N - jc));
         }
     }
@@ -106,7 +106,7 @@ internal static unsafe partial class GemmDriver<T, TKernel>
 
     // --- Multiplying: each part a range of whole tiles, reading the shared operand. ---
 
-    private static void MultiplyColumns(void* context, int part, int parts)
+    private static void MultiplyColumns<TIn>(void* context, int part, int parts) where TIn : unmanaged
     {
         var job = (GemmJob*)context;
         int chunk = RoundUp((job->N + parts - 1) / parts, TKernel.NR);
@@ -114,13 +114,13 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         int nn = Math.Min(chunk, job->N - j0);
         if (nn > 0)
         {
-            Serial(job->M, nn, job->P, (T*)job->A, job->ARowStride, job->AColStride,
-                (T*)job->B + j0 * job->BColStride, job->BRowStride, job->BColStride, (T*)job->C + j0, job->Ldc, job->Accumulate,
+            Serial(job->M, nn, job->P, (TIn*)job->A, job->ARowStride, job->AColStride,
+                (TIn*)job->B + j0 * job->BColStride, job->BRowStride, job->BColStride, (T*)job->C + j0, job->Ldc, job->Accumulate,
                 new PrePacked((T*)job->Shared, job->SharedSliceStride), default);
         }
     }
 
-    private static void MultiplyRows(void* context, int part, int parts)
+    private static void MultiplyRows<TIn>(void* context, int part, int parts) where TIn : unmanaged
     {
         var job = (GemmJob*)context;
         int chunk = RoundUp((job->M + parts - 1) / parts, TKernel.MR);
@@ -128,8 +128,8 @@ internal static unsafe partial class GemmDriver<T, TKernel>
         int mm = Math.Min(chunk, job->M - i0);
         if (mm > 0)
         {
-            Serial(mm, job->N, job->P, (T*)job->A + i0 * job->ARowStride, job->ARowStride, job->AColStride,
-                (T*)job->B, job->BRowStride, job->BColStride, (T*)job->C + i0 * job->Ldc, job->Ldc, job->Accumulate,
+            Serial(mm, job->N, job->P, (TIn*)job->A + i0 * job->ARowStride, job->ARowStride, job->AColStride,
+                (TIn*)job->B, job->BRowStride, job->BColStride, (T*)job->C + i0 * job->Ldc, job->Ldc, job->Accumulate,
                 default, new PrePacked((T*)job->Shared, job->SharedSliceStride));
         }
     }

@@ -3,8 +3,10 @@
 // sliver costs 6 loads and 8 stores per 8 P steps instead of 48 scalar gathers. Each 8-wide store
 // writes the 6 values of one P step plus 2 don't-care floats that the next store overwrites; the
 // last P steps of a sliver are copied one by one so nothing is written past the sliver (another
-// thread may be packing the next block). Only float with MR = 6 on AVX; GemmPacking has the loops
-// that define the layout and handles everything else.
+// thread may be packing the next block). A bf16 source is widened as its rows are loaded (eight
+// 16-bit values zero-extended and shifted into the top half of each float lane). Only a float kernel
+// with MR = 6 on AVX (AVX2 for bf16); GemmPacking has the loops that define the layout and handles
+// everything else.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -16,21 +18,21 @@ internal static unsafe class GemmPackTranspose
     public const int Rows = 6;
 
     /// <summary>True when <see cref="PackRows6"/> can serve a sliver of MR rows of T.</summary>
-    public static bool Applies<T>(int mr) => typeof(T) == typeof(float) && mr == Rows && Avx.IsSupported;
+    public static bool Applies<T, TIn>(int mr) => typeof(T) == typeof(float) && mr == Rows &&
+        (typeof(TIn) == typeof(float) ? Avx.IsSupported : typeof(TIn) == typeof(BFloat16) && Avx2.IsSupported);
 
     /// <summary>dst[p * 6 + i] = src[i * rowStride + p] for i &lt; 6, p &lt; pc (row-major, unit column stride).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackRows6(float* dst, float* src, long rowStride, int pc)
+    public static void PackRows6<TIn>(float* dst, TIn* src, long rowStride, int pc) where TIn : unmanaged
     {
-        float* r0 = src, r1 = src + rowStride, r2 = src + 2 * rowStride;
-        float* r3 = src + 3 * rowStride, r4 = src + 4 * rowStride, r5 = src + 5 * rowStride;
+        TIn* r0 = src, r1 = src + rowStride, r2 = src + 2 * rowStride;
+        TIn* r3 = src + 3 * rowStride, r4 = src + 4 * rowStride, r5 = src + 5 * rowStride;
         int p = 0;
         // The store for step p + 7 ends at 6 (p + 7) + 8 = 6 p + 50, which must stay inside the sliver (6 pc).
         for (; p + 8 < pc; p += 8)
         {
-            Vector256<float> a = Avx.LoadVector256(r0 + p), b = Avx.LoadVector256(r1 + p);
-            Vector256<float> c = Avx.LoadVector256(r2 + p), d = Avx.LoadVector256(r3 + p);
-            Vector256<float> e = Avx.LoadVector256(r4 + p), f = Avx.LoadVector256(r5 + p);
+            Vector256<float> a = Load8(r0 + p), b = Load8(r1 + p), c = Load8(r2 + p);
+            Vector256<float> d = Load8(r3 + p), e = Load8(r4 + p), f = Load8(r5 + p);
             // Pairs interleaved: ab0 = a0 b0 a1 b1 | a4 b4 a5 b5, ...
             Vector256<float> ab0 = Avx.UnpackLow(a, b), ab1 = Avx.UnpackHigh(a, b);
             Vector256<float> cd0 = Avx.UnpackLow(c, d), cd1 = Avx.UnpackHigh(c, d);
@@ -54,12 +56,19 @@ internal static unsafe class GemmPackTranspose
         for (; p < pc; p++)
         {
             float* o = dst + p * Rows;
-            o[0] = r0[p];
-            o[1] = r1[p];
-            o[2] = r2[p];
-            o[3] = r3[p];
-            o[4] = r4[p];
-            o[5] = r5[p];
+            o[0] = GemmOperand.Load<TIn, float>(r0 + p);
+            o[1] = GemmOperand.Load<TIn, float>(r1 + p);
+            o[2] = GemmOperand.Load<TIn, float>(r2 + p);
+            o[3] = GemmOperand.Load<TIn, float>(r3 + p);
+            o[4] = GemmOperand.Load<TIn, float>(r4 + p);
+            o[5] = GemmOperand.Load<TIn, float>(r5 + p);
         }
     }
+
+    // Eight consecutive values as floats.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load8<TIn>(TIn* p) where TIn : unmanaged =>
+        typeof(TIn) == typeof(float)
+            ? Avx.LoadVector256((float*)p)
+            : Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32((ushort*)p), 16).AsSingle();
 }

@@ -1,6 +1,8 @@
 // Packing: copies a block of A (or a panel of B) into the contiguous, zero-padded sliver layout that
 // the micro-kernel streams, as in GotoBLAS/BLIS. Packing is where arbitrary strides are absorbed, so
-// transposed operands cost the same as plain ones. Not the place for blocking decisions (GemmDriver).
+// transposed operands cost the same as plain ones. The source may be stored narrower than the kernel
+// computes (bf16 for a float kernel): each element is widened as it is copied (GemmOperand).
+// Not the place for blocking decisions (GemmDriver).
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -15,29 +17,29 @@ internal static unsafe class GemmPacking<T, TKernel>
     /// A[s*MR + i, p] (zero past mc), so the kernel reads A with unit stride.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackA(T* dst, T* a, long rowStride, long colStride, int mc, int pc)
+    public static void PackA<TIn>(T* dst, TIn* a, long rowStride, long colStride, int mc, int pc) where TIn : unmanaged
     {
         int mr = TKernel.MR;
         for (int i0 = 0; i0 < mc; i0 += mr)
         {
             int rows = Math.Min(mr, mc - i0);
-            T* src = a + i0 * rowStride;
+            TIn* src = a + i0 * rowStride;
             if (rows == mr && rowStride == 1)
             {
                 // Column-major A (a transposed operand): each P step is already MR contiguous values.
                 for (int p = 0; p < pc; p++)
                 {
-                    T* s = src + p * colStride;
+                    TIn* s = src + p * colStride;
                     for (int i = 0; i < mr; i++)
                     {
-                        dst[i] = s[i];
+                        dst[i] = GemmOperand.Load<TIn, T>(s + i);
                     }
                     dst += mr;
                 }
             }
-            else if (rows == mr && colStride == 1 && GemmPackTranspose.Applies<T>(mr))
+            else if (rows == mr && colStride == 1 && GemmPackTranspose.Applies<T, TIn>(mr))
             {
-                GemmPackTranspose.PackRows6((float*)dst, (float*)src, rowStride, pc);
+                GemmPackTranspose.PackRows6((float*)dst, src, rowStride, pc);
                 dst += mr * pc;
             }
             else if (rows == mr && colStride == 1)
@@ -45,10 +47,10 @@ internal static unsafe class GemmPacking<T, TKernel>
                 // Row-major A (the common case): MR row streams read in step, each with unit stride.
                 for (int p = 0; p < pc; p++)
                 {
-                    T* s = src + p;
+                    TIn* s = src + p;
                     for (int i = 0; i < mr; i++)
                     {
-                        dst[i] = s[i * rowStride];
+                        dst[i] = GemmOperand.Load<TIn, T>(s + i * rowStride);
                     }
                     dst += mr;
                 }
@@ -57,11 +59,11 @@ internal static unsafe class GemmPacking<T, TKernel>
             {
                 for (int p = 0; p < pc; p++)
                 {
-                    T* s = src + p * colStride;
+                    TIn* s = src + p * colStride;
                     int i = 0;
                     for (; i < rows; i++)
                     {
-                        dst[i] = s[i * rowStride];
+                        dst[i] = GemmOperand.Load<TIn, T>(s + i * rowStride);
                     }
                     for (; i < mr; i++)
                     {
@@ -78,21 +80,20 @@ internal static unsafe class GemmPacking<T, TKernel>
     /// B[p, s*NR + j] (zero past nc).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackB(T* dst, T* b, long rowStride, long colStride, int pc, int nc)
+    public static void PackB<TIn>(T* dst, TIn* b, long rowStride, long colStride, int pc, int nc) where TIn : unmanaged
     {
         int nr = TKernel.NR;
         for (int j0 = 0; j0 < nc; j0 += nr)
         {
             int cols = Math.Min(nr, nc - j0);
-            T* src = b + j0 * colStride;
+            TIn* src = b + j0 * colStride;
             if (cols == nr && colStride == 1)
             {
-                // Row-major B: each P step is NR contiguous values; copy them as wide blocks.
-                uint bytes = (uint)(nr * sizeof(T));
+                // Row-major B: each P step is NR contiguous values; copy them as wide blocks
+                // (NR is a JIT-time constant, so a same-type copy unrolls into a few vector moves).
                 for (int p = 0; p < pc; p++)
                 {
-                    // A JIT-time constant size, so this unrolls into a few vector moves.
-                    Unsafe.CopyBlockUnaligned(dst, src + p * rowStride, bytes);
+                    GemmOperand.LoadRun(dst, src + p * rowStride, nr);
                     dst += nr;
                 }
             }
@@ -102,11 +103,11 @@ internal static unsafe class GemmPacking<T, TKernel>
                 // sliver, which is small enough to stay in L1 while it is written.
                 for (int j = 0; j < nr; j++)
                 {
-                    T* s = src + j * colStride;
+                    TIn* s = src + j * colStride;
                     T* d = dst + j;
                     for (int p = 0; p < pc; p++)
                     {
-                        d[p * nr] = s[p * rowStride];
+                        d[p * nr] = GemmOperand.Load<TIn, T>(s + p * rowStride);
                     }
                 }
                 dst += pc * nr;
@@ -115,11 +116,11 @@ internal static unsafe class GemmPacking<T, TKernel>
             {
                 for (int p = 0; p < pc; p++)
                 {
-                    T* s = src + p * rowStride;
+                    TIn* s = src + p * rowStride;
                     int j = 0;
                     for (; j < cols; j++)
                     {
-                        dst[j] = s[j * colStride];
+                        dst[j] = GemmOperand.Load<TIn, T>(s + j * colStride);
                     }
                     for (; j < nr; j++)
                     {
