@@ -26,7 +26,7 @@ public static class ParamsCommand
         };
         var precision = new Option<string>("--precision")
         {
-            Description = $"The dtype the weights are read in, for the memory lines: {Precision.Names} (default fp32).",
+            Description = $"The dtype the weights are read in, for the memory lines: {Precision.Names}.",
             DefaultValueFactory = _ => Precision.Fp32.Name,
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
