@@ -34,7 +34,7 @@ public partial class Variable : IDisposable
         RequiresGrad = true;
     }
 
-    public Tensor Data { get; }
+    public Tensor Data { get; private set; }
 
     private Tensor? _grad;
     private bool _gradIsZero;   // ZeroGrad (or construction) and no gradient since: _grad's bytes are stale, its value is 0
@@ -82,15 +82,30 @@ public partial class Variable : IDisposable
         _gradIsZero = false;
     }
 
+    /// <summary>Moves Data's values into buffer (a view of a flat weight buffer) and makes it Data; the old tensor is freed.</summary>
+    internal void MoveDataTo(Tensor buffer)
+    {
+        var old = Data;
+        CheckCanHold("MoveDataTo", buffer, old, "Data");
+        buffer.Backend.Copy(old, buffer);
+        Data = buffer;
+        old.Dispose();
+    }
+
     /// <summary>Makes buffer (a contiguous tensor of Grad's shape, dtype and backend) the Grad, holding the same value; the old buffer is freed (GradientBuffer.cs).</summary>
     internal void MoveGradTo(Tensor buffer)
     {
         var old = _grad ?? throw new InvalidOperationException($"MoveGradTo: {this} has no Grad");
-        if (!buffer.IsContiguous || !Tensors.Shape.SameShape(buffer.Shape, old.Shape) || buffer.DType != old.DType || buffer.Backend != old.Backend)
-            throw new ArgumentException($"MoveGradTo: buffer {Tensors.Shape.Format(buffer.Shape)} {buffer.DType.Name()} on {buffer.Backend.Name} cannot hold the Grad of {this}");
+        CheckCanHold("MoveGradTo", buffer, old, "Grad");
         if (!_gradIsZero) buffer.Backend.Copy(old, buffer);
         _grad = buffer;
         old.Dispose();
+    }
+
+    private void CheckCanHold(string op, Tensor buffer, Tensor old, string what)
+    {
+        if (!buffer.IsContiguous || !Tensors.Shape.SameShape(buffer.Shape, old.Shape) || buffer.DType != old.DType || buffer.Backend != old.Backend)
+            throw new ArgumentException($"{op}: buffer {Tensors.Shape.Format(buffer.Shape)} {buffer.DType.Name()} on {buffer.Backend.Name} cannot hold the {what} of {this}");
     }
 
     internal void AccumulateGrad(Tensor g)

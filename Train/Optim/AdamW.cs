@@ -6,8 +6,9 @@
 // Decay rule (nanoGPT's configure_optimizers): matrices (rank >= 2: linear weights, embeddings,
 // expert stacks) decay; vectors (rank 1: RMSNorm scales, biases) do not, because shrinking a norm
 // scale or a bias towards 0 is not regularisation, it changes what the layer computes.
-// The optimizer packs its parameters' gradients into flat buckets (Autograd/Nn/GradientBuffer.cs) when
-// it is made, so the global norm and the clip are one pass per bucket (GradClip.cs).
+// The optimizer packs its parameters' weights and gradients into flat buckets (Autograd/Nn/GradientBuffer.cs)
+// when it is made, so the global norm and the clip are one pass per bucket (GradClip.cs) and the update
+// one dispatch per run of parameters that share their weight decay (AdamW.Runs.cs).
 // Step(Σg², loss, maxNorm) is the trainer's step: the clip, the skip of a non-finite step and the
 // update count are decided on the device (IBackend.ClipGate into Gate, which AdamW reads), so it reads
 // nothing back; the host learns the count when it reads Gate (Observed) or asks StepCount (one read).
@@ -34,11 +35,10 @@ public sealed partial class AdamW : IDisposable
         if (!(eps > 0)) throw new ArgumentException($"AdamW: eps {eps}, expected > 0");
         if (!(weightDecay >= 0)) throw new ArgumentException($"AdamW: weight decay {weightDecay}, expected >= 0");
         (LearningRate, Epsilon, WeightDecay) = (lr, eps, weightDecay);
-        foreach (var (name, p) in parameters)
-            _slots.Add(new Slot(name, p, Tensor.ZerosLike(p.Data), Tensor.ZerosLike(p.Data), Decays(p)));
-        if (_slots.Select(s => s.Name).Distinct().Count() != _slots.Count)
+        var named = parameters.ToList();
+        if (named.Select(n => n.Name).Distinct().Count() != named.Count)
             throw new ArgumentException("AdamW: parameter names must be unique (they name the optimizer state in checkpoints)");
-        GradientBuffer.Pack(_slots.Select(s => s.Parameter));   // the gradients back to back: clip and norm run per bucket
+        LayOut(named);   // weights and gradients back to back (clip and norm per bucket), moments alike (AdamW.Runs.cs)
     }
 
     /// <summary>The decay rule: matrices decay, vectors (norm scales, biases) do not.</summary>
@@ -83,8 +83,7 @@ public sealed partial class AdamW : IDisposable
     {
         StepCount++;
         ResetGate();   // its count is behind now; the next gated step starts a fresh one from StepCount
-        foreach (var s in _slots)
-            s.Parameter.Data.AdamWUpdate(s.Parameter.Grad!, s.M, s.V, Hyper(s, StepCount));
+        UpdateRuns(StepCount, gate: null);
     }
 
     /// <summary>
@@ -107,8 +106,7 @@ public sealed partial class AdamW : IDisposable
         }
         Tensor.ClipGate(sumOfSquares, loss, maxNorm, Gate);
         _countOnDevice = true;
-        foreach (var s in _slots)
-            s.Parameter.Data.AdamWUpdate(s.Parameter.Grad!, s.M, s.V, Hyper(s, _steps + 1), Gate);   // t comes from Gate
+        UpdateRuns(_steps + 1, Gate);   // t comes from Gate
     }
 
     private AdamWStep Hyper(Slot s, int step) => new(LearningRate, Beta1, Beta2, Epsilon, s.Decays ? WeightDecay : 0, step);
