@@ -66,16 +66,28 @@ public sealed class Node
     /// <summary>"Mul (2, 3) x (3)": the op and its input shapes, for error messages.</summary>
     public override string ToString() => $"{Op} {string.Join(" x ", X.Select(x => Shape.Format(x.Shape)))}";
 
-    internal Tensor?[] Apply(Tensor dy)
+    private Tensor?[]? _destinations;
+
+    /// <summary>
+    /// Where input i's gradient may be written instead of returned as a new tensor: the Grad of a leaf
+    /// that this node alone feeds and that holds no gradient yet (null otherwise). A backward that
+    /// writes there returns that tensor; the engine then skips the copy into Grad.
+    /// </summary>
+    public Tensor? Destination(int input) => _destinations?[input];
+
+    internal Tensor?[] Apply(Tensor dy, Tensor?[]? destinations = null)
     {
         var backward = _backward ?? throw FreedError();
         // Every temporary the backward makes is disposed here; only the gradients it returns survive.
         using var scope = new TensorScope();
-        var grads = backward(dy, this);
+        _destinations = destinations;
+        Tensor?[] grads;
+        try { grads = backward(dy, this); }
+        finally { _destinations = null; }
         for (int i = 0; i < grads.Length; i++)
         {
             var g = grads[i];
-            if (g is null) continue;
+            if (g is null || ReferenceEquals(g, destinations?[i])) continue;
             scope.Keep(g);
             if (ReferenceEquals(g, dy) || X.Contains(g) || Saved.Contains(g))
                 throw new InvalidOperationException($"{Op} backward: returned a tensor it does not own; return a new tensor or view (the engine disposes it)");
@@ -148,6 +160,7 @@ public static class Tape
         {
             [root] = seed?.Alias() ?? Tensor.OnesLike(root.Data),
         };
+        var fedOnce = LeavesFedOnce(order);
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var v = order[i];
@@ -155,9 +168,15 @@ public static class Tape
             using (dy)
             {
                 if (v.Node is null) { v.AccumulateGrad(dy); continue; }
-                var inputGrads = v.Node.Apply(dy);
+                var inputs = v.Node.Inputs;
+                var destinations = inputs.Select(x => fedOnce.Contains(x) ? x.UnwrittenGrad : null).ToArray();
+                var inputGrads = v.Node.Apply(dy, destinations);
                 for (int j = 0; j < inputGrads.Length; j++)
-                    if (inputGrads[j] is { } g) AddTo(grads, v.Node.Inputs[j], g);
+                {
+                    if (inputGrads[j] is not { } g) continue;
+                    if (ReferenceEquals(g, destinations[j])) inputs[j].GradWritten();   // written in place: nothing to add
+                    else AddTo(grads, inputs[j], g);
+                }
                 if (!retainGraph) v.Node.Free();
             }
         }
@@ -169,6 +188,18 @@ public static class Tape
         grads[v] = sum.Add(g);
         sum.Dispose();
         g.Dispose();
+    }
+
+    // Leaves that require grad and are an input of exactly one edge of the graph: their whole gradient
+    // is that one node's, so the node may write it into their Grad directly (Node.Destination).
+    private static HashSet<Variable> LeavesFedOnce(List<Variable> order)
+    {
+        var edges = new Dictionary<Variable, int>(ReferenceEqualityComparer.Instance);
+        foreach (var v in order)
+            if (v.Node is not null)
+                foreach (var x in v.Node.Inputs)
+                    if (x.IsLeaf && x.RequiresGrad) edges[x] = edges.GetValueOrDefault(x) + 1;
+        return new HashSet<Variable>(edges.Where(e => e.Value == 1).Select(e => e.Key), ReferenceEqualityComparer.Instance);
     }
 
     // Depth-first, children before parents; only Variables that require grad are visited.

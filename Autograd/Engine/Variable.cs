@@ -108,6 +108,12 @@ public partial class Variable : IDisposable
             throw new ArgumentException($"{op}: buffer {Tensors.Shape.Format(buffer.Shape)} {buffer.DType.Name()} on {buffer.Backend.Name} cannot hold the {what} of {this}");
     }
 
+    /// <summary>Grad while it still stands for zero (a backward may write the first gradient straight into it), else null.</summary>
+    internal Tensor? UnwrittenGrad => _gradIsZero ? _grad : null;
+
+    /// <summary>A backward wrote the first gradient into UnwrittenGrad: it is now the value.</summary>
+    internal void GradWritten() => _gradIsZero = false;
+
     internal void AccumulateGrad(Tensor g)
     {
         var grad = _grad ?? throw new InvalidOperationException($"Backward: leaf {Tensors.Shape.Format(Shape)} has no Grad to accumulate into");

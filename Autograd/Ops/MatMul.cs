@@ -12,8 +12,16 @@ public partial class Variable
     public Variable MatMul(Variable b) => Tape.Record("MatMul", Data.MatMul(b.Data), [this, b],
         (dy, n) => Broadcasting.SumTo(dy.MatMul(n.X[1].MT), n.X[0].Shape),
         (dy, n) => b.Rank == 2
-            ? n.X[0].Reshape(-1, n.X[0].Shape[^1]).MT.MatMul(dy.Reshape(-1, dy.Shape[^1])) // (P, B·M) @ (B·M, N): one GEMM
+            ? WeightGrad(n.X[0].Reshape(-1, n.X[0].Shape[^1]).MT, dy.Reshape(-1, dy.Shape[^1]), n.Destination(1)) // (P, B·M) @ (B·M, N): one GEMM
             : Broadcasting.SumTo(n.X[0].MT.MatMul(dy), n.X[1].Shape));
+
+    // xᵀ @ dy, into the weight's Grad when the engine offers it (its first gradient: no temporary, no copy).
+    private static Tensor WeightGrad(Tensor xT, Tensor dy, Tensor? into)
+    {
+        if (into is null) return xT.MatMul(dy);
+        xT.MatMulInto(dy, into);
+        return into;
+    }
 
     /// <summary>The last two axes swapped (a view).</summary>
     public Variable MT => Transpose(-2, -1);
@@ -25,5 +33,5 @@ public partial class Variable
     public static Variable GroupedMatMul(Variable x, Variable w, Tensor offsets) =>
         Tape.Record("GroupedMatMul", Tensor.GroupedMatMul(x.Data, w.Data, offsets), [x, w], saved: [offsets.Alias()],
             (dy, n) => Tensor.GroupedMatMul(dy, n.X[1].Transpose(1, 2), n.Saved[0]),  // (M, N) @ (G, N, P) -> (M, P)
-            (dy, n) => Tensor.GroupedMatMulWeightGrad(n.X[0], dy, n.Saved[0]));       // (G, P, N)
+            (dy, n) => Tensor.GroupedMatMulWeightGrad(n.X[0], dy, n.Saved[0], n.Destination(1)));   // (G, P, N), into Grad when offered
 }

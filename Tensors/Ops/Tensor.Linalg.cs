@@ -33,6 +33,19 @@ public sealed partial class Tensor
         return c.Reshape([.. batch, m, n]);
     }
 
+    /// <summary>(M, P) @ (P, N) written into c, a contiguous (M, N) (a gradient's first write: no temporary, no copy).</summary>
+    public void MatMulInto(Tensor b, Tensor c)
+    {
+        CheckCompatible("MatMulInto", this, b);
+        CheckCompatible("MatMulInto", this, c);
+        if (Rank != 2 || b.Rank != 2 || c.Rank != 2 || Shape[1] != b.Shape[0] || c.Shape[0] != Shape[0] || c.Shape[1] != b.Shape[1] || !c.IsContiguous)
+            throw new ShapeException($"MatMulInto: {Tensors.Shape.Format(Shape)} @ {Tensors.Shape.Format(b.Shape)} cannot be written into {Tensors.Shape.Format(c.Shape)}{(c.IsContiguous ? "" : " (not contiguous)")}");
+        using var a3 = Unsqueeze(0);
+        using var b3 = b.Unsqueeze(0);
+        using var c3 = c.Unsqueeze(0);
+        Backend.MatMul(a3, b3, c3);
+    }
+
     private static Tensor MatMul3(Tensor a, Tensor b)
     {
         var c = Empty([Math.Max(a.Shape[0], b.Shape[0]), a.Shape[1], b.Shape[2]], a.DType, a.Backend);
@@ -55,13 +68,17 @@ public sealed partial class Tensor
     }
 
     /// <summary>dw[g] = x[rows of g]ᵀ @ dy[rows of g]: (M, P), (M, N) -> (G, P, N).</summary>
-    public static Tensor GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets)
+    /// <remarks>into: a contiguous (G, P, N) to write instead of a new tensor (a gradient's first write); it is returned.</remarks>
+    public static Tensor GroupedMatMulWeightGrad(Tensor x, Tensor dy, Tensor offsets, Tensor? into = null)
     {
         CheckCompatible("GroupedMatMulWeightGrad", x, dy);
         CheckIndex("GroupedMatMulWeightGrad", x, offsets);
         if (x.Rank != 2 || dy.Rank != 2 || x.Shape[0] != dy.Shape[0] || offsets.Rank != 1 || offsets.Shape[0] < 1)
             throw new ShapeException($"GroupedMatMulWeightGrad: x {Tensors.Shape.Format(x.Shape)}, dy {Tensors.Shape.Format(dy.Shape)}, offsets {Tensors.Shape.Format(offsets.Shape)} do not fit (M, P), (M, N), (G+1)");
-        var dw = Empty([offsets.Shape[0] - 1, x.Shape[1], dy.Shape[1]], x.DType, x.Backend);
+        int[] shape = [offsets.Shape[0] - 1, x.Shape[1], dy.Shape[1]];
+        if (into is not null && (!Tensors.Shape.SameShape(into.Shape, shape) || !into.IsContiguous || into.DType != x.DType || into.Backend != x.Backend))
+            throw new ShapeException($"GroupedMatMulWeightGrad: cannot write {Tensors.Shape.Format(shape)} into {Tensors.Shape.Format(into.Shape)} {into.DType.Name()}");
+        var dw = into ?? Empty(shape, x.DType, x.Backend);
         x.Backend.GroupedMatMulWeightGrad(x, dy, offsets, dw);
         return dw;
     }
