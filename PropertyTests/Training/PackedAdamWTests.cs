@@ -1,6 +1,7 @@
 // The multi-tensor AdamW on the host backends: bitwise the per-tensor update over several plain and
 // gated steps (PackedAdamWCheck), one dispatch per run, weights and gradients packed alike, and the
-// slots (which name the checkpoint's optimizer state) still in parameter order.
+// slots (which name the checkpoint's optimizer state) still in parameter order, Parameters() in the
+// packed order (so the norm and the all-reduce meet whole buckets).
 using MoeFromScratch.Tensors.Reference;
 using MoeFromScratch.Train.Optim;
 
@@ -33,5 +34,8 @@ public sealed class PackedAdamWTests
         Assert.Equal(4, vector.Data.Offset);
         Assert.Equal(before, vector.Data.ToDoubleArray());          // moved, not changed
         Assert.Equal(2, optimizer.DispatchesPerStep);               // one run each: the vector does not decay
+        var grads = Tensor.CoalesceViews(optimizer.Parameters().Select(p => p.Grad!));
+        Assert.Single(grads);                                        // the norm and the all-reduce meet one bucket
+        foreach (var g in grads) g.Dispose();
     }
 }

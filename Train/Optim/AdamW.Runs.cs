@@ -18,6 +18,7 @@ public sealed partial class AdamW
     private sealed record Run(List<Slot> Slots);
 
     private readonly List<Run> _runs = [];
+    private List<Parameter> _packOrder = [];
 
     /// <summary>Dispatches of one Step (a run each): what the multi-tensor layout saves against one per parameter.</summary>
     public int DispatchesPerStep => _runs.Count;
@@ -25,7 +26,7 @@ public sealed partial class AdamW
     // Packs weights and gradients (decaying first), then makes the slots with moments laid out per run.
     private void LayOut(List<(string Name, Parameter P)> named)
     {
-        var packOrder = named.Select(n => n.P).Distinct().OrderBy(p => !Decays(p)).ToList();   // stable: model order within each group
+        var packOrder = _packOrder = named.Select(n => n.P).Distinct().OrderBy(p => !Decays(p)).ToList();   // stable: model order within each group
         GradientBuffer.Pack(packOrder, weights: true);
         var moments = new Dictionary<Parameter, (Tensor M, Tensor V)>();
         foreach (var run in AdjacentRuns(packOrder))

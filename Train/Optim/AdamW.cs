@@ -76,7 +76,9 @@ public sealed partial class AdamW : IDisposable
 
     public IReadOnlyList<Slot> Slots => _slots;
 
-    public IEnumerable<Parameter> Parameters() => _slots.Select(s => s.Parameter);
+    /// <summary>Each parameter once, in the order its gradient is packed: what runs over all gradients (the norm,
+    /// the all-reduce) then meets whole buckets (Tensor.CoalesceViews), not one tensor per parameter.</summary>
+    public IEnumerable<Parameter> Parameters() => _packOrder;
 
     /// <summary>One update of every parameter from its accumulated Grad, as given (no clip).</summary>
     public void Step()
