@@ -1,6 +1,7 @@
 // Reference indexing kernels for embeddings and MoE routing: Gather, IndexSelect, ScatterAdd,
 // IndexAdd (PyTorch's semantics, named the same); TopK is in ReferenceBackend.TopK.cs. Every index read is range-checked
 // (IndexRange) so a bad routing table fails naming the op, the value and the axis size.
+// ScatterAdd and IndexAdd sum each element's terms in double and store it once (the accumulation's one rounding point).
 namespace MoeFromScratch.Tensors.Reference;
 
 public sealed partial class ReferenceBackend
@@ -28,11 +29,23 @@ public sealed partial class ReferenceBackend
     /// <summary>In place: y[i with i[axis] = index[i]] += source[i] for every i of index's shape.</summary>
     public void ScatterAdd(Tensor y, int axis, Tensor index, Tensor source)
     {
-        foreach (var i in StridedIndex.Over(index.Shape))
+        AddOnce(y, StridedIndex.Over(index.Shape).Select(i =>
+            (StridedIndex.With(i, axis, GetIndex("ScatterAdd", index, i, axis, y.Shape[axis])), Get(source, i))));
+    }
+
+    // y[target] += term for every pair, summed in double and stored once per element: the one rounding
+    // point of an accumulation in any storage dtype (a bf16 y is not rounded after each term).
+    private void AddOnce(Tensor y, IEnumerable<(int[] Target, double Term)> terms)
+    {
+        var sums = new Dictionary<long, (int[] Target, double Sum)>();
+        foreach (var (target, term) in terms)
         {
-            var target = StridedIndex.With(i, axis, GetIndex("ScatterAdd", index, i, axis, y.Shape[axis]));
-            Set(y, target, Get(y, target) + Get(source, i));
+            long key = 0;
+            for (int d = 0; d < target.Length; d++) key = key * y.Shape[d] + target[d];
+            var (at, sum) = sums.TryGetValue(key, out var seen) ? seen : ((int[])target.Clone(), Get(y, target));
+            sums[key] = (at, sum + term);
         }
+        foreach (var (target, sum) in sums.Values) Set(y, target, sum);
     }
 
     /// <summary>Experts in order, and within one the assignments in order (what makes it stable): O(E·N·K).</summary>
@@ -59,10 +72,7 @@ public sealed partial class ReferenceBackend
     /// <summary>In place: y[i with i[axis] = index[i[axis]]] += source[i] for every i of source's shape.</summary>
     public void IndexAdd(Tensor y, int axis, Tensor index, Tensor source)
     {
-        foreach (var i in StridedIndex.Over(source.Shape))
-        {
-            var target = StridedIndex.With(i, axis, GetIndex("IndexAdd", index, [i[axis]], axis, y.Shape[axis]));
-            Set(y, target, Get(y, target) + Get(source, i));
-        }
+        AddOnce(y, StridedIndex.Over(source.Shape).Select(i =>
+            (StridedIndex.With(i, axis, GetIndex("IndexAdd", index, [i[axis]], axis, y.Shape[axis])), Get(source, i))));
     }
 }
