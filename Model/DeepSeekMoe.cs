@@ -8,7 +8,12 @@
 // applies it when saving and loading).
 // Forward gives the logits, the LM loss (mean next-token cross-entropy), each MoE layer's balance
 // loss and routing, and the training objective LM + Σ_layers aux_l (a SUM over layers, eq. 12).
-// Works in float32 or float64 on any backend; float64 on the CPU is what the parity tests use.
+// Works in float32 or float64 on any backend; float64 on the CPU is what the parity tests use. With a
+// compute dtype other than the weights' (bf16 over float32 masters: Config/Precision.cs) the forward
+// runs in a ComputePrecision scope: the layers read their weights cast to it, the activations and
+// their gradients are in it, the router works in float32 (Moe/Router.cs), and the logits are widened
+// to float32 before the cross-entropy, so the losses are float32 sums (also for a model whose
+// weights are bf16, inference's half-memory path).
 // Shape letters (B, T, C, NH, HS, V, N = B·T, E, S, K, I): docs/architecture.md, "Shape letters".
 //
 // Reading order, from Tensor to this file (docs/architecture.md, "Reading the model"):
@@ -41,21 +46,27 @@ public sealed class DeepSeekMoe : Module, IDisposable
     public CausalMask Mask => _mask;
 
     /// <summary>expertParallel: the world whose ranks split the routed experts (ExpertShards); null: every rank holds all.</summary>
-    public DeepSeekMoe(MoeConfig config, ulong seed = 1337, IBackend? backend = null, DType dtype = DType.Float32, ICommunicator? expertParallel = null)
+    /// <summary>compute: the dtype the forward and backward run in (default dtype, the weights').</summary>
+    public DeepSeekMoe(MoeConfig config, ulong seed = 1337, IBackend? backend = null, DType dtype = DType.Float32, ICommunicator? expertParallel = null,
+        DType? compute = null)
     {
         config.Validate("DeepSeekMoe");
         Config = config;
         Backend = backend ?? Device.Cpu;
         DType = dtype;
+        ComputeDType = compute ?? dtype;
         ExpertShards = expertParallel is null ? null : new ExpertShards(expertParallel, config.NRoutedExperts);
         Decoder = new DeepSeekMoeDecoder(config, seed, Backend, dtype, ExpertShards);
         LmHead = Init.NormalLinear(config.HiddenSize, config.VocabSize, config.InitializerRange, seed + 2, Backend, dtype);
-        _mask = new CausalMask(config.MaxPositionEmbeddings, Backend, dtype);
+        _mask = new CausalMask(config.MaxPositionEmbeddings, Backend, ComputeDType);
     }
 
     public MoeConfig Config { get; }
     public IBackend Backend { get; }
     public DType DType { get; }
+
+    /// <summary>The dtype of the activations and gradients (the weights are read cast to it).</summary>
+    public DType ComputeDType { get; }
 
     /// <summary>The routed experts this rank holds under expert parallelism; null when it holds them all.</summary>
     public ExpertShards? ExpertShards { get; }
@@ -82,6 +93,7 @@ public sealed class DeepSeekMoe : Module, IDisposable
         if (tokens.Rank != 2) throw new ShapeException($"DeepSeekMoe: tokens must be (B, T), got {Shape.Format(tokens.Shape)}");
         int B = tokens.Shape[0], T = tokens.Shape[1], V = Config.VocabSize;
         var routed = new List<LayerRouting>();
+        using var precision = ComputePrecision.Use(ComputeDType);
 
         var x = Decoder.EmbedTokens.Forward(tokens);                                  // (B, T) -> (B, T, C)
         for (int l = 0; l < Decoder.Layers.Count; l++)
@@ -90,9 +102,11 @@ public sealed class DeepSeekMoe : Module, IDisposable
             if (moe is not null) routed.Add(new LayerRouting(l, moe));
         }
         var logits = LmHead.Forward(Decoder.Norm.Forward(x));                          // (B, T, C) -> (B, T, V)
+        var lossDType = ComputePrecision.Wide(DType);                                  // float32 (float64 in a float64 model)
+        if (logits.DType != lossDType) logits = logits.Cast(lossDType);                // the cross-entropy's softmax and sum wide
 
         var aux = routed.Count == 0
-            ? new Variable(Tensor.Scalar(0, DType, Backend))
+            ? new Variable(Tensor.Scalar(0, lossDType, Backend))
             : routed.Select(r => r.Output.AuxLoss).Aggregate((a, b) => a + b);        // Σ_layers aux_l: a sum, not a mean
         if (targets is null) return new DeepSeekMoeOutput(logits, null, null, aux, routed);
 
@@ -104,7 +118,7 @@ public sealed class DeepSeekMoe : Module, IDisposable
     /// <summary>One empty KV cache per layer for generating batch sequences of up to positions tokens
     /// (at most max_position_embeddings; default that many).</summary>
     public KvCache[] NewCaches(int batch = 1, int? positions = null) => Decoder.Layers
-        .Select(_ => new KvCache(batch, Math.Min(positions ?? Config.MaxPositionEmbeddings, Config.MaxPositionEmbeddings), Config.NumAttentionHeads, Config.HeadSize, Backend, DType))
+        .Select(_ => new KvCache(batch, Math.Min(positions ?? Config.MaxPositionEmbeddings, Config.MaxPositionEmbeddings), Config.NumAttentionHeads, Config.HeadSize, Backend, ComputeDType))
         .ToArray();
 
     /// <summary>Frees every parameter (and its gradient) and the attention mask.</summary>

@@ -17,5 +17,7 @@ public sealed class Embedding : Module
 
     public Parameter Weight { get; }
 
-    public Variable Forward(Tensor ids) => Functional.Embedding(ids, Weight); // (B, T) -> (B, T, C)
+    /// <summary>(B, T) -> (B, T, C) in the compute dtype: the rows picked first, then cast (the same
+    /// values as casting the table, without a pass over all V rows).</summary>
+    public Variable Forward(Tensor ids) => ComputePrecision.Cast(Functional.Embedding(ids, Weight));
 }

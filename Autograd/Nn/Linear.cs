@@ -1,6 +1,7 @@
 // Linear: y = x @ weightᵀ + bias, weight (out, in) as in PyTorch and Hugging Face checkpoints.
 // Initialised like torch.nn.Linear: uniform in ±1/sqrt(in), seeded so every run agrees; or around
 // weights the caller drew itself (the model's N(0, std), Model/Layers/Init.cs), drawn once.
+// Under mixed precision it reads its weights cast to the compute dtype (ComputePrecision.cs).
 using MoeFromScratch.Tensors;
 
 namespace MoeFromScratch.Autograd;
@@ -24,5 +25,7 @@ public sealed class Linear : Module
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
 
-    public Variable Forward(Variable x) => Functional.Linear(x, Weight, Bias); // (..., in) -> (..., out)
+    /// <summary>(..., in) -> (..., out), with the weights in the compute dtype (ComputePrecision).</summary>
+    public Variable Forward(Variable x) =>
+        Functional.Linear(x, ComputePrecision.Cast(Weight), Bias is null ? null : ComputePrecision.Cast(Bias));
 }

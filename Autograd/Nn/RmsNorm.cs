@@ -9,5 +9,5 @@ public sealed class RmsNorm(int dim, double eps = 1e-6, DType dtype = DType.Floa
     public Parameter Weight { get; } = new(Tensor.Ones([dim], dtype, backend));
     public double Eps { get; } = eps;
 
-    public Variable Forward(Variable x) => x.RmsNorm(Weight, Eps); // (..., C) -> (..., C)
+    public Variable Forward(Variable x) => x.RmsNorm(ComputePrecision.Cast(Weight), Eps); // (..., C) -> (..., C), the scale in the compute dtype
 }

@@ -62,6 +62,10 @@ public partial class Variable
     public Variable Div(double s) => Mul(1 / s);
     public Variable Pow(double p) => Tape.Record("Pow", Data.Pow(p), [this], (dy, n) => dy * n.X[0].Pow(p - 1) * p);
 
+    // ---- dtype: y = x in another dtype (rounded to nearest even when narrower), dx = dy in x's dtype --
+    /// <summary>The values in dtype; the gradient comes back in this Variable's dtype (mixed precision's weight cast).</summary>
+    public Variable Cast(DType dtype) => Tape.Record("Cast", Data.Cast(dtype), [this], (dy, n) => dy.Cast(n.X[0].DType));
+
     // ---- comparisons: piecewise constant, no gradient; results do not require grad -------------
     public Variable Eq(Variable b) => new(Data.Eq(b.Data));
     public Variable Ne(Variable b) => new(Data.Ne(b.Data));

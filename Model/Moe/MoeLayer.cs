@@ -110,7 +110,8 @@ public sealed class MoeLayer : Module
         var yp = Shards is null
             ? StackedExperts.Forward(xp, dispatch.Offsets, ExpertsGateProj, ExpertsUpProj, ExpertsDownProj) // (N·K', C)
             : RoutedOnOwners(xp, dispatch.Load.ToArray<int>());               // (N·K', C), the experts on their ranks: the counts to the host (MPI's read-back)
-        var routed = dispatch.Scatter(yp, route.Gates, N);                   // (N·K', C) -> (N, C): Σ g·FFN_i(u)
+        var gates = route.Gates.DType == yp.DType ? route.Gates : route.Gates.Cast(yp.DType); // float32 router, bf16 experts: gates in the experts' dtype
+        var routed = dispatch.Scatter(yp, gates, N);                         // (N·K', C) -> (N, C): Σ g·FFN_i(u)
         bool shared = SharedExperts is not null && routing?.DisableShared != true;
         var y = shared ? SharedExperts!.Forward(u) + routed : routed;       // eq. 9: shared (weight 1) + routed
 
@@ -142,7 +143,7 @@ public sealed class MoeLayer : Module
     {
         double alpha1 = _config.AuxLossAlpha, alpha2 = _config.DeviceAuxLossAlpha;
         if (!training || route.Scores is null || (alpha1 == 0 && alpha2 == 0))
-            return new Variable(Tensor.Scalar(0, _dtype, _backend));
+            return new Variable(Tensor.Scalar(0, ComputePrecision.Wide(_dtype), _backend));   // the losses' dtype
         var s = route.Scores.Reshape(B, T, -1);                              // (N, E) -> (B, T, E)
         using var picked = route.Indices.Reshape(B, T, -1);                  // (N, K') -> (B, T, K')
         Variable? loss = null;

@@ -5,6 +5,11 @@
 // Not here: the fixed hash router (HashRouter.cs), the experts, the balance loss (BalanceLoss.cs).
 // Follows MoEGate.forward of the official modeling_deepseek.py: its one weight is `mlp.gate.weight`
 // [E, C], so a member named Gate of this type gives exactly that name.
+// Precision: the router always computes in float32 (float64 in a float64 model; ComputePrecision.Wide),
+// its weight and the tokens widened first, as the official MoEGate computes its logits in float32: the scores decide
+// which experts run, and bf16's 8-bit mantissa would tie or swap near-equal scores (of E = 64 softmax
+// scores near 1/64, neighbours differ by less than bf16's step there), so rounding would change the
+// routing itself, not only its values. The balance losses read these float32 scores too.
 using MoeFromScratch.Autograd;
 using MoeFromScratch.Model.Layers;
 using MoeFromScratch.Tensors;
@@ -36,12 +41,14 @@ public sealed class Router : Module
         int E = Weight.Shape[0];
         if (k < 1 || disabledTop < 0 || k + disabledTop > E)
             throw new ArgumentException($"Router: {k} active experts after disabling the top {disabledTop} do not fit in {E} routed experts");
-        var scores = Functional.Linear(u, Weight).Softmax(-1);              // (N, C) @ (C, E) -> (N, E), eq. 10
+        var scores = Functional.Linear(Widened(u), Widened(Weight)).Softmax(-1); // (N, C) @ (C, E) -> (N, E), eq. 10, in float32
         var candidates = disabledTop == 0 ? scores : WithoutTop(scores, disabledTop);
         var (gates, indices) = candidates.TopK(k);                          // (N, E) -> (N, K), eq. 11
         if (renormalize) gates = gates / gates.Sum(-1, keepDim: true);      // norm_topk_prob
         return new Routing(gates, indices, scores);
     }
+
+    private static Variable Widened(Variable x) => x.DType == ComputePrecision.Wide(x.DType) ? x : x.Cast(ComputePrecision.Wide(x.DType));
 
     // The masked experts' scores become -1, below any softmax score, so top-K' comes from the rest;
     // the others keep their original score, which is then their gate (as in the paper's §5.1).

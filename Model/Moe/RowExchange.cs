@@ -23,13 +23,23 @@ public static class RowExchange
         Tape.Record("AllToAllRows", Exchange(world, x.Data, sendRows, receiveRows), [x],
             (dy, n) => Exchange(world, dy, receiveRows, sendRows));          // the mirror: each row's gradient back to its sender
 
-    /// <summary>The exchange on plain tensors: (Σ sendRows, C) -> (Σ receiveRows, C), float32 or float64.</summary>
+    /// <summary>The exchange on plain tensors: (Σ sendRows, C) -> (Σ receiveRows, C), float32, float64 or bfloat16.</summary>
     public static Tensor Exchange(ICommunicator world, Tensor x, int[] sendRows, int[] receiveRows) => x.DType switch
     {
         DType.Float32 => Exchange<float>(world, x, sendRows, receiveRows),
         DType.Float64 => Exchange<double>(world, x, sendRows, receiveRows),
-        _ => throw new NotSupportedException($"RowExchange: rows of {x.DType.Name()} are not exchanged (float32 and float64 are)"),
+        DType.BFloat16 => Widened(world, x, sendRows, receiveRows),
+        _ => throw new NotSupportedException($"RowExchange: rows of {x.DType.Name()} are not exchanged (float32, float64 and bfloat16 are)"),
     };
+
+    // bf16 rows travel as float32 (exact both ways, twice bf16's bytes on the wire: the collectives
+    // carry float, double and int; a 16-bit MPI type would halve it).
+    private static Tensor Widened(ICommunicator world, Tensor x, int[] sendRows, int[] receiveRows)
+    {
+        using var wide = x.Cast(DType.Float32);
+        using var received = Exchange<float>(world, wide, sendRows, receiveRows);
+        return received.Cast(DType.BFloat16);
+    }
 
     private static Tensor Exchange<T>(ICommunicator world, Tensor x, int[] sendRows, int[] receiveRows) where T : unmanaged
     {

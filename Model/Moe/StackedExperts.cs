@@ -16,9 +16,11 @@ namespace MoeFromScratch.Model.Moe;
 
 public static class StackedExperts
 {
-    /// <summary>xp (N·K', C) sorted by expert, offsets (E+1) -> (N·K', C): every expert's SwiGLU in 3 grouped GEMMs.</summary>
+    /// <summary>xp (N·K', C) sorted by expert, offsets (E+1) -> (N·K', C): every expert's SwiGLU in 3 grouped GEMMs.
+    /// The stacks are read in the compute dtype (Autograd/Nn/ComputePrecision.cs).</summary>
     public static Variable Forward(Variable xp, Tensor offsets, Variable gate, Variable up, Variable down)
     {
+        (gate, up, down) = (ComputePrecision.Cast(gate), ComputePrecision.Cast(up), ComputePrecision.Cast(down));
         var h = Functional.SwiGlu(
             Variable.GroupedMatMul(xp, gate, offsets),                       // (N·K', C) @ (E, C, I) -> (N·K', I)
             Variable.GroupedMatMul(xp, up, offsets));                        // (N·K', C) @ (E, C, I) -> (N·K', I)

@@ -30,7 +30,7 @@ public static class TrainCommand
 
     private sealed record Options(
         string? Config, string? Data, int? Vocab, string Device, long? Steps, int? Batch, int? Seq, double? Lr, long? Warmup,
-        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, long? LogEvery, bool PhaseTimes, string? Cache, bool Overwrite, bool HoldOutSft, string Parallel);
+        string? Schedule, ulong? Seed, string? Out, string? Resume, long? EvalEvery, long? SaveEvery, long? LogEvery, bool PhaseTimes, string? Cache, bool Overwrite, bool HoldOutSft, string Parallel, string? Precision);
 
 
     public static Command Create()
@@ -56,15 +56,16 @@ public static class TrainCommand
         var overwrite = new Option<bool>(RunFolder.OverwriteOption) { Description = "Delete the run already in --out (its checkpoints, latest, metrics.jsonl) and start a fresh one there." };
         var holdOutSft = new Option<bool>("--hold-out-sft") { Description = "Leave the namespaces `moe sft` evaluates on out of the default corpus (its own cache folder), so the fine-tuned model is evaluated on documentation it never read. Default: the whole documentation." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
+        var precision = new Option<string?>("--precision") { Description = $"{Precision.Names}: bf16 keeps float32 master weights and AdamW state and runs the forward and backward in bfloat16 (the router and the losses in float32); fp64 only on the CPU (default {defaults.Precision}; on --resume, the run's)." };
         var parallel = WorldStart.ParallelOption();
         var command = new Command("train", "Train a DeepSeekMoE model (or resume a run), saving checkpoints and metrics.jsonl.")
         {
-            config, data, vocab, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, logEvery, phaseTimes, cache, overwrite, holdOutSft, parallel,
+            config, data, vocab, device, steps, batch, seq, lr, warmup, schedule, seed, output, resume, evalEvery, saveEvery, logEvery, phaseTimes, cache, overwrite, holdOutSft, parallel, precision,
         };
         command.SetAction(parse => Run(new Options(
             parse.GetValue(config), parse.GetValue(data), parse.GetValue(vocab), parse.GetValue(device)!, parse.GetValue(steps), parse.GetValue(batch),
             parse.GetValue(seq), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(schedule), parse.GetValue(seed),
-            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(logEvery), parse.GetValue(phaseTimes), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft), parse.GetValue(parallel)!)));
+            parse.GetValue(output), parse.GetValue(resume), parse.GetValue(evalEvery), parse.GetValue(saveEvery), parse.GetValue(logEvery), parse.GetValue(phaseTimes), parse.GetValue(cache), parse.GetValue(overwrite), parse.GetValue(holdOutSft), parse.GetValue(parallel)!, parse.GetValue(precision))));
         return command;
     }
 
@@ -93,6 +94,7 @@ public static class TrainCommand
             "seq_aux false: a balance loss over the whole batch needs the routing counts of every rank, which data-parallel training does not exchange; use seq_aux true (the official default), --parallel expert (which exchanges them) or one process");
         var (opened, why) = DeviceSelector.OpenExplained(WorldStart.Device(world, o.Device));
         using var backend = opened;
+        var precision = Precision.Parse(settings.Precision).On(backend);
         MemoryPlan.ForTraining(config, settings.BatchSize / world.Size, settings.SequenceLength, backend.HasFusedAttention).Check(backend);
 
         // the run folder: this process's alone until it ends (a second run on it is refused); rank 0 owns it
@@ -116,13 +118,13 @@ public static class TrainCommand
             ? new TokenBatches(validationTokens, settings.BatchSize, settings.SequenceLength, settings.Seed, WindowOrder.Sequential) : null;
 
         // build the model and the optimizer on the device; restore them when resuming
-        var model = ModelFactory.Create(config, backend, settings.Seed, expertParallel ? world : null);
+        var model = ModelFactory.Create(config, backend, settings.Seed, expertParallel ? world : null, precision);
         using var optimizer = new AdamW(model.Module.NamedParameters(), settings.LearningRate, weightDecay: settings.WeightDecay);
         var checkpoint = writes ? new TrainingCheckpoint(runFolder, model, optimizer, config, tokenizer) : null;
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = writes ? new MetricsLog(runFolder, restored?.Step ?? 0) : null;
         if (WorldStart.WorldLine(world, backend, WorldStart.Parallelism(world, config, expertParallel)) is { } worldLine) Console.WriteLine(worldLine);
-        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}); run folder {runFolder}" +
+        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}) in {precision.Name}; run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C or SIGTERM asking for a clean stop at the next step boundary
@@ -200,6 +202,7 @@ public static class TrainCommand
             PhaseTimes = o.PhaseTimes,
             Data = o.Data ?? s.Data,
             HoldOutSft = o.HoldOutSft || s.HoldOutSft,
+            Precision = o.Precision ?? s.Precision,
         }).Validate();
     }
 }

@@ -25,7 +25,7 @@ public sealed class DeepSeekMoeLanguageModel(DeepSeekMoe model) : ILanguageModel
     /// <summary>Packed rows attend within their segments only (CausalMask.ForSegments); the mask's
     /// tensor belongs to the caller's TensorScope, like the batch's.</summary>
     public LmOutput Forward(TrainingBatch batch) => Forward(batch.Inputs, batch.Targets,
-        batch.Segments is null ? null : CausalMask.ForSegments(batch.Segments, batch.Inputs.Shape[0], batch.Inputs.Shape[1], Model.Backend, Model.DType));
+        batch.Segments is null ? null : CausalMask.ForSegments(batch.Segments, batch.Inputs.Shape[0], batch.Inputs.Shape[1], Model.Backend, Model.ComputeDType));
 
     private LmOutput Forward(Tensor tokens, Tensor? targets, CausalMask? mask)
     {

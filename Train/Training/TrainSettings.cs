@@ -24,6 +24,7 @@ public sealed record TrainSettings
     public string? Data { get; init; }                 // --data: text file or folder; null = the default corpus
     public string? BaseCheckpoint { get; init; }       // sft: the pretrained checkpoint fine-tuned; null for pretraining
     public bool HoldOutSft { get; init; }              // --hold-out-sft: the default corpus without the namespaces sft holds out
+    public string Precision { get; init; } = "fp32";   // --precision: fp32, bf16 (float32 masters, bf16 compute) or fp64 (Model/Config/Precision.cs)
 
     /// <summary>The checks a run needs before it starts; one line naming the setting.</summary>
     public TrainSettings Validate()
@@ -45,6 +46,7 @@ public sealed record TrainSettings
         Require(SaveEvery >= 0, $"--save-every {SaveEvery}: expected >= 0");
         Require(MaxBadSteps >= 1, $"max bad steps {MaxBadSteps}: expected >= 1");
         Require(LogEvery >= 1, $"--log-every {LogEvery}: expected >= 1");
+        Model.Config.Precision.Parse(Precision);                 // one usage line naming the option if unknown
         return this;
     }
 }
