@@ -20,7 +20,7 @@ public static class ModelCheckpoint
     {
         Check(config, weights.ToDictionary(w => w.Name, w => w.Tensor.Shape), $"weights to save in {folder}");
         ShardedCheckpoint.Write(folder, weights, dtype, maxShardBytes);
-        MoeConfigJson.Save(config, Path.Combine(folder, ConfigFile));
+        MoeConfigJson.Save(config, Path.Combine(folder, ConfigFile), dtype.TorchName());
     }
 
     /// <summary>The config and every weight of the model folder; the caller owns the tensors.</summary>

@@ -21,6 +21,14 @@ public static class StoredDTypes
 
     public static int SizeInBytes(this StoredDType dtype) => dtype == StoredDType.F32 ? 4 : 2;
 
+    /// <summary>config.json's torch_dtype for weights stored as dtype: float32, float16, bfloat16.</summary>
+    public static string TorchName(this StoredDType dtype) => dtype switch
+    {
+        StoredDType.F32 => "float32",
+        StoredDType.F16 => "float16",
+        _ => "bfloat16",
+    };
+
     public static bool TryParse(string name, out StoredDType dtype) => Enum.TryParse(name, ignoreCase: false, out dtype) && Enum.IsDefined(dtype);
 
     /// <summary>Little-endian bytes on disk → float32 values; bytes.Length == values.Length × size.</summary>

@@ -16,8 +16,9 @@ public static class MoeConfigJson
 
     public static MoeConfig Load(string path) => Parse(RegularFile.ReadAllText(path, FileKind), path);
 
-    public static void Save(MoeConfig config, string path) =>
-        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(ToJson(config) + "\n")));
+    /// <summary>torchDtype: HF's torch_dtype, what the weights beside it are stored as ("float32", "bfloat16"); null leaves it out.</summary>
+    public static void Save(MoeConfig config, string path, string? torchDtype = null) =>
+        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(ToJson(config, torchDtype) + "\n")));
 
     /// <summary>Parses and validates; source (usually the file path) starts every error message.</summary>
     public static MoeConfig Parse(string json, string source)
@@ -49,7 +50,7 @@ public static class MoeConfigJson
         return config.Validate(source);
     }
 
-    public static string ToJson(MoeConfig config)
+    public static string ToJson(MoeConfig config, string? torchDtype = null)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -62,6 +63,7 @@ public static class MoeConfigJson
                 using var fixedValue = JsonDocument.Parse(value);
                 fixedValue.RootElement.WriteTo(w);
             }
+            if (torchDtype is not null) w.WriteString("torch_dtype", torchDtype);   // read back as bookkeeping: the weights' headers say their type
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

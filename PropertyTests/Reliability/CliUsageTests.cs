@@ -22,6 +22,8 @@ public sealed partial class CliUsageTests
     [InlineData("trian", "'trian' is not a command of `moe`; see `moe help`")]
     [InlineData("train --bogus 3", "'--bogus' is not an option of `moe train`; see `moe help train`")]
     [InlineData("bench", "`moe bench` needs one of: train, gemm; see `moe help bench`")]
+    [InlineData("train --precision fp8", "--precision fp8: expected one of fp32, bf16, fp64")]
+    [InlineData("generate --checkpoint nowhere --precision fp16", "--precision fp16: expected one of fp32, bf16, fp64")]
     [InlineData("help nope", "help: 'nope' is not a command; the commands are ")]
     public void A_parse_error_is_one_line_naming_the_option_and_what_it_takes(string args, string expected)
     {

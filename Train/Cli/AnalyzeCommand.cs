@@ -9,6 +9,7 @@
 // A dense model, a missing folder, a mismatched tokenizer, a model or batch the device cannot hold
 // (MemoryPlan, checked before the corpus is read): one line, exit 1.
 using System.CommandLine;
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Analysis;
 using MoeFromScratch.Train.Checkpointing;
 using MoeFromScratch.Train.Data;
@@ -21,7 +22,7 @@ namespace MoeFromScratch.Train.Cli;
 
 public static class AnalyzeCommand
 {
-    private sealed record Options(string Checkpoint, string? Data, string? Out, string Device, int? Batches, bool Json, string? Cache);
+    private sealed record Options(string Checkpoint, string? Data, string? Out, string Device, int? Batches, bool Json, string? Cache, string Precision);
 
     public static Command Create()
     {
@@ -32,12 +33,13 @@ public static class AnalyzeCommand
         var batches = new Option<int?>("--batches") { Description = "Validation batches per pass (default: the whole validation split once)." };
         var json = new Option<bool>("--json") { Description = "Print analysis.json on stdout instead of tables." };
         var cache = new Option<string?>("--cache") { Description = "Cache folder for the tokenizer and token files (default: ~/.cache/moefromscratch)." };
+        var precision = PrecisionOption.ForInference();
         var command = new Command("analyze", "Expert load, redundancy, fewer active experts and routing by kind of text of a trained MoE model.")
         {
-            checkpoint, data, output, device, batches, json, cache,
+            checkpoint, data, output, device, batches, json, cache, precision,
         };
         command.SetAction(parse => Run(new Options(parse.GetValue(checkpoint)!, parse.GetValue(data), parse.GetValue(output), parse.GetValue(device)!,
-            parse.GetValue(batches), parse.GetValue(json), parse.GetValue(cache))));
+            parse.GetValue(batches), parse.GetValue(json), parse.GetValue(cache), parse.GetValue(precision)!)));
         return command;
     }
 
@@ -48,9 +50,11 @@ public static class AnalyzeCommand
         string statePath = Path.Combine(folder, TrainerState.FileName);
         var settings = File.Exists(statePath) ? TrainerState.Load(statePath).Settings : new TrainSettings();
         using var backend = DeviceSelector.Open(o.Device);
+        var precision = PrecisionOption.Resolve(o.Precision, backend);
         // the config against the weights' headers, and a validation batch's memory against the device, before the corpus is read
         var config = ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, Math.Min(settings.SequenceLength, c.MaxPositionEmbeddings),
-            $"a validation batch of the run's --batch {settings.BatchSize} × --seq {settings.SequenceLength}", kvCache: false, fusedAttention: backend.HasFusedAttention, batch: settings.BatchSize));
+            $"a validation batch of the run's --batch {settings.BatchSize} × --seq {settings.SequenceLength}", kvCache: false, fusedAttention: backend.HasFusedAttention, batch: settings.BatchSize,
+            valueBytes: precision.Weights.SizeInBytes()));
         ExpertAnalysis.RequireMoe(config, folder);
 
         string? dataPath = o.Data ?? settings.Data;
@@ -59,7 +63,7 @@ public static class AnalyzeCommand
         ModelFolder.RequireSameTokenizer(folder, prepared.Tokenizer, prepared.TokenizerPath, dataPath ?? corpus.Origin);
         using var split = new ValidationSplit(prepared, settings.BatchSize, Math.Min(settings.SequenceLength, config.MaxPositionEmbeddings), o.Batches);
 
-        using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
+        using var model = Model.Checkpoint.ModelWeights.Load(folder, backend, precision.Weights);
         var progress = o.Json ? Console.Error : Console.Out;
         progress.WriteLine($"analysing {folder} on {backend.Name}: {split.Data.Count} validation batches of {split.Data.Batches.BatchSize} × {split.Data.Batches.ContextLength} tokens per pass");
         var result = ExpertAnalysis.Run(model, split.Data, progress.WriteLine) with { Checkpoint = folder, Data = prepared.Folder };

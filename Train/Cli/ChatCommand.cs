@@ -6,6 +6,7 @@
 //   echo "What does System.String.Trim do?" | moe chat --checkpoint runs/sft-...
 // Greedy by default (--temperature 0), so a script gets the same answers every time.
 using System.CommandLine;
+using MoeFromScratch.Tensors;
 using MoeFromScratch.Train.Devices;
 using MoeFromScratch.Train.Sft;
 using MoeFromScratch.Train.Training;
@@ -22,23 +23,26 @@ public static class ChatCommand
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling: keep the most likely tokens up to this probability mass.", DefaultValueFactory = _ => 0.95 };
         var seed = new Option<int>("--seed") { Description = "Seed of the sampler.", DefaultValueFactory = _ => 0 };
         var device = DeviceSelector.CreateOption();
+        var precision = PrecisionOption.ForInference();
         var command = new Command("chat", "Talk to a fine-tuned model: streams answers, keeps the history; /reset, /exit, Ctrl-D. Reads a pipe line by line.")
         {
-            checkpoint, maxTokens, temperature, topP, seed, device,
+            checkpoint, maxTokens, temperature, topP, seed, device, precision,
         };
         command.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(maxTokens), parse.GetValue(temperature),
-            parse.GetValue(topP), parse.GetValue(seed), parse.GetValue(device)!, Console.In, Console.Out, interactive: !Console.IsInputRedirected));
+            parse.GetValue(topP), parse.GetValue(seed), parse.GetValue(device)!, Console.In, Console.Out, interactive: !Console.IsInputRedirected, parse.GetValue(precision)!));
         return command;
     }
 
     public static int Run(string path, int maxTokens, double temperature, double topP, int seed, string device,
-        TextReader input, TextWriter output, bool interactive)
+        TextReader input, TextWriter output, bool interactive, string precisionName = "fp32")
     {
         if (maxTokens < 1) throw new Tensors.UsageException($"--max-tokens {maxTokens}: expected >= 1");
         var sampler = new Sampler(temperature, topP, seed);
         using var backend = DeviceSelector.Open(device);
+        var precision = PrecisionOption.Resolve(precisionName, backend);
         var (model, tokenizer, folder) = ModelFactory.Load(path, backend, c =>
-            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "a conversation (up to max_position_embeddings)", kvCache: true, fusedAttention: backend.HasFusedAttention));
+            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "a conversation (up to max_position_embeddings)", kvCache: true, fusedAttention: backend.HasFusedAttention,
+                valueBytes: precision.Weights.SizeInBytes()), precision);
         var template = new ChatTemplate(tokenizer);
         if (!ChatTemplate.HasChatTokens(tokenizer))
             Console.Error.WriteLine($"moe: warning: {folder} has no chat tokens (not fine-tuned with `moe sft`?); its answers will be plain continuations");

@@ -33,41 +33,46 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var sft = new Option<bool>("--sft") { Description = "Evaluate a `moe sft` run on its held-out conversations (answer loss, exact match, ROUGE-L, baselines) instead of --tokens." };
         var examples = new Option<int>("--examples") { Description = "With --sft: held-out conversations to answer.", DefaultValueFactory = _ => SftCommand.DefaultEvalExamples };
+        var precision = PrecisionOption.ForInference();
         var command = new Command("eval", "Mean next-token cross-entropy and balance loss of a model on token sequences, or (--sft) a fine-tuned model on held-out questions.")
         {
-            checkpoint, tokens, device, json, sft, examples,
+            checkpoint, tokens, device, json, sft, examples, precision,
         };
         command.SetAction(parse => parse.GetValue(sft)
-            ? RunSft(parse.GetValue(checkpoint)!, parse.GetValue(device)!, parse.GetValue(json), parse.GetValue(examples))
+            ? RunSft(parse.GetValue(checkpoint)!, parse.GetValue(device)!, parse.GetValue(json), parse.GetValue(examples), parse.GetValue(precision)!)
             : Run(parse.GetValue(checkpoint)!, parse.GetValue(tokens) ?? throw new UsageException("eval: --tokens FILE is required (or --sft for a fine-tuned run)"),
-                parse.GetValue(device)!, parse.GetValue(json)));
+                parse.GetValue(device)!, parse.GetValue(json), parse.GetValue(precision)!));
         return command;
     }
 
     // The settings of the fine-tuning run name its data, seed and base model: the evaluation sft printed, again.
-    private static int RunSft(string path, string device, bool json, int examples)
+    private static int RunSft(string path, string device, bool json, int examples, string precisionName)
     {
         string folder = CheckpointStore.Resolve(path);
         var settings = TrainerState.Load(Path.Combine(folder, TrainerState.FileName)).Settings;
         if (settings.BaseCheckpoint is null) throw new CheckpointException($"{folder}: not a fine-tuning checkpoint (its trainer state names no base checkpoint)");
         using var backend = DeviceSelector.Open(device);
+        var precision = PrecisionOption.Resolve(precisionName, backend);
         var (model, tokenizer, _) = Training.ModelFactory.Load(folder, backend, c =>
-            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "an answer (up to max_position_embeddings)", kvCache: true, fusedAttention: backend.HasFusedAttention));
+            MemoryPlan.ForInference(c, c.MaxPositionEmbeddings, "an answer (up to max_position_embeddings)", kvCache: true, fusedAttention: backend.HasFusedAttention,
+                valueBytes: precision.Weights.SizeInBytes()), precision);
         var set = Sft.InstructionSet.Load(settings.Data);
         var report = SftCommand.Evaluate(model, new Sft.ChatTemplate(tokenizer), set, examples, settings, settings.BaseCheckpoint, backend, json ? Console.Error : Console.Out);
         if (json) Console.WriteLine(report.ToJson().ToJsonString());
         return 0;
     }
 
-    private static int Run(string path, string tokensFile, string device, bool json)
+    private static int Run(string path, string tokensFile, string device, bool json, string precisionName)
     {
         string folder = ModelFolder.Resolve(path);
         using var backend = DeviceSelector.Open(device);
+        var precision = PrecisionOption.Resolve(precisionName, backend);
         var config = MoeConfigJson.Load(Path.Combine(folder, Model.Checkpoint.ModelCheckpoint.ConfigFile));
         var sequences = TokenSequencesFile.Read(tokensFile, config.VocabSize, config.MaxPositionEmbeddings);   // the model runs on all n tokens
         int longest = sequences.Max(s => s.Length);
-        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest} tokens", kvCache: false, fusedAttention: backend.HasFusedAttention));
-        using var model = Model.Checkpoint.ModelWeights.Load(folder, backend);
+        ModelFolder.CheckedConfig(folder, backend, c => MemoryPlan.ForInference(c, longest, $"--tokens {tokensFile}: its longest sequence of {longest} tokens", kvCache: false, fusedAttention: backend.HasFusedAttention,
+            valueBytes: precision.Weights.SizeInBytes()));
+        using var model = Model.Checkpoint.ModelWeights.Load(folder, backend, precision.Weights);
 
         double ceSum = 0, auxSum = 0;
         long predicted = 0, evaluated = 0;

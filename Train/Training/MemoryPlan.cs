@@ -42,15 +42,15 @@ public sealed record MemoryPlan(string What, string Shrink, IReadOnlyList<(strin
 
     /// <summary>Inference of batch sequences (default one) of up to T tokens; with kvCache, the KV caches of a generation
     /// holding T positions (Training/KvCachedDecoder: T per layer, never max_position_embeddings unless T is);
-    /// fusedAttention: the backend's HasFusedAttention.</summary>
-    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache, bool fusedAttention, int batch = 1)
+    /// fusedAttention: the backend's HasFusedAttention; valueBytes: bytes per weight and cached value (2 in bf16).</summary>
+    public static MemoryPlan ForInference(MoeConfig c, int seq, string seqWhat, bool kvCache, bool fusedAttention, int batch = 1, int valueBytes = 4)
     {
         CheckTensorSizes(c, batch, seq, fusedAttention, seqWhat, "use shorter sequences");
         return new("inference", "use a smaller model or a device with more memory",
         [
-            ("weights", 4 * ParameterCount.Of(c).Total.Total),
+            ("weights", valueBytes * ParameterCount.Of(c).Total.Total),
             ("activations", Saturated(() => ActivationEstimate.Bytes(c, batch, seq, fusedAttention))),
-            ("causal mask", MaskBytes(seq, fusedAttention)), ("KV cache", kvCache ? 2 * 4L * batch * c.NumHiddenLayers * seq * c.HiddenSize : 0),
+            ("causal mask", MaskBytes(seq, fusedAttention)), ("KV cache", kvCache ? 2L * valueBytes * batch * c.NumHiddenLayers * seq * c.HiddenSize : 0),
         ]);
     }
 
