@@ -11,9 +11,9 @@
 // Works in float32 or float64 on any backend; float64 on the CPU is what the parity tests use. With a
 // compute dtype other than the weights' (bf16 over float32 masters: Config/Precision.cs) the forward
 // runs in a ComputePrecision scope: the layers read their weights cast to it, the activations and
-// their gradients are in it, the router works in float32 (Moe/Router.cs), and the logits are widened
-// to float32 before the cross-entropy, so the losses are float32 sums (also for a model whose
-// weights are bf16, inference's half-memory path).
+// their gradients are in it, the router works in float32 (Moe/Router.cs), and the cross-entropy reads
+// bf16 logits but computes and returns float32 losses, so the losses are float32 sums (also for a
+// model whose weights are bf16, inference's half-memory path).
 // Shape letters (B, T, C, NH, HS, V, N = B·T, E, S, K, I): docs/architecture.md, "Shape letters".
 //
 // Reading order, from Tensor to this file (docs/architecture.md, "Reading the model"):
@@ -103,7 +103,6 @@ public sealed class DeepSeekMoe : Module, IDisposable
         }
         var logits = LmHead.Forward(Decoder.Norm.Forward(x));                          // (B, T, C) -> (B, T, V)
         var lossDType = ComputePrecision.Wide(DType);                                  // float32 (float64 in a float64 model)
-        if (logits.DType != lossDType) logits = logits.Cast(lossDType);                // the cross-entropy's softmax and sum wide
 
         var aux = routed.Count == 0
             ? new Variable(Tensor.Scalar(0, lossDType, Backend))

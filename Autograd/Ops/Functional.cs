@@ -28,8 +28,11 @@ public static class Functional
     /// that are not ignoreIndex (PyTorch's reduction="mean"). The kept targets are counted on the
     /// targets' device (KeptCount), so the loss costs no read-back.
     /// </summary>
-    public static Variable CrossEntropy(Variable logits, Tensor targets, int ignoreIndex = -100) =>
-        Variable.CrossEntropyLosses(logits, targets, ignoreIndex).Sum() / new Variable(KeptCount(targets, ignoreIndex, logits.DType));
+    public static Variable CrossEntropy(Variable logits, Tensor targets, int ignoreIndex = -100)
+    {
+        var losses = Variable.CrossEntropyLosses(logits, targets, ignoreIndex);       // (N), float32 for bf16 logits
+        return losses.Sum() / new Variable(KeptCount(targets, ignoreIndex, losses.DType));
+    }
 
     /// <summary>
     /// The number of targets (any shape) that are not ignoreIndex, at least 1 (so an all-ignored batch

@@ -44,13 +44,15 @@ public sealed partial class Tensor
         return y;
     }
 
-    /// <summary>Per-row cross-entropy of logits (N, V) against int32 targets (N); ignored rows give 0.</summary>
+    /// <summary>Per-row cross-entropy of logits (N, V) against int32 targets (N); ignored rows give 0.
+    /// bf16 logits give float32 losses: the softmax statistics and the loss are float32 arithmetic
+    /// either way, and a loss rounded to bf16 (steps of 0.016 near 3) would be summed and logged rounded.</summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex = -100)
     {
         CheckIndex("CrossEntropy", logits, targets);
         if (logits.Rank != 2 || targets.Rank != 1 || targets.Shape[0] != logits.Shape[0])
             throw new ShapeException($"CrossEntropy: logits {Tensors.Shape.Format(logits.Shape)} and targets {Tensors.Shape.Format(targets.Shape)} do not fit (N, V) and (N)");
-        var losses = Empty([logits.Shape[0]], logits.DType, logits.Backend);
+        var losses = Empty([logits.Shape[0]], LossDType(logits.DType), logits.Backend);
         logits.Backend.CrossEntropyForward(logits, targets, ignoreIndex, losses);
         return losses;
     }
@@ -58,11 +60,17 @@ public sealed partial class Tensor
     public static Tensor CrossEntropyBackward(Tensor logits, Tensor targets, Tensor dlosses, int ignoreIndex = -100)
     {
         CheckIndex("CrossEntropyBackward", logits, targets);
-        CheckCompatible("CrossEntropyBackward", logits, dlosses);
+        if (dlosses.DType != LossDType(logits.DType))
+            throw new ArgumentException($"CrossEntropyBackward: dlosses are {dlosses.DType.Name()}, expected {LossDType(logits.DType).Name()} (the losses' dtype for {logits.DType.Name()} logits)");
+        dlosses.ThrowIfDisposed("CrossEntropyBackward");
+        if (dlosses.Backend != logits.Backend)
+            throw new ArgumentException($"CrossEntropyBackward: tensors are on different devices ({logits.Backend.Name} and {dlosses.Backend.Name})");
         var dlogits = Empty(logits.Shape, logits.DType, logits.Backend);
         logits.Backend.CrossEntropyBackward(logits, targets, ignoreIndex, dlosses, dlogits);
         return dlogits;
     }
+
+    private static DType LossDType(DType logits) => logits == DType.BFloat16 ? DType.Float32 : logits;
 
     /// <summary>In-place AdamW step on this parameter tensor with its moments m and v; gated by a ClipGate vector when one is given.</summary>
     public void AdamWUpdate(Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate = null)

@@ -1,4 +1,4 @@
-// `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--warmup W] [--json]`:
+// `moe bench train --config NAME|PATH --device D [--batch B] [--seq T] [--steps N] [--warmup W] [--precision P] [--json]`:
 // training throughput — tokens/s of full training steps on random tokens (Bench/TrainBench.cs),
 // median of N after W (2) warm-up steps, and the fastest step (on a shared machine interference only
 // adds time), per-phase medians, peak RSS beside an estimate of what training must hold
@@ -92,16 +92,17 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of text." };
         var saveConfig = new Option<string?>("--save-config") { Description = "Only write the resolved config.json to this path (for the PyTorch peer) and exit." };
         var parallel = WorldStart.ParallelOption();
+        var precision = new Option<string>("--precision") { Description = $"As in moe train: {Precision.Names}.", DefaultValueFactory = _ => Precision.Fp32.Name };
         var command = new Command("train", "Tokens/s of full training steps (forward, backward, clip, AdamW) on random tokens.")
         {
-            config, device, batch, seq, steps, warmup, logEvery, json, saveConfig, parallel,
+            config, device, batch, seq, steps, warmup, logEvery, json, saveConfig, parallel, precision,
         };
         command.SetAction(parse => RunTrain(parse.GetValue(config)!, parse.GetValue(device)!, parse.GetValue(saveConfig),
-            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup), LogEvery: parse.GetValue(logEvery)), parse.GetValue(json), parse.GetValue(parallel)!));
+            new TrainBenchSettings(parse.GetValue(batch), parse.GetValue(seq), parse.GetValue(steps), parse.GetValue(warmup), LogEvery: parse.GetValue(logEvery)), parse.GetValue(json), parse.GetValue(parallel)!, parse.GetValue(precision)!));
         return command;
     }
 
-    private static int RunTrain(string configName, string deviceName, string? saveConfig, TrainBenchSettings settings, bool asJson, string parallelName)
+    private static int RunTrain(string configName, string deviceName, string? saveConfig, TrainBenchSettings settings, bool asJson, string parallelName, string precisionName)
     {
         bool expertParallel = WorldStart.ExpertParallel(parallelName);
         var config = MoePresets.Resolve(configName);
@@ -118,8 +119,9 @@ public static class BenchCommand
         WorldStart.RequireSplits(world, settings.Batch, config, expertParallel);
         int localBatch = settings.Batch / world.Size;
         using var backend = DeviceSelector.Open(WorldStart.Device(world, deviceName));
+        var precision = Precision.Parse(precisionName).On(backend);
         MemoryPlan.ForTraining(config, localBatch, settings.Seq, backend.HasFusedAttention).Check(backend);
-        var model = ModelFactory.Create(config, backend, settings.Seed, expertParallel ? world : null);
+        var model = ModelFactory.Create(config, backend, settings.Seed, expertParallel ? world : null, precision);
         using var ownsModel = model as IDisposable;
         string? worldLine = WorldStart.WorldLine(world, backend, WorldStart.Parallelism(world, config, expertParallel));
         long parameters = model.Module.Parameters().Sum(p => p.Numel);   // this rank's (its experts only, under expert parallelism)
@@ -133,6 +135,8 @@ public static class BenchCommand
         if (asJson)
         {
             var json = Json(configName, backend.Name, parameters, result, estimate, rss);
+            json["precision"] = precision.Name;
+            json["weights_and_activations_bytes"] = WeightsAndActivations(precision, estimate, result);
             if (ranks is not null)
             {
                 json["ranks"] = ranks.Count;
@@ -159,6 +163,18 @@ public static class BenchCommand
         }
         foreach (var rank in ranks ?? []) Console.WriteLine($"  {rank.Describe()}");
         return 0;
+    }
+
+    // The bytes of what the forward reads and keeps: the weights in the dtype it reads them (float32:
+    // the parameters themselves; bf16: their casts, which the tape holds) and the activations. The
+    // CPU counts the tape after one forward; a device's pool peak, less the float32 parameters,
+    // gradients and AdamW moments (the master state, the same in both precisions), is the rest.
+    private static long? WeightsAndActivations(Precision precision, MemoryEstimate estimate, TrainBenchResult result)
+    {
+        long ownWeights = precision.Weights == precision.Compute ? estimate.ParameterBytes : 0;
+        if (result.Memory is { } m) return ownWeights + m.TapeBytes;
+        if (result.Device?.PoolPeakBytes is long pool) return pool - estimate.ParameterBytes - estimate.GradientBytes - estimate.OptimizerBytes + ownWeights;
+        return null;
     }
 
     public static JsonObject Json(string config, string device, long parameters, TrainBenchResult r, MemoryEstimate estimate, long? rss) => new()
