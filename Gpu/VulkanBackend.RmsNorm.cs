@@ -12,8 +12,8 @@ public sealed partial class VulkanBackend
 {
     public void RmsNormForward(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd)
     {
-        if (MixesBf16(x, weight, y, rstd)) { Bf16Widening.Run("rrww", [x, weight, y, rstd], (this, eps), static (t, s) => s.Item1.RmsNormForward(t[0], t[1], s.eps, t[2], t[3])); return; }
-        if (x.DType != DType.BFloat16) CheckFloat32("RmsNormForward", x, weight, y, rstd);
+        if (MixesBf16(x, weight, y) || rstd.DType != DType.Float32) { Bf16Widening.Run("rrww", [x, weight, y, rstd], (this, eps), static (t, s) => s.Item1.RmsNormForward(t[0], t[1], s.eps, t[2], t[3])); return; }
+        if (x.DType != DType.BFloat16) CheckFloat32("RmsNormForward", x, weight, y, rstd);   // the bf16 variant: x, weight, y bf16, rstd float32
         int N = x.Shape[0], C = x.Shape[1];
         if (N == 0) return;
         using var dx = Dense(x);

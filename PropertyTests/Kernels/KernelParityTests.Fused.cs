@@ -16,7 +16,7 @@ public abstract partial class KernelParityTests
         var x = Input([N, C], dtype, layoutX, seed);
         var w = Input([C], dtype, layoutW, seed + 1, 0.5, 1.5);
         var (expected, actual) = Run((backend, on, outputs) => backend.RmsNormForward(on(x), on(w), eps, outputs[0], outputs[1]),
-            ([N, C], dtype), ([N], dtype));
+            ([N, C], dtype), ([N], Tensor.StatisticsDType(dtype)));   // rstd float32 for bf16 x, as the model keeps it
         Check("RmsNormForward y", Describe(("x", x), ("w", w)), actual[0], expected[0]);
         Check("RmsNormForward rstd", Describe(("x", x)), actual[1], expected[1]);
     }
@@ -33,7 +33,7 @@ public abstract partial class KernelParityTests
         using var y = Tensor.Empty([N, C], DType.Float64, Reference);
         using var savedRstd = Tensor.Empty([N], DType.Float64, Reference);
         Reference.RmsNormForward(x.Reference, w.Reference, 1e-5, y, savedRstd);
-        var rstd = FromReference(savedRstd, dtype);                  // both sides get the same saved rstd
+        var rstd = FromReference(savedRstd, Tensor.StatisticsDType(dtype));   // both sides get the same saved rstd
         var (expected, actual) = Run((backend, on, outputs) => backend.RmsNormBackward(on(dy), on(x), on(w), on(rstd), outputs[0], outputs[1]),
             ([N, C], dtype), ([C], dtype));
         // dx = r·w·dy − r³·x/C·Σ_j dy·w·x  →  scale r·|w·dy| + r³·|x|/C·Σ_j |dy·w·x|
@@ -84,7 +84,7 @@ public abstract partial class KernelParityTests
         int N = Size(n), V = Size(v, allowEmpty: false), ignoreIndex = ignoreZero ? 0 : -100;
         var logits = Input([N, V], dtype, layout, seed, -10, 10);
         var targets = Targets(N, V, ignoreIndex, seed + 1);
-        var (expected, actual) = Run([N], dtype, (backend, on, losses) => backend.CrossEntropyForward(on(logits), on(targets), ignoreIndex, losses));
+        var (expected, actual) = Run([N], Tensor.StatisticsDType(dtype), (backend, on, losses) => backend.CrossEntropyForward(on(logits), on(targets), ignoreIndex, losses)); // float32 losses for bf16 logits
         // loss = max + log Σ exp(x − max) − x[target]  →  scale |loss| + 2·max|x| + 1
         using var scale = logits.Reference.Abs().Max(1).Mul(2).Add(expected.Abs()).Add(1);
         Check($"CrossEntropyForward ignore {ignoreIndex}", Describe(("logits", logits), ("targets", targets)), actual, expected, scale);
@@ -98,7 +98,7 @@ public abstract partial class KernelParityTests
         int N = Size(n), V = Size(v, allowEmpty: false), ignoreIndex = ignoreZero ? 0 : -100;
         var logits = Input([N, V], dtype, layout, seed, -10, 10);
         var targets = Targets(N, V, ignoreIndex, seed + 1);
-        var dlosses = Input([N], dtype, Layout.Narrowed, seed + 2);
+        var dlosses = Input([N], Tensor.StatisticsDType(dtype), Layout.Narrowed, seed + 2);
         var (expected, actual) = Run([N, V], dtype, (backend, on, dlogits) =>
             backend.CrossEntropyBackward(on(logits), on(targets), ignoreIndex, on(dlosses), dlogits));
         // (p − onehot)·dl  →  scale (p + onehot)·|dl|, i.e. |expected| + p·|dl| (1 − p + p on the target)

@@ -15,7 +15,7 @@ public sealed partial class Tensor
         CheckAttention("Attention", q, k, v);
         int B = q.Shape[0], T = q.Shape[1], NH = q.Shape[2];
         var output = Empty(q.Shape, q.DType, q.Backend);
-        var lse = Empty([B, NH, T], q.DType, q.Backend);
+        var lse = Empty([B, NH, T], StatisticsDType(q.DType), q.Backend);
         if (output.Numel > 0) q.Backend.AttentionForward(q, k, v, output, lse);
         return (output, lse);
     }
@@ -30,7 +30,7 @@ public sealed partial class Tensor
             if (!Tensors.Shape.SameShape(t.Shape, q.Shape))
                 throw new ShapeException($"AttentionBackward: {Tensors.Shape.Format(t.Shape)} does not match q {Tensors.Shape.Format(q.Shape)}");
         }
-        CheckCompatible("AttentionBackward", q, lse);
+        CheckStatistics("AttentionBackward", q, lse);
         var dq = Empty(q.Shape, q.DType, q.Backend);
         var dk = Empty(k.Shape, k.DType, k.Backend);
         var dv = Empty(v.Shape, v.DType, v.Backend);

@@ -1,5 +1,8 @@
 // Fused ops the model needs for speed: RMSNorm, RoPE, cross-entropy and the AdamW update.
 // Each is one backend kernel and is tested against the composition of primitives it replaces.
+// The statistics a kernel keeps for its backward or returns as a loss (RMSNorm's rstd, attention's
+// log-sum-exp, cross-entropy's losses) are float32 for bf16 inputs (StatisticsDType): the kernels
+// compute them in float32 either way, and a bf16 loss or rstd would round them to 8 bits.
 namespace MoeFromScratch.Tensors;
 
 public sealed partial class Tensor
@@ -13,7 +16,7 @@ public sealed partial class Tensor
             throw new ShapeException($"RmsNorm: weight {Tensors.Shape.Format(weight.Shape)} does not match the last axis of {Tensors.Shape.Format(Shape)}");
         using var x2 = Reshape(-1, c);
         var y = Empty(Shape, DType, Backend);
-        var rstd = Empty([x2.Shape[0]], DType, Backend);
+        var rstd = Empty([x2.Shape[0]], StatisticsDType(DType), Backend);
         using var y2 = y.Reshape(-1, c);
         Backend.RmsNormForward(x2, weight, eps, y2, rstd);
         return (y, rstd);
@@ -23,6 +26,7 @@ public sealed partial class Tensor
     public static (Tensor Dx, Tensor Dweight) RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd)
     {
         CheckCompatible("RmsNormBackward", dy, x);
+        CheckStatistics("RmsNormBackward", x, rstd);
         int c = x.Shape[^1];
         using var x2 = x.Reshape(-1, c);
         using var dy2 = dy.Reshape(-1, c);
@@ -52,7 +56,7 @@ public sealed partial class Tensor
         CheckIndex("CrossEntropy", logits, targets);
         if (logits.Rank != 2 || targets.Rank != 1 || targets.Shape[0] != logits.Shape[0])
             throw new ShapeException($"CrossEntropy: logits {Tensors.Shape.Format(logits.Shape)} and targets {Tensors.Shape.Format(targets.Shape)} do not fit (N, V) and (N)");
-        var losses = Empty([logits.Shape[0]], LossDType(logits.DType), logits.Backend);
+        var losses = Empty([logits.Shape[0]], StatisticsDType(logits.DType), logits.Backend);
         logits.Backend.CrossEntropyForward(logits, targets, ignoreIndex, losses);
         return losses;
     }
@@ -60,17 +64,24 @@ public sealed partial class Tensor
     public static Tensor CrossEntropyBackward(Tensor logits, Tensor targets, Tensor dlosses, int ignoreIndex = -100)
     {
         CheckIndex("CrossEntropyBackward", logits, targets);
-        if (dlosses.DType != LossDType(logits.DType))
-            throw new ArgumentException($"CrossEntropyBackward: dlosses are {dlosses.DType.Name()}, expected {LossDType(logits.DType).Name()} (the losses' dtype for {logits.DType.Name()} logits)");
-        dlosses.ThrowIfDisposed("CrossEntropyBackward");
-        if (dlosses.Backend != logits.Backend)
-            throw new ArgumentException($"CrossEntropyBackward: tensors are on different devices ({logits.Backend.Name} and {dlosses.Backend.Name})");
+        CheckStatistics("CrossEntropyBackward", logits, dlosses);
         var dlogits = Empty(logits.Shape, logits.DType, logits.Backend);
         logits.Backend.CrossEntropyBackward(logits, targets, ignoreIndex, dlosses, dlogits);
         return dlogits;
     }
 
-    private static DType LossDType(DType logits) => logits == DType.BFloat16 ? DType.Float32 : logits;
+    /// <summary>The dtype of the statistics a kernel keeps for x of dtype: float32 for bf16, else dtype itself.</summary>
+    public static DType StatisticsDType(DType dtype) => dtype == DType.BFloat16 ? DType.Float32 : dtype;
+
+    // stats (rstd, lse, dlosses) beside x: the same device, StatisticsDType(x.DType).
+    private static void CheckStatistics(string op, Tensor x, Tensor stats)
+    {
+        stats.ThrowIfDisposed(op);
+        if (stats.Backend != x.Backend)
+            throw new ArgumentException($"{op}: tensors are on different devices ({x.Backend.Name} and {stats.Backend.Name})");
+        if (stats.DType != StatisticsDType(x.DType))
+            throw new ArgumentException($"{op}: {stats.DType.Name()} {Tensors.Shape.Format(stats.Shape)} statistics for {x.DType.Name()} inputs, expected {StatisticsDType(x.DType).Name()}");
+    }
 
     /// <summary>In-place AdamW step on this parameter tensor with its moments m and v; gated by a ClipGate vector when one is given.</summary>
     public void AdamWUpdate(Tensor grad, Tensor m, Tensor v, AdamWStep step, Tensor? gate = null)

@@ -124,7 +124,7 @@ public static class TrainCommand
         var restored = resumeFolder is null ? null : TrainingCheckpoint.Restore(resumeFolder, model, optimizer);
         using var metrics = writes ? new MetricsLog(runFolder, restored?.Step ?? 0) : null;
         if (WorldStart.WorldLine(world, backend, WorldStart.Parallelism(world, config, expertParallel)) is { } worldLine) Console.WriteLine(worldLine);
-        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} on {backend.Name} ({why}) in {precision.Name}; run folder {runFolder}" +
+        Console.WriteLine($"model {o.Config ?? (resumeFolder is null ? DefaultConfig : "of the checkpoint")} in {precision.Name} on {backend.Name} ({why}); run folder {runFolder}" +
             (resumeFolder is null ? "" : $"; resuming from {resumeFolder} at step {restored!.Step}"));
 
         // the loop, with Ctrl-C or SIGTERM asking for a clean stop at the next step boundary
