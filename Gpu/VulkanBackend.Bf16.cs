@@ -6,9 +6,11 @@
 // (which the reference allows) is widened, explicitly, the cast being the one mixed kernel (copy.comp).
 //   bf16 variant: Fill, Copy (the cast, any pair of float32 / int32 / bf16), Unary, Binary,
 //     BinaryScalar, Where (condition, a, b and y all bf16), Reduce (sum, max, min), Softmax and
-//     LogSoftmax, RmsNormForward (x, weight, y and rstd all bf16), Rope, Gather, IndexSelect.
-//   widened: ArgMax, MatMul, GroupedMatMul (and its weight gradient), attention, cross-entropy,
-//     RmsNormBackward, ScatterAdd, IndexAdd, TopK, the random fills, AdamW.
+//     LogSoftmax, RmsNormForward (x, weight, y bf16; rstd float32, Tensor.StatisticsDType), Rope,
+//     Gather, IndexSelect, MatMul (tiled and skinny), GroupedMatMul and its weight gradient (a, b, c
+//     all bf16: bf16 words staged into the float32 shared-memory tiles).
+//   widened: ArgMax, attention, cross-entropy, RmsNormBackward, ScatterAdd, IndexAdd, TopK, the
+//     random fills, AdamW.
 // Arithmetic is float32 either way and each result is rounded once, to nearest even, where it is
 // stored: the reference's rounding points, so the parity suite holds both paths to one tolerance.
 using MoeFromScratch.Tensors;

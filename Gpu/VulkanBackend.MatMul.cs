@@ -1,7 +1,8 @@
 // Batched MatMul (Shaders/matmul.comp, or matmul_skinny.comp when M or N is tiny), and the tile
 // constants GroupedMatMul (VulkanBackend.GroupedMatMul.cs) shares. All use gemm_tile.glsl; this
 // file only chooses the kernel and passes (offset, strides) per operand, so transposed and
-// broadcast operands never get copied. Float32 only.
+// broadcast operands never get copied. Float32, or bf16 throughout (the shaders' bf16 variants:
+// bf16 words in, float32 accumulation, one rounding on store); a float32/bf16 mix is widened.
 using MoeFromScratch.Gpu.Kernels;
 using MoeFromScratch.Gpu.Runtime;
 using MoeFromScratch.Tensors;
@@ -20,8 +21,8 @@ public sealed partial class VulkanBackend
 
     public void MatMul(Tensor a, Tensor b, Tensor c)
     {
-        if (Bf16Widening.Applies(a, b, c)) { Bf16Widening.Run("rrw", [a, b, c], this, static (t, s) => s.MatMul(t[0], t[1], t[2])); return; }
-        CheckFloat32("MatMul", a, b, c);
+        if (MixesBf16(a, b, c)) { Bf16Widening.Run("rrw", [a, b, c], this, static (t, s) => s.MatMul(t[0], t[1], t[2])); return; }
+        if (c.DType != DType.BFloat16) CheckFloat32("MatMul", a, b, c);
         int batches = c.Shape[0], M = c.Shape[1], N = c.Shape[2], P = a.Shape[2];
         if (c.Numel == 0) return;
         if (P == 0) { Fill(c, 0); return; }
@@ -36,14 +37,14 @@ public sealed partial class VulkanBackend
             else
                 MatMulPush(push, N, M, P, batches, b, a, c, [sb[0], sb[2], sb[1]], [sa[0], sa[2], sa[1]], [sc[0], sc[2], sc[1]]);
             var (first, second) = transpose ? (b, a) : (a, b);
-            Dispatch(Kernel("matmul_skinny", 3, 256), [Read(first), Read(second), Write(c)], push,
-                (uint)((transpose ? M : N) + SkinnyColumns - 1) / SkinnyColumns, (uint)(transpose ? N : M), Math.Min((uint)batches, MaxGroups));
+            Dispatch(Kernel(Variant("matmul_skinny", c), 3, 256), [Read(first), Read(second), Write(c)], push,
+                (uint)((transpose ? M : N) + SkinnyColumns - 1) / SkinnyColumns, (uint)(transpose ? N : M), Math.Min((uint)batches, MaxGroups), label: "matmul_skinny");
             return;
         }
         var tiled = new PushConstants();
         MatMulPush(tiled, M, N, P, batches, a, b, c, [sa[0], sa[1], sa[2]], [sb[0], sb[1], sb[2]], [sc[0], sc[1], sc[2]]);
-        Dispatch(GemmKernel("matmul", 3, sa[2], sb[2]), [Read(a), Read(b), Write(c)], tiled,
-            ((uint)N + Tile - 1) / Tile, ((uint)M + Tile - 1) / Tile, Math.Min((uint)batches, MaxGroups));
+        Dispatch(GemmKernel(Variant("matmul", c), 3, sa[2], sb[2]), [Read(a), Read(b), Write(c)], tiled,
+            ((uint)N + Tile - 1) / Tile, ((uint)M + Tile - 1) / Tile, Math.Min((uint)batches, MaxGroups), label: "matmul");
     }
 
     // The push block of matmul.comp and matmul_skinny.comp.

@@ -8,9 +8,12 @@
 // (padded by one float so the strided stores hit distinct banks), then each invocation
 // accumulates a 4×4 block of C in registers. Outputs of invocation (tx, ty) are interleaved
 // (rows ty + i·TM/4, columns tx + j·TN/4) so neighbouring invocations read neighbouring words.
-// Call from uniform control flow only: it uses barrier().
+// Call from uniform control flow only: it uses barrier(). In the bf16 variants (bf16.glsl) A, B and C
+// are bf16 words: each element is widened as it is staged, the tile accumulates in float32 and C is
+// rounded once on store. The includer puts bf16.glsl first (right after #version).
 #ifndef GEMM_TILE_GLSL
 #define GEMM_TILE_GLSL
+#include "bf16.glsl"   // FLOAT_STORAGE, load_float / store_float
 
 layout(local_size_x_id = 0) in;                  // WG = (TM/4)·(TN/4) invocations
 layout(constant_id = 1) const uint TM = 64;       // tile rows (M)
@@ -21,9 +24,9 @@ layout(constant_id = 5) const bool B_N_CONTIGUOUS = true;   // b[p, n+1] follows
 #define WG (gl_WorkGroupSize.x)
 #define THREAD_TILE 4
 
-layout(binding = 0) readonly buffer BufferA { float A[]; };
-layout(binding = 1) readonly buffer BufferB { float B[]; };
-layout(binding = 2) writeonly buffer BufferC { float C[]; };
+layout(binding = 0) readonly buffer BufferA { FLOAT_STORAGE A[]; };
+layout(binding = 1) readonly buffer BufferB { FLOAT_STORAGE B[]; };
+layout(binding = 2) writeonly buffer BufferC { FLOAT_STORAGE C[]; };
 
 shared float As[TP][TM + 1];   // As[p][m]
 shared float Bs[TP][TN + 1];   // Bs[p][n]
@@ -46,13 +49,13 @@ void gemm_tile(Operand a, Operand b, Operand c, uint M, uint N, uint p_begin, ui
         {
             uint m = A_P_CONTIGUOUS ? e / TP : e % TM, p = A_P_CONTIGUOUS ? e % TP : e / TM;
             uint gm = m_tile + m, gp = p0 + p;
-            As[p][m] = gm < M && gp < p_end ? A[a.offset + gm * a.rows + gp * a.columns] : 0;
+            As[p][m] = gm < M && gp < p_end ? load_float(A[a.offset + gm * a.rows + gp * a.columns]) : 0;
         }
         for (uint e = lid; e < TP * TN; e += WG)
         {
             uint p = B_N_CONTIGUOUS ? e / TN : e % TP, n = B_N_CONTIGUOUS ? e % TN : e / TP;
             uint gp = p0 + p, gn = n_tile + n;
-            Bs[p][n] = gp < p_end && gn < N ? B[b.offset + gp * b.rows + gn * b.columns] : 0;
+            Bs[p][n] = gp < p_end && gn < N ? load_float(B[b.offset + gp * b.rows + gn * b.columns]) : 0;
         }
         barrier();
         for (uint p = 0; p < TP; p++)
@@ -70,7 +73,7 @@ void gemm_tile(Operand a, Operand b, Operand c, uint M, uint N, uint p_begin, ui
         for (uint j = 0; j < THREAD_TILE; j++)
         {
             uint gm = m_tile + ty + i * (TM / THREAD_TILE), gn = n_tile + tx + j * (TN / THREAD_TILE);
-            if (gm < M && gn < N) C[c.offset + gm * c.rows + gn * c.columns] = acc[i][j];
+            if (gm < M && gn < N) C[c.offset + gm * c.rows + gn * c.columns] = store_float(acc[i][j]);
         }
 }
 #endif

@@ -5,6 +5,7 @@
 // the spare workgroups return at once. Mirrors ReferenceBackend.GroupedMatMul.
 // x: (M, P), w: (G, P, N), y: (M, N), IBackend's letters: M routed rows, P in, N out per expert.
 #version 450
+#include "bf16.glsl"   // first: the bf16 variant's extension
 #include "gemm_tile.glsl"
 
 layout(binding = 3) readonly buffer Offsets { int offsets[]; };

@@ -3,6 +3,7 @@
 // sees A = xᵀ (strides swapped) and B = dy, both starting at row offsets[g]. A group without rows
 // writes zeros. Mirrors ReferenceBackend.GroupedMatMulWeightGrad.
 #version 450
+#include "bf16.glsl"   // first: the bf16 variant's extension
 #include "gemm_tile.glsl"
 
 layout(binding = 3) readonly buffer Offsets { int offsets[]; };

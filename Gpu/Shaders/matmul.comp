@@ -3,6 +3,7 @@
 // Mirrors ReferenceBackend.MatMul; fp32 accumulation in a different order, so results agree to
 // rounding, not bit for bit.
 #version 450
+#include "bf16.glsl"   // first: the bf16 variant's extension
 #include "gemm_tile.glsl"
 
 layout(push_constant) uniform Push

@@ -5,13 +5,14 @@
 // b is row-major. The host uses it for small N too, by computing cᵀ = bᵀ·aᵀ (swapped strides).
 // Mirrors ReferenceBackend.MatMul.
 #version 450
+#include "bf16.glsl"   // FLOAT_STORAGE: float32, or bf16 words in the bf16 variant (A, B, C)
 layout(local_size_x_id = 0) in;
 #define COLUMNS 64u
 #define SLICES (gl_WorkGroupSize.x / COLUMNS)
 
-layout(binding = 0) readonly buffer BufferA { float A[]; };
-layout(binding = 1) readonly buffer BufferB { float B[]; };
-layout(binding = 2) writeonly buffer BufferC { float C[]; };
+layout(binding = 0) readonly buffer BufferA { FLOAT_STORAGE A[]; };
+layout(binding = 1) readonly buffer BufferB { FLOAT_STORAGE B[]; };
+layout(binding = 2) writeonly buffer BufferC { FLOAT_STORAGE C[]; };
 
 layout(push_constant) uniform Push
 {
@@ -37,14 +38,14 @@ void main()
             uint a0 = p.a_offset + batch * p.a_batch + m * p.a_row;
             uint b0 = p.b_offset + batch * p.b_batch + n * p.b_col;
             for (uint inner = slice; inner < p.P; inner += SLICES)
-                sum = fma(A[a0 + inner * p.a_col], B[b0 + inner * p.b_row], sum);
+                sum = fma(load_float(A[a0 + inner * p.a_col]), load_float(B[b0 + inner * p.b_row]), sum);
         }
         partial[lid] = sum;
         barrier();
         if (slice == 0 && n < p.N)
         {
             for (uint s = 1; s < SLICES; s++) sum += partial[s * COLUMNS + column];
-            C[p.c_offset + batch * p.c_batch + m * p.c_row + n * p.c_col] = sum;
+            C[p.c_offset + batch * p.c_batch + m * p.c_row + n * p.c_col] = store_float(sum);
         }
         barrier();
     }

@@ -50,7 +50,7 @@ public sealed class Bf16StorageTests
     {
         using var scope = new TensorScope();
         var x = Tensor.RandN([8, 16], 7, dtype: DType.BFloat16, backend: Gpu);
-        var w = Tensor.RandN([16, 4], 8, dtype: DType.BFloat16, backend: Gpu);
+        var w = Tensor.RandN([16, 8], 8, dtype: DType.BFloat16, backend: Gpu);
         Gpu.Synchronize();
 
         var before = Gpu.DispatchesByKernel;
@@ -60,9 +60,16 @@ public sealed class Bf16StorageTests
             DeviceStepCounters.Difference(Gpu.DispatchesByKernel, before));
 
         before = Gpu.DispatchesByKernel;
-        x.MatMul(w);   // no bf16 matmul shader yet: x and w widened, the float32 GEMM, c narrowed
+        x.MatMul(w);   // the matmul's bf16 variant: bf16 words staged into float32 tiles, no casts
+        Assert.Equal(new Dictionary<string, long> { ["matmul"] = 1 }, DeviceStepCounters.Difference(Gpu.DispatchesByKernel, before));
+
+        var wide = x.Cast(DType.Float32);
+        before = Gpu.DispatchesByKernel;
+        wide.TopK(2);   // no bf16 top-k shader: on float32 no cast either
+        x.TopK(2);      // on bf16: x widened through a cast, the float32 kernel, the values narrowed
         var widened = DeviceStepCounters.Difference(Gpu.DispatchesByKernel, before);
-        Assert.Equal(3, widened.GetValueOrDefault("copy"));
+        Assert.Equal(2, widened.GetValueOrDefault("topk"));
+        Assert.Equal(2, widened.GetValueOrDefault("copy"));
     }
 
     [VulkanFact]
