@@ -2,7 +2,8 @@
 // (offsets[g] <= r < offsets[g+1]), all groups in one dispatch. Workgroup y enumerates
 // (group, row tile) pairs: each group needs ceil(rows_g / TM) tiles, so at most
 // ceil(M / TM) + G tiles exist; a workgroup finds its pair by walking offsets (G is small) and
-// the spare workgroups return at once. Mirrors ReferenceBackend.GroupedMatMul.
+// the spare workgroups return at once. offsets rise from 0 to M, so every row of y is written (no
+// fill before). Mirrors ReferenceBackend.GroupedMatMul.
 // x: (M, P), w: (G, P, N), y: (M, N), IBackend's letters: M routed rows, P in, N out per expert.
 #version 450
 #include "bf16.glsl"   // first: the bf16 variant's extension

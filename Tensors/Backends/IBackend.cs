@@ -83,7 +83,9 @@ public interface IBackend : IDisposable
     // ---- GroupedMatMul (MoE experts) -------------------------------------------------------------
     /// <summary>
     /// MoE grouped GEMM. x: (M, P) rows sorted by group, w: (G, P, N), offsets: Int32 (G+1) with
-    /// rows offsets[g]..offsets[g+1] belonging to group g. y: (M, N), y[r] = x[r] @ w[group(r)].
+    /// rows offsets[g]..offsets[g+1] belonging to group g, rising from offsets[0] = 0 to offsets[G] = M
+    /// (every row in a group: the reference rejects other offsets, a device need not check them).
+    /// y: (M, N), y[r] = x[r] @ w[group(r)], every row written.
     /// </summary>
     void GroupedMatMul(Tensor x, Tensor w, Tensor offsets, Tensor y);
 
