@@ -24,8 +24,8 @@ public sealed partial class VulkanBackend
 
     public void RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight)
     {
-        if (Bf16Widening.Applies(dy, x, weight, rstd, dx, dweight)) { Bf16Widening.Run("rrrrww", [dy, x, weight, rstd, dx, dweight], this, static (t, s) => s.RmsNormBackward(t[0], t[1], t[2], t[3], t[4], t[5])); return; }
-        CheckFloat32("RmsNormBackward", dy, x, weight, rstd, dx, dweight);
+        if (MixesBf16(dy, x, weight, dx, dweight) || rstd.DType != DType.Float32) { Bf16Widening.Run("rrrrww", [dy, x, weight, rstd, dx, dweight], this, static (t, s) => s.RmsNormBackward(t[0], t[1], t[2], t[3], t[4], t[5])); return; }
+        if (x.DType != DType.BFloat16) CheckFloat32("RmsNormBackward", dy, x, weight, rstd, dx, dweight);   // the bf16 variant: all bf16 but rstd
         int N = x.Shape[0], C = x.Shape[1];
         if (C == 0) return;
         using var ddy = Dense(dy);
@@ -35,7 +35,8 @@ public sealed partial class VulkanBackend
         var push = new PushConstants().U((uint)N).U((uint)C)
             .U(ddy.Offset).U(dxin.Offset).U(dw.Offset).U(dr.Offset).U(dx.Offset).U(dweight.Offset);
         Binding[] bindings = [Read(ddy), Read(dxin), Read(dw), Read(dr), Write(dx), Write(dweight)];
-        if (N > 0) Dispatch(Kernel("rmsnorm_backward", 6, RowGroupFor(C), 0), bindings, push, GroupsFor(N, 1));
-        Dispatch(Kernel("rmsnorm_backward", 6, RowGroupSize, 1), bindings, push, GroupsFor(C, RowGroupSize));
+        string shader = Variant("rmsnorm_backward", x);
+        if (N > 0) Dispatch(Kernel(shader, 6, RowGroupFor(C), 0), bindings, push, GroupsFor(N, 1), label: "rmsnorm_backward");
+        Dispatch(Kernel(shader, 6, RowGroupSize, 1), bindings, push, GroupsFor(C, RowGroupSize), label: "rmsnorm_backward");
     }
 }

@@ -5,15 +5,18 @@
 //     dx[n, c] = r · w[c] · dy[n, c] − r³ · x[n, c] / C · Σ_j dy[n, j] · w[j] · x[n, j]
 //   PASS 1, one invocation per column c (reads of row n coalesce across invocations):
 //     dweight[c] = Σ_n dy[n, c] · x[n, c] · r[n]          (written, not accumulated)
+// In the bf16 variant dy, x, weight, dx and dweight are bf16 words; rstd stays float32
+// (Tensor.StatisticsDType), as rmsnorm.comp writes it.
 #version 450
+#include "bf16.glsl"   // FLOAT_STORAGE, load_float / store_float
 #include "row_reduce.glsl"
 layout(constant_id = 1) const uint PASS = 0;
-layout(binding = 0) readonly buffer DY { float dy[]; };
-layout(binding = 1) readonly buffer X { float x[]; };
-layout(binding = 2) readonly buffer Weight { float weight[]; };
+layout(binding = 0) readonly buffer DY { FLOAT_STORAGE dy[]; };
+layout(binding = 1) readonly buffer X { FLOAT_STORAGE x[]; };
+layout(binding = 2) readonly buffer Weight { FLOAT_STORAGE weight[]; };
 layout(binding = 3) readonly buffer Rstd { float rstd[]; };
-layout(binding = 4) writeonly buffer DX { float dx[]; };        // PASS 0
-layout(binding = 5) writeonly buffer DWeight { float dweight[]; }; // PASS 1
+layout(binding = 4) writeonly buffer DX { FLOAT_STORAGE dx[]; };        // PASS 0
+layout(binding = 5) writeonly buffer DWeight { FLOAT_STORAGE dweight[]; }; // PASS 1
 
 layout(push_constant) uniform Push
 {
@@ -31,10 +34,10 @@ void main()
             uint dyr = p.dy_offset + n * p.C, xr = p.x_offset + n * p.C;
             float r = rstd[p.rstd_offset + n];
             float dot = 0;   // Σ_j dy[n, j] · w[j] · x[n, j]
-            for (uint j = lid; j < p.C; j += WG) dot += dy[dyr + j] * weight[p.weight_offset + j] * x[xr + j];
+            for (uint j = lid; j < p.C; j += WG) dot += load_float(dy[dyr + j]) * load_float(weight[p.weight_offset + j]) * load_float(x[xr + j]);
             dot = workgroup_sum(dot);
             for (uint c = lid; c < p.C; c += WG)
-                dx[p.dx_offset + n * p.C + c] = r * weight[p.weight_offset + c] * dy[dyr + c] - r * r * r * x[xr + c] / float(p.C) * dot;
+                dx[p.dx_offset + n * p.C + c] = store_float(r * load_float(weight[p.weight_offset + c]) * load_float(dy[dyr + c]) - r * r * r * load_float(x[xr + c]) / float(p.C) * dot);
         }
     }
     else
@@ -43,8 +46,8 @@ void main()
         {
             float sum = 0;
             for (uint n = 0; n < p.N; n++)
-                sum += dy[p.dy_offset + n * p.C + c] * x[p.x_offset + n * p.C + c] * rstd[p.rstd_offset + n];
-            dweight[p.dweight_offset + c] = sum;
+                sum += load_float(dy[p.dy_offset + n * p.C + c]) * load_float(x[p.x_offset + n * p.C + c]) * rstd[p.rstd_offset + n];
+            dweight[p.dweight_offset + c] = store_float(sum);
         }
     }
 }
