@@ -9,8 +9,9 @@
 //     LogSoftmax, RmsNormForward (x, weight, y bf16; rstd float32, Tensor.StatisticsDType), Rope,
 //     Gather, IndexSelect, MatMul (tiled and skinny), GroupedMatMul and its weight gradient (a, b, c
 //     all bf16: bf16 words staged into the float32 shared-memory tiles), CrossEntropyForward and
-//     Backward (logits and dlogits bf16; losses and dlosses float32), RmsNormBackward (rstd float32).
-//   widened: ArgMax, attention, ScatterAdd, IndexAdd, TopK, the
+//     Backward (logits and dlogits bf16; losses and dlosses float32), RmsNormBackward (rstd float32),
+//     AttentionForward and Backward (q, k, v, out, dout, dq, dk, dv bf16; lse float32).
+//   widened: ArgMax, ScatterAdd, IndexAdd, TopK, the
 //     random fills, AdamW.
 // Arithmetic is float32 either way and each result is rounded once, to nearest even, where it is
 // stored: the reference's rounding points, so the parity suite holds both paths to one tolerance.

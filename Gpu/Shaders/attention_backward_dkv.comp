@@ -6,16 +6,17 @@
 //   dv_j = Σ_t P_tj dO_t,  dk_j = Σ_t dS_tj q_t / √HS
 // Every dk and dv element has one writer (no atomics), as on the CPU.
 #version 450
+#include "bf16.glsl"   // FLOAT_STORAGE: q, k, v, o, dO, dq, dk, dv float32, or bf16 words in the bf16 variant (lse, D float32)
 #include "attention.glsl"
 layout(local_size_x_id = 0) in;
-layout(binding = 0) readonly buffer Q { float q[]; };
-layout(binding = 1) readonly buffer K { float k[]; };
-layout(binding = 2) readonly buffer V { float v[]; };
+layout(binding = 0) readonly buffer Q { FLOAT_STORAGE q[]; };
+layout(binding = 1) readonly buffer K { FLOAT_STORAGE k[]; };
+layout(binding = 2) readonly buffer V { FLOAT_STORAGE v[]; };
 layout(binding = 3) readonly buffer Lse { float lse[]; };
-layout(binding = 4) readonly buffer DO { float dout[]; };
+layout(binding = 4) readonly buffer DO { FLOAT_STORAGE dout[]; };
 layout(binding = 5) readonly buffer D { float rowd[]; };
-layout(binding = 6) writeonly buffer DK { float dk[]; };
-layout(binding = 7) writeonly buffer DV { float dv[]; };
+layout(binding = 6) writeonly buffer DK { FLOAT_STORAGE dk[]; };
+layout(binding = 7) writeonly buffer DV { FLOAT_STORAGE dv[]; };
 
 shared float q_tile[TILE * MAX_HS], do_tile[TILE * MAX_HS], lse_tile[TILE], d_tile[TILE];
 
@@ -30,8 +31,8 @@ void main()
     float k_row[MAX_HS], v_row[MAX_HS], dk_row[MAX_HS], dv_row[MAX_HS];
     for (uint d = 0; d < p.HS; d++)
     {
-        k_row[d] = has_key ? k[k_at(b, j, h, d)] : 0;
-        v_row[d] = has_key ? v[v_at(b, j, h, d)] : 0;
+        k_row[d] = has_key ? load_float(k[k_at(b, j, h, d)]) : 0;
+        v_row[d] = has_key ? load_float(v[v_at(b, j, h, d)]) : 0;
         dk_row[d] = 0;
         dv_row[d] = 0;
     }
@@ -42,8 +43,8 @@ void main()
         for (uint e = lid; e < rows * p.HS; e += KEYS)
         {
             uint r = e / p.HS, d = e % p.HS;
-            q_tile[r * MAX_HS + d] = q[q_at(b, t0 + r, h, d)];
-            do_tile[r * MAX_HS + d] = dout[p.do_offset + query_row(b, t0 + r, h) + d];
+            q_tile[r * MAX_HS + d] = load_float(q[q_at(b, t0 + r, h, d)]);
+            do_tile[r * MAX_HS + d] = load_float(dout[p.do_offset + query_row(b, t0 + r, h) + d]);
         }
         for (uint r = lid; r < rows; r += KEYS)
         {
@@ -73,7 +74,7 @@ void main()
     uint row = key_row(b, j, h);
     for (uint d = 0; d < p.HS; d++)
     {
-        dk[p.g0_offset + row + d] = dk_row[d];
-        dv[p.g1_offset + row + d] = dv_row[d];
+        dk[p.g0_offset + row + d] = store_float(dk_row[d]);
+        dv[p.g1_offset + row + d] = store_float(dv_row[d]);
     }
 }

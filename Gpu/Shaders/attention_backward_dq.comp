@@ -5,16 +5,17 @@
 //   D_t = dO_t · O_t (written for pass 2),  P_j = exp(s_j − lse_t),  dS_j = P_j (dO_t · v_j − D_t)
 //   dq_t = Σ_j dS_j k_j / √HS
 #version 450
+#include "bf16.glsl"   // FLOAT_STORAGE: q, k, v, o, dO, dq, dk, dv float32, or bf16 words in the bf16 variant (lse, D float32)
 #include "attention.glsl"
 layout(local_size_x_id = 0) in;
-layout(binding = 0) readonly buffer Q { float q[]; };
-layout(binding = 1) readonly buffer K { float k[]; };
-layout(binding = 2) readonly buffer V { float v[]; };
-layout(binding = 3) readonly buffer O { float o[]; };
+layout(binding = 0) readonly buffer Q { FLOAT_STORAGE q[]; };
+layout(binding = 1) readonly buffer K { FLOAT_STORAGE k[]; };
+layout(binding = 2) readonly buffer V { FLOAT_STORAGE v[]; };
+layout(binding = 3) readonly buffer O { FLOAT_STORAGE o[]; };
 layout(binding = 4) readonly buffer Lse { float lse[]; };
-layout(binding = 5) readonly buffer DO { float dout[]; };
+layout(binding = 5) readonly buffer DO { FLOAT_STORAGE dout[]; };
 layout(binding = 6) writeonly buffer D { float rowd[]; };
-layout(binding = 7) writeonly buffer DQ { float dq[]; };
+layout(binding = 7) writeonly buffer DQ { FLOAT_STORAGE dq[]; };
 
 shared float k_tile[TILE * MAX_HS], v_tile[TILE * MAX_HS];
 
@@ -32,9 +33,9 @@ void main()
     uint row = query_row(b, min(t, p.T - 1), h);
     for (uint d = 0; d < p.HS; d++)
     {
-        q_row[d] = has_row ? q[q_at(b, t, h, d)] : 0;
-        do_row[d] = has_row ? dout[p.do_offset + row + d] : 0;
-        D += has_row ? do_row[d] * o[p.o_offset + row + d] : 0;
+        q_row[d] = has_row ? load_float(q[q_at(b, t, h, d)]) : 0;
+        do_row[d] = has_row ? load_float(dout[p.do_offset + row + d]) : 0;
+        D += has_row ? do_row[d] * load_float(o[p.o_offset + row + d]) : 0;
         dq_row[d] = 0;
     }
     if (has_row)
@@ -49,8 +50,8 @@ void main()
         for (uint e = lid; e < keys * p.HS; e += QUERIES)
         {
             uint jj = e / p.HS, d = e % p.HS;
-            k_tile[jj * MAX_HS + d] = k[k_at(b, j0 + jj, h, d)];
-            v_tile[jj * MAX_HS + d] = v[v_at(b, j0 + jj, h, d)];
+            k_tile[jj * MAX_HS + d] = load_float(k[k_at(b, j0 + jj, h, d)]);
+            v_tile[jj * MAX_HS + d] = load_float(v[v_at(b, j0 + jj, h, d)]);
         }
         barrier();
         if (!has_row || j0 > position) continue;
@@ -68,5 +69,5 @@ void main()
         }
     }
     if (!has_row) return;
-    for (uint d = 0; d < p.HS; d++) dq[p.g0_offset + row + d] = dq_row[d];
+    for (uint d = 0; d < p.HS; d++) dq[p.g0_offset + row + d] = store_float(dq_row[d]);
 }

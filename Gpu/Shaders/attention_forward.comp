@@ -6,12 +6,13 @@
 //   m' = max(m, max_j s_j);  acc = acc·e^(m − m') + Σ_j e^(s_j − m') v_j;  l = l·e^(m − m') + Σ_j e^(s_j − m')
 // then out = acc / l and lse = m + log l.
 #version 450
+#include "bf16.glsl"   // FLOAT_STORAGE: q, k, v, o, dO, dq, dk, dv float32, or bf16 words in the bf16 variant (lse, D float32)
 #include "attention.glsl"
 layout(local_size_x_id = 0) in;
-layout(binding = 0) readonly buffer Q { float q[]; };
-layout(binding = 1) readonly buffer K { float k[]; };
-layout(binding = 2) readonly buffer V { float v[]; };
-layout(binding = 3) writeonly buffer Out { float o[]; };
+layout(binding = 0) readonly buffer Q { FLOAT_STORAGE q[]; };
+layout(binding = 1) readonly buffer K { FLOAT_STORAGE k[]; };
+layout(binding = 2) readonly buffer V { FLOAT_STORAGE v[]; };
+layout(binding = 3) writeonly buffer Out { FLOAT_STORAGE o[]; };
 layout(binding = 4) writeonly buffer Lse { float lse[]; };
 
 shared float k_tile[TILE * MAX_HS], v_tile[TILE * MAX_HS];
@@ -28,7 +29,7 @@ void main()
     float q_row[MAX_HS], acc[MAX_HS];
     for (uint d = 0; d < p.HS; d++)
     {
-        q_row[d] = has_row ? q[q_at(b, t, h, d)] : 0;
+        q_row[d] = has_row ? load_float(q[q_at(b, t, h, d)]) : 0;
         acc[d] = 0;
     }
     float m = LOWEST_FLOAT, l = 0;
@@ -39,8 +40,8 @@ void main()
         for (uint e = lid; e < keys * p.HS; e += QUERIES)
         {
             uint jj = e / p.HS, d = e % p.HS;
-            k_tile[jj * MAX_HS + d] = k[k_at(b, j0 + jj, h, d)];
-            v_tile[jj * MAX_HS + d] = v[v_at(b, j0 + jj, h, d)];
+            k_tile[jj * MAX_HS + d] = load_float(k[k_at(b, j0 + jj, h, d)]);
+            v_tile[jj * MAX_HS + d] = load_float(v[v_at(b, j0 + jj, h, d)]);
         }
         barrier();
         if (!has_row || j0 > position) continue;
@@ -67,6 +68,6 @@ void main()
     }
     if (!has_row) return;
     uint out_row = p.o_offset + query_row(b, t, h);
-    for (uint d = 0; d < p.HS; d++) o[out_row + d] = acc[d] / l;
+    for (uint d = 0; d < p.HS; d++) o[out_row + d] = store_float(acc[d] / l);
     lse[p.lse_offset + row_index(b, h, t)] = m + log(l);
 }
