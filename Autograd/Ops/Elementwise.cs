@@ -64,7 +64,15 @@ public partial class Variable
 
     // ---- dtype: y = x in another dtype (rounded to nearest even when narrower), dx = dy in x's dtype --
     /// <summary>The values in dtype; the gradient comes back in this Variable's dtype (mixed precision's weight cast).</summary>
-    public Variable Cast(DType dtype) => Tape.Record("Cast", Data.Cast(dtype), [this], (dy, n) => dy.Cast(n.X[0].DType));
+    public Variable Cast(DType dtype) => Tape.Record("Cast", Data.Cast(dtype), [this], (dy, n) => CastInto(dy, n.X[0].DType, n.Destination(0)));
+
+    // dy converted to dtype: into the master's Grad when the engine offers it (one conversion, no copy after it).
+    private static Tensor CastInto(Tensor dy, DType dtype, Tensor? into)
+    {
+        if (into is null) return dy.Cast(dtype);
+        into.Backend.Copy(dy, into);
+        return into;
+    }
 
     // ---- comparisons: piecewise constant, no gradient; results do not require grad -------------
     public Variable Eq(Variable b) => new(Data.Eq(b.Data));

@@ -9,7 +9,7 @@ public static class Functional
     /// <summary>y = x @ weightᵀ + bias; weight is (out, in) as in PyTorch and HF checkpoints.</summary>
     public static Variable Linear(Variable x, Variable weight, Variable? bias = null)
     {
-        var y = x.MatMul(weight.MT); // (..., in) @ (in, out) -> (..., out)
+        var y = x.MatMulTransposed(weight); // (..., in) @ (in, out) -> (..., out); the weight's gradient written into its Grad
         return bias is null ? y : y + bias;
     }
 

@@ -43,7 +43,7 @@ public partial class Variable
         var (y, rstd) = Data.RmsNorm(weight.Data, eps);
         return Tape.Record("RmsNorm", y, [this, weight], saved: [rstd], (dy, n) =>
         {
-            var (dx, dweight) = Tensor.RmsNormBackward(dy, n.X[0], n.X[1], n.Saved[0]);
+            var (dx, dweight) = Tensor.RmsNormBackward(dy, n.X[0], n.X[1], n.Saved[0], n.Destination(1));   // dweight into Grad when offered
             return [n.Needs(0) ? dx : null, n.Needs(1) ? dweight : null];
         });
     }

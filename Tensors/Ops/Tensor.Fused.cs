@@ -22,8 +22,8 @@ public sealed partial class Tensor
         return (y, rstd);
     }
 
-    /// <summary>Gradients of RmsNorm: (dx with x's shape, dweight (C)).</summary>
-    public static (Tensor Dx, Tensor Dweight) RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd)
+    /// <summary>Gradients of RmsNorm: (dx with x's shape, dweight (C)); dweight written into dweightInto when given (contiguous (C)).</summary>
+    public static (Tensor Dx, Tensor Dweight) RmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor? dweightInto = null)
     {
         CheckCompatible("RmsNormBackward", dy, x);
         CheckStatistics("RmsNormBackward", x, rstd);
@@ -31,7 +31,9 @@ public sealed partial class Tensor
         using var x2 = x.Reshape(-1, c);
         using var dy2 = dy.Reshape(-1, c);
         var dx = Empty(x.Shape, x.DType, x.Backend);
-        var dweight = Empty([c], x.DType, x.Backend);
+        if (dweightInto is not null && (dweightInto.DType != x.DType || !dweightInto.IsContiguous || !Tensors.Shape.SameShape(dweightInto.Shape, [c])))
+            throw new ShapeException($"RmsNormBackward: dweight cannot be written into {dweightInto.DType.Name()} {Tensors.Shape.Format(dweightInto.Shape)} (expected contiguous {x.DType.Name()} ({c}))");
+        var dweight = dweightInto ?? Empty([c], x.DType, x.Backend);
         using var dx2 = dx.Reshape(-1, c);
         x.Backend.RmsNormBackward(dy2, x2, weight, rstd, dx2, dweight);
         return (dx, dweight);
