@@ -43,6 +43,12 @@ public sealed class LossParts
         }
     }
 
+    /// <summary>The device vector survives scope (the enclosing scope adopts it), to be read after it ends.</summary>
+    public void Outlive(TensorScope scope)
+    {
+        if (_parts is not null) scope.Keep(_parts);
+    }
+
     /// <summary>Values a model already has on the host (a model that reads its loss anyway).</summary>
     public static LossParts Known(double loss, double lmLoss, IReadOnlyList<double> auxPerLayer) =>
         new(null, 0, new LossValues(loss, lmLoss, auxPerLayer.Sum(), auxPerLayer, []));

@@ -150,16 +150,26 @@ public sealed class Trainer(
         var batch = _parallel.Slice(train.NextBatch(_backend));
         _clock.PhaseDone();
 
-        // forward: loss = LM loss + Σ aux (the objective)
-        var output = model.Forward(batch);
-        var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss although targets were given");
+        // forward and backward in a scope of their own: the activations the tape kept are freed before
+        // the optimizer runs (whose gradient norm squares a bucket-sized temporary), so the step's peak
+        // memory is the larger of the two phases, not their sum. The loss and its parts outlive it.
         bool logs = (step + 1) % settings.LogEvery == 0 || step + 1 == settings.Steps;
-        _clock.PhaseDone();
+        LmOutput output;
+        Tensor loss;
+        using (var pass = new TensorScope())
+        {
+            // forward: loss = LM loss + Σ aux (the objective)
+            output = model.Forward(batch);
+            var objective = output.Loss ?? throw new InvalidOperationException("the model returned no loss although targets were given");
+            _clock.PhaseDone();
 
-        // zero grad, backward
-        optimizer.ZeroGrad();
-        loss.Backward();
-        _parallel.AverageGradients([.. optimizer.Parameters()]);
+            // zero grad, backward
+            optimizer.ZeroGrad();
+            objective.Backward();
+            _parallel.AverageGradients([.. optimizer.Parameters()]);
+            loss = pass.Keep(objective.Data);
+            output.Losses.Outlive(pass);
+        }
         _clock.PhaseDone();
 
         // clip the global gradient norm, set the learning rate, update: the clip and the skip of a
@@ -169,7 +179,7 @@ public sealed class Trainer(
         double lr = _schedule.At(step);
         var sumOfSquares = _parallel.GradSumOfSquares([.. optimizer.Parameters()]);   // the world's: each parameter once
         optimizer.LearningRate = lr;
-        optimizer.Step(sumOfSquares, _parallel.Ranks == 1 ? loss.Data : null, settings.MaxGradNorm);
+        optimizer.Step(sumOfSquares, _parallel.Ranks == 1 ? loss : null, settings.MaxGradNorm);
 
         // log: the losses and the gate read back together (one read-back), on logging steps only
         LossValues? values = null;
